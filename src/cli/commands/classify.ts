@@ -1,0 +1,82 @@
+import type { Command } from "commander";
+import { predictionFrom, type Prediction, type ScoreFunction } from "../../core/postprocess.js";
+import { validatePredictOptions } from "../../model/classifier.js";
+import { createWriter, parseOutputFormat, type OutRecord } from "../../io/output.js";
+import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { loadForCli, openInput } from "../runtime.js";
+import { startProgress } from "../progress.js";
+
+interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions {
+  topK?: number;
+  allScores?: boolean;
+  threshold?: number;
+  function?: string;
+  prefix?: string;
+}
+
+export function registerClassify(program: Command): void {
+  const cmd = program
+    .command("classify")
+    .description("label texts with a text-classification model")
+    .argument("[text...]", "texts to classify (else --file, else stdin, one record per line)");
+  addModelOptions(cmd);
+  addInputOptions(cmd);
+  cmd
+    .option("--top-k <n>", "list the n best labels per text under \"labels\"", intArg("--top-k"))
+    .option("--all-scores", "add every label's score (\"scores\" in JSON, score_<label> columns in CSV/TSV)")
+    .option("--threshold <t>", "list every label scoring ≥ t under \"labels\" (multi-label models)", floatArg("--threshold", 0, 1))
+    .option("--function <fn>", "score function: softmax, sigmoid or none (default: from the model config, as transformers)")
+    .option("--prefix <p>", "prefix for the added fields/columns (label, score, …), e.g. pred_", "")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ nlp classify -m ./my-bundle "A heartwarming and funny movie"
+  $ cat reviews.txt | nlp classify -m ./my-bundle --format csv > labelled.csv
+  $ nlp classify -m ./my-bundle --input jsonl --text-key text --format jsonl --all-scores < texts.jsonl
+  $ nlp classify -m ./go-emotions --threshold 0.3 --format json "I love it, thanks!"`,
+    )
+    .action(async (texts: string[], opts: ClassifyCliOptions) => runClassify(texts, opts));
+}
+
+async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<void> {
+  const fn = opts.function as ScoreFunction | undefined;
+  const predict = { topK: opts.topK, allScores: opts.allScores, threshold: opts.threshold, function: fn };
+  validatePredictOptions(predict, 0);
+  const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+  const { model, texts: rest } = await loadForCli(opts, texts);
+  const input = await openInput(rest, opts);
+  const p = opts.prefix ?? "";
+  const labels = model.labels;
+  const passThrough = input.format === "jsonl" && (format === "jsonl" || format === "json");
+  const columns = ["text", `${p}label`, `${p}score`];
+  if (opts.allScores) columns.push(...labels.map((l) => `${p}score_${l}`));
+  if (opts.topK !== undefined || opts.threshold !== undefined) columns.push(`${p}labels`);
+  const writer = createWriter(format, process.stdout, { columns });
+  const progress = await startProgress("classifying", { quiet: opts.quiet });
+
+  const shape = (source: unknown, text: string, pr: Prediction): OutRecord => {
+    const base: OutRecord = passThrough && source && typeof source === "object" ? { ...(source as OutRecord) } : { text };
+    base[`${p}label`] = pr.label;
+    base[`${p}score`] = pr.score;
+    if (pr.scores) {
+      if (format === "csv" || format === "tsv" || format === "table") for (const l of labels) base[`${p}score_${l}`] = pr.scores[l];
+      else base[`${p}scores`] = pr.scores;
+    }
+    if (pr.labels) {
+      base[`${p}labels`] =
+        format === "csv" || format === "tsv" || format === "table" ? pr.labels.map((x) => `${x.label}:${x.score.toFixed(4)}`).join(";") : pr.labels;
+    }
+    return base;
+  };
+
+  try {
+    for await (const s of model.scoreStream(input.records, (r) => r.text, predict)) {
+      await writer.write(shape(s.item.source, s.item.text, predictionFrom(s.scores, labels, predict)));
+      progress.tick();
+    }
+    await writer.end();
+  } finally {
+    progress.stop();
+  }
+}

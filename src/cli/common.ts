@@ -1,0 +1,62 @@
+/**
+ * Options shared by the commands that run a model, and the glue from
+ * commander's strings to typed library options.
+ */
+import { Option, type Command } from "commander";
+import { UsageError } from "../errors.js";
+
+export function intArg(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+export function floatArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number from ${min} to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
+export interface ModelCliOptions {
+  model?: string;
+  variant?: string;
+  maxLength?: number;
+  threads?: number;
+  batchSize?: number;
+  offline?: boolean;
+  revision?: string;
+}
+
+export interface InputCliOptions {
+  file?: string;
+  input?: string;
+  textKey?: string;
+  skipInvalid?: boolean;
+  format?: string;
+  quiet?: boolean;
+}
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option("-m, --model <ref>", "model: a folder, a catalog reference (nlp models) or a Hub repo id owner/name[@revision]")
+    .option("--variant <name>", "ONNX variant: int8 (default when present), fp32, fp16, uint8")
+    .option("--max-length <n>", "truncate texts to at most n tokens (never above the model's limit)", intArg("--max-length", 2))
+    .option("--threads <n>", "ONNX Runtime threads (default: physical cores)", intArg("--threads"))
+    .option("--batch-size <n>", "texts per inference batch (default: 32 for float models, 1 for int8 so scores never depend on neighbours)", intArg("--batch-size"))
+    .option("--offline", "use only the local cache; never touch the network (also HF_HUB_OFFLINE=1)")
+    .option("--revision <rev>", "Hub branch, tag or commit to use");
+}
+
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .option("-f, --file <path>", "read input records from a file ('-' for stdin)")
+    .addOption(new Option("--input <format>", "input format: lines, jsonl, csv, tsv (default: from the file extension, else lines)"))
+    .option("--text-key <key>", "JSONL field holding the text (dotted paths allowed)", "text")
+    .option("--skip-invalid", "report invalid input records on stderr and go on instead of stopping")
+    .option("--format <format>", "output: table, json, jsonl, csv, tsv (default: table on a terminal, else jsonl)")
+    .option("-q, --quiet", "no progress or notices on stderr");
+}

@@ -1,0 +1,45 @@
+/**
+ * Progress on stderr, only when stderr is a terminal and not --quiet: rows
+ * done, rows/s, and an ETA when the total is known. Silent otherwise so logs
+ * and pipes stay clean.
+ */
+export interface Progress {
+  tick(n?: number): void;
+  text(s: string): void;
+  stop(summary?: string): void;
+}
+
+const SILENT: Progress = { tick() {}, text() {}, stop() {} };
+
+export async function startProgress(label: string, opts: { quiet?: boolean; total?: number } = {}): Promise<Progress> {
+  if (opts.quiet || !process.stderr.isTTY) return SILENT;
+  const { default: ora } = await import("ora");
+  const spinner = ora({ text: label, stream: process.stderr, discardStdin: false }).start();
+  const t0 = Date.now();
+  let done = 0;
+  let last = 0;
+  const render = () => {
+    const secs = (Date.now() - t0) / 1000;
+    const rate = secs > 0 ? done / secs : 0;
+    let s = `${label}: ${done.toLocaleString("en-US")} rows, ${rate.toFixed(0)} rows/s`;
+    if (opts.total && rate > 0) s += `, ETA ${Math.max(0, Math.round((opts.total - done) / rate))} s`;
+    spinner.text = s;
+  };
+  return {
+    tick(n = 1) {
+      done += n;
+      const now = Date.now();
+      if (now - last > 100) {
+        last = now;
+        render();
+      }
+    },
+    text(s) {
+      spinner.text = s;
+    },
+    stop(summary) {
+      if (summary) spinner.succeed(summary);
+      else spinner.stop();
+    },
+  };
+}

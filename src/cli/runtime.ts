@@ -1,0 +1,69 @@
+/**
+ * What every model-running command does first: resolve and load the model
+ * (the first positional may name it), and open the input records.
+ */
+import { existsSync, statSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import { load, type LoadedModel } from "../load.js";
+import { argumentRecords, inputFormatFor, openSource, readRecords, type InputRecord } from "../io/input.js";
+import type { InputCliOptions, ModelCliOptions } from "./common.js";
+
+export function isOffline(opts: { offline?: boolean }): boolean {
+  const env = (process.env.HF_HUB_OFFLINE ?? "").toLowerCase();
+  return Boolean(opts.offline) || ["1", "true", "yes", "on"].includes(env);
+}
+
+/** Where no -m is given, a first positional that is a model folder names the model. */
+export function splitModelArg(opts: ModelCliOptions, texts: string[], isModelRef: (s: string) => boolean): { ref?: string; texts: string[] } {
+  if (opts.model) return { ref: opts.model, texts };
+  if (texts.length > 0 && isModelRef(texts[0])) return { ref: texts[0], texts: texts.slice(1) };
+  return { ref: undefined, texts };
+}
+
+function isFolder(s: string): boolean {
+  try {
+    return existsSync(s) && statSync(s).isDirectory() && existsSync(`${s}/config.json`);
+  } catch {
+    return false;
+  }
+}
+
+/** Hooks later layers fill in (catalog refs as positionals, the default model). */
+export const cliModelHooks = {
+  isModelRef: (s: string): boolean => isFolder(s),
+  defaultRef: (): string | undefined => process.env.NLP_DEFAULT_MODEL || undefined,
+};
+
+export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedModel; texts: string[] }> {
+  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
+  const ref = split.ref ?? cliModelHooks.defaultRef();
+  if (!ref) throw new UsageError("no model given; pass -m <folder | catalog ref | owner/name> (see `nlp models`)");
+  const model = await load(ref, {
+    variant: opts.variant,
+    maxLength: opts.maxLength,
+    threads: opts.threads,
+    batchSize: opts.batchSize,
+    offline: isOffline(opts),
+    revision: opts.revision,
+    log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
+  });
+  return { model, texts: split.texts };
+}
+
+export interface OpenedInput {
+  format: string;
+  records: AsyncIterable<InputRecord>;
+}
+
+export async function openInput(texts: string[], opts: InputCliOptions): Promise<OpenedInput> {
+  if (texts.length > 0) {
+    if (opts.file) throw new UsageError("give texts as arguments or with --file, not both");
+    return { format: "args", records: argumentRecords(texts) };
+  }
+  if (!opts.file && process.stdin.isTTY) {
+    throw new UsageError('no input: pass a TEXT argument, --file <path>, or pipe text on stdin (e.g. echo "great movie" | nlp classify ...)');
+  }
+  const format = inputFormatFor({ input: opts.input, file: opts.file });
+  const warn = opts.quiet ? undefined : (line: string) => process.stderr.write(`nlp: ${line}\n`);
+  return { format, records: readRecords(format, openSource(opts.file), { ...opts, warn }) };
+}

@@ -1,0 +1,55 @@
+/**
+ * Pure batching: group encoded texts of similar length so padding is small,
+ * pad each batch only to its own longest sequence, and give back the order.
+ */
+
+export interface TokenRow {
+  ids: number[];
+  typeIds: number[];
+}
+
+/**
+ * Splits row indices into batches of at most `batchSize`, sorted by length
+ * (longest first, so the costliest batch runs first and memory peaks early),
+ * stable for equal lengths. Every index appears exactly once.
+ */
+export function planBatches(lengths: readonly number[], batchSize: number): number[][] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  return batches;
+}
+
+export interface PaddedBatch {
+  batch: number;
+  seqLen: number;
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  tokenTypeIds: BigInt64Array;
+}
+
+/** Pads rows to the longest of them, on the tokenizer's side, with mask 0 on padding. */
+export function padBatch(rows: readonly TokenRow[], padId: number, side: "left" | "right", padTypeId = 0): PaddedBatch {
+  const batch = rows.length;
+  const seqLen = rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
+  const inputIds = new BigInt64Array(batch * seqLen);
+  const attentionMask = new BigInt64Array(batch * seqLen);
+  const tokenTypeIds = new BigInt64Array(batch * seqLen);
+  for (let b = 0; b < batch; b++) {
+    const { ids, typeIds } = rows[b];
+    const pad = seqLen - ids.length;
+    const start = side === "left" ? pad : 0;
+    const base = b * seqLen;
+    for (let j = 0; j < seqLen; j++) {
+      inputIds[base + j] = BigInt(padId);
+      tokenTypeIds[base + j] = BigInt(padTypeId);
+    }
+    for (let j = 0; j < ids.length; j++) {
+      inputIds[base + start + j] = BigInt(ids[j]);
+      attentionMask[base + start + j] = 1n;
+      tokenTypeIds[base + start + j] = BigInt(typeIds[j] ?? 0);
+    }
+  }
+  return { batch, seqLen, inputIds, attentionMask, tokenTypeIds };
+}

@@ -1,0 +1,49 @@
+/**
+ * Typed errors. Every failure a user can meet is one of these; the CLI maps
+ * them to exit codes in exactly one place (exitCodeFor) and prints `message`
+ * as a single line, so each message must carry the fix.
+ */
+export class NlpError extends Error {
+  /** 1 = runtime failure, 2 = usage error */
+  readonly exitCode: 1 | 2;
+  constructor(message: string, exitCode: 1 | 2 = 1, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The user asked for something malformed: bad flag value, unknown model reference, … (exit 2). */
+export class UsageError extends NlpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 2, options);
+  }
+}
+
+/** A model bundle is missing files, malformed or inconsistent (exit 1). */
+export class BundleError extends NlpError {}
+
+/** Input records could not be read or parsed (exit 1). */
+export class InputError extends NlpError {}
+
+/** A download or cache operation failed (exit 1). */
+export class HubError extends NlpError {}
+
+/** ONNX Runtime or tokenizer failure while running a model (exit 1). */
+export class InferenceError extends NlpError {}
+
+/** The single mapping from any thrown value to the process exit code. */
+export function exitCodeFor(err: unknown): 1 | 2 {
+  if (err instanceof NlpError) return err.exitCode;
+  // commander marks its own usage errors with a code like "commander.unknownOption"
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith("commander.")) return 2;
+  return 1;
+}
+
+/** One line for stderr: no stack traces for known errors. */
+export function describeError(err: unknown): string {
+  if (err instanceof NlpError) return err.message;
+  if (err instanceof Error) return `unexpected error: ${err.message} (please report this with the command you ran)`;
+  return `unexpected error: ${String(err)}`;
+}

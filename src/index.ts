@@ -1,0 +1,17 @@
+/** Library API: `import { load } from "nlp-classify"`. */
+export { load, type LoadModelOptions, type LoadedModel } from "./load.js";
+export {
+  TextClassifier,
+  DEFAULT_BATCH_SIZE,
+  type ClassifyOptions,
+  type ClassifyRecord,
+  type TokenizeRecord,
+  type LoadOptions,
+  type ModelInfo,
+} from "./model/classifier.js";
+export { readBundle, locateBundle, type Bundle } from "./model/bundle.js";
+export { TextTokenizer, type Encoded } from "./model/tokenizer.js";
+export { registerResolver, resolveModel, type Resolver, type ResolvedModel, type ResolveOptions } from "./resolve/resolver.js";
+export * from "./core/postprocess.js";
+export * from "./core/batching.js";
+export * from "./errors.js";

@@ -1,0 +1,20 @@
+import { TextClassifier, type LoadOptions } from "./model/classifier.js";
+import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolve/resolver.js";
+
+export interface LoadModelOptions extends LoadOptions, Omit<ResolveOptions, "variant"> {}
+
+export interface LoadedModel extends TextClassifier {
+  readonly resolved: ResolvedModel;
+}
+
+/**
+ * Resolves a reference (folder, catalog ref, Hub id) and loads the classifier.
+ *
+ *   const model = await load("./bundle");
+ *   const [r] = await model.classify(["A heartwarming and funny movie"]);
+ */
+export async function load(ref: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  const resolved = await resolveModel(ref, opts);
+  const model = await TextClassifier.fromFolder(resolved.dir, { ...opts, variant: opts.variant ?? resolved.variant });
+  return Object.assign(model, { resolved }) as LoadedModel;
+}

@@ -1,0 +1,238 @@
+/**
+ * A loaded text classifier: tokenizer + ONNX session + head config, with the
+ * order-preserving, length-sorted, windowed batching pipeline.
+ */
+import { BundleError, UsageError } from "../errors.js";
+import { padBatch, planBatches } from "../core/batching.js";
+import {
+  applyFunction,
+  defaultFunction,
+  labelNames,
+  predictionFrom,
+  type Prediction,
+  type PredictOptions,
+  type ScoreFunction,
+} from "../core/postprocess.js";
+import { readBundle, type Bundle } from "./bundle.js";
+import { OnnxClassifierSession } from "./session.js";
+import { TextTokenizer, type Encoded } from "./tokenizer.js";
+
+export interface LoadOptions {
+  /** ONNX variant: int8 (default when present), fp32, fp16, uint8, … */
+  variant?: string;
+  /** cap on tokens per text, special tokens included (never above the model's limit) */
+  maxLength?: number;
+  /** ONNX Runtime intra-op threads (default: physical cores) */
+  threads?: number;
+  /** texts per inference batch */
+  batchSize?: number;
+}
+
+export interface ClassifyOptions extends PredictOptions {
+  /** override the score function (transformers' function_to_apply) */
+  function?: ScoreFunction;
+  batchSize?: number;
+}
+
+export interface ClassifyRecord extends Prediction {
+  text: string;
+}
+
+export interface TokenizeRecord {
+  text: string;
+  tokens: string[];
+  ids: number[];
+}
+
+export interface ModelInfo {
+  dir: string;
+  variant: string;
+  onnx: string;
+  variants: string[];
+  modelType: string | undefined;
+  labels: string[];
+  maxLength: number;
+  paddingSide: "left" | "right";
+  inputNames: readonly string[];
+  function: ScoreFunction;
+  problemType: string | null | undefined;
+}
+
+/** Default texts per batch for float graphs: measured on the bench (see README, Performance). */
+export const DEFAULT_BATCH_SIZE = 32;
+/**
+ * Dynamically quantized graphs (DynamicQuantizeLinear) pick one activation scale
+ * per tensor, i.e. over the whole batch: a text's score would then depend on its
+ * neighbours. One text per run keeps every score identical to the model run on
+ * that text alone, as Hugging Face's pipeline does.
+ */
+export const DYNAMIC_QUANT_BATCH_SIZE = 1;
+const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
+/** Texts sorted together: large enough that lengths group well, small enough to stream. */
+const WINDOW_BATCHES = 8;
+const MIN_WINDOW = 64;
+
+export interface ScoredItem<T> {
+  item: T;
+  /** probabilities (after the score function), in label index order */
+  scores: number[];
+  logits: Float32Array;
+  encoded: Encoded;
+}
+
+export class TextClassifier {
+  readonly labels: string[];
+  readonly function: ScoreFunction;
+  readonly batchSize: number;
+
+  private constructor(
+    readonly bundle: Bundle,
+    readonly tokenizer: TextTokenizer,
+    private readonly session: OnnxClassifierSession,
+    opts: LoadOptions,
+  ) {
+    const cfg = bundle.configJson;
+    const id2label = cfg.id2label ?? {};
+    const configured = Object.keys(id2label).length || (typeof cfg.num_labels === "number" ? cfg.num_labels : 0);
+    const width = session.declaredWidth ?? configured;
+    if (width === 0) throw new BundleError(`${bundle.config} has no id2label and the graph does not declare its logits width; add id2label to config.json`);
+    if (configured && session.declaredWidth !== undefined && configured !== session.declaredWidth) {
+      throw new BundleError(
+        `${bundle.config} lists ${configured} labels but ${bundle.onnx} outputs ${session.declaredWidth} logits; the config belongs to another model — re-download or fix id2label`,
+      );
+    }
+    this.labels = labelNames(cfg, width);
+    this.function = defaultFunction(cfg, width);
+    this.batchSize = opts.batchSize ?? (DYNAMIC_QUANT_VARIANTS.has(bundle.variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+  }
+
+  static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TextClassifier> {
+    if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 2)) {
+      throw new UsageError(`--max-length must be an integer ≥ 2, got ${opts.maxLength}`);
+    }
+    if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
+      throw new UsageError(`--batch-size must be a positive integer, got ${opts.batchSize}`);
+    }
+    const bundle = readBundle(dir, opts.variant);
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = new TextTokenizer(bundle.tokenizerJson, bundle.tokenizerConfigJson, bundle.configJson, opts.maxLength);
+    } catch (err) {
+      throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
+    }
+    const session = await OnnxClassifierSession.create(bundle.onnx, { threads: opts.threads });
+    return new TextClassifier(bundle, tokenizer, session, opts);
+  }
+
+  get info(): ModelInfo {
+    const b = this.bundle;
+    return {
+      dir: b.dir,
+      variant: b.variant,
+      onnx: b.onnx,
+      variants: Object.keys(b.variants),
+      modelType: b.configJson.model_type,
+      labels: this.labels,
+      maxLength: this.tokenizer.maxLength,
+      paddingSide: this.tokenizer.paddingSide,
+      inputNames: this.session.inputNames,
+      function: this.function,
+      problemType: b.configJson.problem_type,
+    };
+  }
+
+  encode(text: string, pair?: string): Encoded {
+    return this.tokenizer.encode(text, pair);
+  }
+
+  /** Runs the model on already-encoded rows, in their order; batches are length-sorted inside. */
+  async logitsFor(rows: readonly Encoded[], batchSize = this.batchSize): Promise<Float32Array[]> {
+    const out = new Array<Float32Array>(rows.length);
+    for (const idx of planBatches(rows.map((r) => r.ids.length), batchSize)) {
+      const padded = padBatch(
+        idx.map((i) => rows[i]),
+        this.tokenizer.padId,
+        this.tokenizer.paddingSide,
+      );
+      const logits = await this.session.run(padded);
+      idx.forEach((i, k) => (out[i] = logits[k]));
+    }
+    return out;
+  }
+
+  /**
+   * Scores a stream of items in input order. Items are read ahead into a
+   * bounded window (batchSize × 8), sorted by length inside the window, and the
+   * next window is tokenized while the current one runs.
+   */
+  async *scoreStream<T>(
+    items: AsyncIterable<T> | Iterable<T>,
+    textOf: (item: T) => string,
+    opts: { function?: ScoreFunction; batchSize?: number } = {},
+  ): AsyncGenerator<ScoredItem<T>> {
+    const batchSize = opts.batchSize ?? this.batchSize;
+    const fn = opts.function ?? this.function;
+    const windowSize = Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
+    const run = async (win: { item: T; encoded: Encoded }[]) => {
+      const logits = await this.logitsFor(
+        win.map((w) => w.encoded),
+        batchSize,
+      );
+      return win.map((w, i) => ({ ...w, logits: logits[i], scores: applyFunction(logits[i], fn) }));
+    };
+    let pending: Promise<ScoredItem<T>[]> | undefined;
+    let window: { item: T; encoded: Encoded }[] = [];
+    for await (const item of items) {
+      window.push({ item, encoded: this.encode(textOf(item)) });
+      if (window.length >= windowSize) {
+        const next = run(window);
+        window = [];
+        if (pending) yield* await pending;
+        pending = next;
+      }
+    }
+    if (pending) yield* await pending;
+    if (window.length > 0) yield* await run(window);
+  }
+
+  async *classifyStream(texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions = {}): AsyncGenerator<ClassifyRecord> {
+    validatePredictOptions(opts, this.labels.length);
+    for await (const s of this.scoreStream(texts, (t) => t, opts)) {
+      yield { text: s.item, ...predictionFrom(s.scores, this.labels, opts) };
+    }
+  }
+
+  /** Classifies texts; one record per text, in order. */
+  async classify(texts: string | readonly string[], opts: ClassifyOptions = {}): Promise<ClassifyRecord[]> {
+    const list = typeof texts === "string" ? [texts] : texts;
+    const out: ClassifyRecord[] = [];
+    for await (const r of this.classifyStream(list, opts)) out.push(r);
+    return out;
+  }
+
+  /** The exact input_ids the model receives (after truncation), with their token strings. */
+  tokenize(texts: string | readonly string[]): TokenizeRecord[] {
+    const list = typeof texts === "string" ? [texts] : texts;
+    return list.map((text) => {
+      const e = this.encode(text);
+      return { text, tokens: e.tokens, ids: e.ids };
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}
+
+export function validatePredictOptions(opts: ClassifyOptions, numLabels: number): void {
+  if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) {
+    throw new UsageError(`--top-k must be a positive integer, got ${opts.topK}`);
+  }
+  if (opts.threshold !== undefined && !(opts.threshold >= 0 && opts.threshold <= 1)) {
+    throw new UsageError(`--threshold must be between 0 and 1, got ${opts.threshold}`);
+  }
+  if (opts.function !== undefined && !["softmax", "sigmoid", "none"].includes(opts.function)) {
+    throw new UsageError(`--function must be softmax, sigmoid or none, got ${opts.function}`);
+  }
+  void numLabels;
+}

@@ -1,0 +1,109 @@
+/**
+ * The ONNX Runtime edge: creates a session for a bundle's graph, checks the
+ * graph's inputs and outputs, and turns a padded batch into logits.
+ */
+import type { InferenceSession, Tensor } from "onnxruntime-node";
+import { BundleError, InferenceError } from "../errors.js";
+import type { PaddedBatch } from "../core/batching.js";
+import { physicalCores } from "./cores.js";
+
+export interface SessionOptions {
+  threads?: number;
+}
+
+const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
+
+type Ort = typeof import("onnxruntime-node");
+let ortPromise: Promise<Ort> | undefined;
+/** Loaded on first use: importing the native binding costs startup time that `--help` should not pay. */
+function ort(): Promise<Ort> {
+  ortPromise ??= import("onnxruntime-node");
+  return ortPromise;
+}
+
+export class OnnxClassifierSession {
+  private constructor(
+    private readonly session: InferenceSession,
+    private readonly ortModule: Ort,
+    readonly inputNames: readonly string[],
+    readonly outputName: string,
+    /** logits width from the graph, when the graph declares it */
+    readonly declaredWidth: number | undefined,
+  ) {}
+
+  static async create(path: string, opts: SessionOptions = {}): Promise<OnnxClassifierSession> {
+    const o = await ort();
+    let session: InferenceSession;
+    try {
+      session = await o.InferenceSession.create(path, {
+        intraOpNumThreads: opts.threads ?? physicalCores(),
+        interOpNumThreads: 1,
+        graphOptimizationLevel: "all",
+        executionMode: "sequential",
+      });
+    } catch (err) {
+      throw new BundleError(
+        `ONNX Runtime cannot load ${path}: ${firstLine((err as Error).message)}; re-download or re-export the model (a truncated file is the usual cause)`,
+        1,
+        { cause: err },
+      );
+    }
+    const inputs = session.inputNames;
+    if (!inputs.includes("input_ids")) {
+      throw new BundleError(`${path} has no input_ids input (inputs: ${inputs.join(", ")}); it is not a text-classification export`);
+    }
+    const unknown = inputs.filter((n) => !KNOWN_INPUTS.has(n));
+    if (unknown.length > 0) {
+      throw new BundleError(
+        `${path} needs inputs nlp cannot supply (${unknown.join(", ")}); export with \`optimum-cli export onnx --task text-classification\``,
+      );
+    }
+    const outputs = session.outputNames;
+    const outputName = outputs.includes("logits") ? "logits" : undefined;
+    if (!outputName) {
+      throw new BundleError(
+        `${path} has no logits output (outputs: ${outputs.join(", ")}); export a sequence-classification head (--task text-classification)`,
+      );
+    }
+    let declaredWidth: number | undefined;
+    const meta = (session as unknown as { outputMetadata?: Array<{ name: string; shape?: unknown[] }> }).outputMetadata;
+    const shape = meta?.find((m) => m.name === outputName)?.shape;
+    if (Array.isArray(shape)) {
+      const last = shape[shape.length - 1];
+      if (typeof last === "number" && last > 0) declaredWidth = last;
+    }
+    return new OnnxClassifierSession(session, o, inputs, outputName, declaredWidth);
+  }
+
+  /** Runs one padded batch; returns one logits row per sequence. */
+  async run(batch: PaddedBatch): Promise<Float32Array[]> {
+    const { Tensor: T } = this.ortModule;
+    const dims = [batch.batch, batch.seqLen];
+    const feeds: Record<string, Tensor> = {};
+    for (const name of this.inputNames) {
+      const data = name === "input_ids" ? batch.inputIds : name === "attention_mask" ? batch.attentionMask : batch.tokenTypeIds;
+      feeds[name] = new T("int64", data, dims);
+    }
+    let out: Tensor;
+    try {
+      out = (await this.session.run(feeds))[this.outputName];
+    } catch (err) {
+      throw new InferenceError(`ONNX Runtime failed on a batch of ${batch.batch}×${batch.seqLen} tokens: ${firstLine((err as Error).message)}`, 1, {
+        cause: err,
+      });
+    }
+    const data = out.data as Float32Array;
+    const width = out.dims[out.dims.length - 1];
+    const rows: Float32Array[] = [];
+    for (let b = 0; b < batch.batch; b++) rows.push(data.slice(b * width, (b + 1) * width));
+    return rows;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0];
+}

@@ -1,0 +1,144 @@
+/**
+ * Tokenization exactly as transformers' fast tokenizers do it for sequence
+ * classification: content tokens first, truncation of the content so the
+ * special tokens survive, then the post-processor's template.
+ * @huggingface/tokenizers has no truncation of its own, so it lives here.
+ */
+import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import type { ModelConfig, TokenizerConfig } from "./bundle.js";
+
+export interface Encoded {
+  ids: number[];
+  tokens: string[];
+  /** segment ids from the post-processor template; zeros when the template has none */
+  typeIds: number[];
+  /** token count before truncation, special tokens included */
+  fullLength: number;
+}
+
+export type PaddingSide = "left" | "right";
+
+/** Tokenizer classes whose Python defaults pad on the left (transformers' class attribute). */
+const LEFT_PADDING_CLASSES = new Set(["XLNetTokenizer", "XLNetTokenizerFast"]);
+
+/**
+ * Tokenizer classes whose transformers implementation returns no token_type_ids
+ * although their template assigns segment ids (XLNet's <cls> gets 2): the
+ * pipeline then feeds zeros, and so must we to get its numbers.
+ */
+const NO_TYPE_ID_CLASSES = /^XLNetTokenizer/;
+
+/** model_max_length values above this are transformers' "unset" sentinel (int(1e30)). */
+const UNSET_MAX_LENGTH = 1e6;
+const FALLBACK_MAX_LENGTH = 512;
+
+interface PostProcessorOut {
+  tokens: string[];
+  token_type_ids?: number[];
+}
+type PostProcessor = (a: string[], b: string[] | null, addSpecial: boolean) => PostProcessorOut;
+
+interface TokenizerInternals {
+  encode_text(text: string | null): string[] | null;
+  post_processor: PostProcessor | null;
+  added_tokens_map: Map<string, { id: number }>;
+  model: { tokens_to_ids: Map<string, number>; unk_token_id?: number };
+}
+
+function tokenContent(t: unknown): string | undefined {
+  if (typeof t === "string") return t;
+  if (t && typeof t === "object" && typeof (t as { content?: unknown }).content === "string") return (t as { content: string }).content;
+  return undefined;
+}
+
+export class TextTokenizer {
+  readonly maxLength: number;
+  readonly paddingSide: PaddingSide;
+  readonly truncationSide: PaddingSide;
+  readonly padId: number;
+  /** whether transformers' tokenizer returns token_type_ids (else the model gets zeros) */
+  readonly returnsTypeIds: boolean;
+  private readonly tk: HfTokenizer;
+  private readonly internals: TokenizerInternals;
+  private readonly specialCount = new Map<string, number>();
+
+  constructor(
+    tokenizerJson: Record<string, unknown>,
+    tokenizerConfig: TokenizerConfig,
+    modelConfig: ModelConfig = {},
+    maxLength?: number,
+  ) {
+    this.tk = new HfTokenizer(tokenizerJson, tokenizerConfig);
+    this.internals = this.tk as unknown as TokenizerInternals;
+    const padding = tokenizerJson.padding as { direction?: string; pad_id?: number } | null | undefined;
+    this.maxLength = TextTokenizer.effectiveMaxLength(tokenizerConfig, modelConfig, maxLength);
+    this.paddingSide =
+      tokenizerConfig.padding_side ??
+      (padding?.direction === "Left" ? "left" : undefined) ??
+      (LEFT_PADDING_CLASSES.has(String(tokenizerConfig.tokenizer_class)) ? "left" : "right");
+    this.truncationSide = tokenizerConfig.truncation_side ?? "right";
+    this.returnsTypeIds = Array.isArray(tokenizerConfig.model_input_names)
+      ? (tokenizerConfig.model_input_names as unknown[]).includes("token_type_ids")
+      : !NO_TYPE_ID_CLASSES.test(String(tokenizerConfig.tokenizer_class ?? ""));
+    const padToken = tokenContent(tokenizerConfig.pad_token);
+    this.padId =
+      (padToken !== undefined ? this.tk.token_to_id(padToken) : undefined) ??
+      padding?.pad_id ??
+      (typeof modelConfig.pad_token_id === "number" ? modelConfig.pad_token_id : 0);
+  }
+
+  /** min(model_max_length, user limit); transformers truncates to model_max_length with truncation=True. */
+  static effectiveMaxLength(tc: TokenizerConfig, mc: ModelConfig, userMax?: number): number {
+    let modelMax = typeof tc.model_max_length === "number" && tc.model_max_length < UNSET_MAX_LENGTH ? tc.model_max_length : undefined;
+    if (modelMax === undefined) {
+      const pos = typeof mc.max_position_embeddings === "number" ? mc.max_position_embeddings : undefined;
+      // RoBERTa-style models reserve padding_idx + 1 positions.
+      const offset = mc.model_type && /roberta|camembert|longformer/.test(mc.model_type) ? 2 : 0;
+      modelMax = pos !== undefined && pos > offset ? pos - offset : FALLBACK_MAX_LENGTH;
+    }
+    return userMax !== undefined ? Math.min(userMax, modelMax) : modelMax;
+  }
+
+  /** How many special tokens the template adds for a single text or a pair. */
+  private specials(pair: boolean): number {
+    const key = pair ? "pair" : "single";
+    let n = this.specialCount.get(key);
+    if (n === undefined) {
+      const pp = this.internals.post_processor;
+      n = pp ? pp([], pair ? [] : null, true).tokens.length : 0;
+      this.specialCount.set(key, n);
+    }
+    return n;
+  }
+
+  private idOf(token: string): number {
+    const it = this.internals;
+    return it.added_tokens_map.get(token)?.id ?? it.model.tokens_to_ids.get(token) ?? it.model.unk_token_id ?? 0;
+  }
+
+  /**
+   * Encodes one text (or a premise/hypothesis pair, truncating only the first,
+   * as the zero-shot pipeline's "only_first") to at most maxLength tokens.
+   */
+  encode(text: string, pair?: string, maxLength = this.maxLength): Encoded {
+    let first = this.internals.encode_text(text) ?? [];
+    const second = pair !== undefined ? (this.internals.encode_text(pair) ?? []) : null;
+    const specials = this.specials(second !== null);
+    const fullLength = first.length + (second?.length ?? 0) + specials;
+    const excess = fullLength - maxLength;
+    if (excess > 0) {
+      const keep = Math.max(0, first.length - excess);
+      first = this.truncationSide === "left" ? first.slice(first.length - keep) : first.slice(0, keep);
+    }
+    const pp = this.internals.post_processor;
+    const out: PostProcessorOut = pp ? pp(first, second, true) : { tokens: second ? [...first, ...second] : first };
+    const tokens = out.tokens;
+    const ids = tokens.map((t) => this.idOf(t));
+    const typeIds = this.returnsTypeIds && out.token_type_ids ? out.token_type_ids : new Array<number>(tokens.length).fill(0);
+    return { ids, tokens, typeIds, fullLength };
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tk.token_to_id(token);
+  }
+}

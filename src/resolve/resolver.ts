@@ -1,0 +1,68 @@
+/**
+ * Turns a model reference into a folder on disk. Resolvers are tried in
+ * order; each either claims the reference (and returns a folder) or passes.
+ * Local folders come first so a folder named like a catalog ref still wins.
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { UsageError } from "../errors.js";
+
+export interface ResolveOptions {
+  /** ONNX variant the caller wants, so a downloader fetches only its files */
+  variant?: string;
+  /** never touch the network */
+  offline?: boolean;
+  /** Hub revision override (branch, tag or commit) */
+  revision?: string;
+  /** progress and notices go here (stderr in the CLI) */
+  log?: (line: string) => void;
+}
+
+export interface ResolvedModel {
+  /** the folder holding the bundle */
+  dir: string;
+  /** the reference as the user gave it */
+  ref: string;
+  /** how it was resolved */
+  source: string;
+  /** the variant the resolver recommends (e.g. from a catalog entry) */
+  variant?: string;
+  /** free-form details for `nlp info` */
+  details?: Record<string, unknown>;
+}
+
+export type Resolver = (ref: string, opts: ResolveOptions) => Promise<ResolvedModel | null>;
+
+export function looksLikePath(ref: string): boolean {
+  return ref.startsWith(".") || ref.startsWith("/") || ref.startsWith("~") || /^[A-Za-z]:[\\/]/.test(ref);
+}
+
+export const localFolderResolver: Resolver = async (ref) => {
+  const expanded = ref.startsWith("~/") ? `${process.env.HOME ?? ""}${ref.slice(1)}` : ref;
+  if (existsSync(expanded) && statSync(expanded).isDirectory()) {
+    return { dir: resolvePath(expanded), ref, source: "local" };
+  }
+  if (looksLikePath(ref)) {
+    throw new UsageError(`model folder not found: ${ref}; check the path, or name a catalog model (see \`nlp models\`)`);
+  }
+  return null;
+};
+
+const resolvers: Resolver[] = [localFolderResolver];
+
+/** Adds a resolver to the chain (after the ones already there unless `first`). */
+export function registerResolver(r: Resolver, first = false): void {
+  if (resolvers.includes(r)) return;
+  if (first) resolvers.unshift(r);
+  else resolvers.push(r);
+}
+
+export async function resolveModel(ref: string, opts: ResolveOptions = {}): Promise<ResolvedModel> {
+  const trimmed = ref.trim();
+  if (!trimmed) throw new UsageError("empty model reference; pass -m <folder | catalog ref | owner/name>");
+  for (const r of resolvers) {
+    const found = await r(trimmed, opts);
+    if (found) return found;
+  }
+  throw new UsageError(`unknown model "${ref}": not a folder here; pass a folder holding config.json, tokenizer.json and onnx/model.onnx`);
+}
