@@ -67,6 +67,8 @@ export const DEFAULT_BATCH_SIZE = 32;
  * that text alone, as Hugging Face's pipeline does.
  */
 export const DYNAMIC_QUANT_BATCH_SIZE = 1;
+/** Cap on padded tokens per batch (see planBatches): 32 texts of 128 tokens. */
+export const DEFAULT_MAX_BATCH_TOKENS = 4096;
 const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
 /** Texts sorted together: large enough that lengths group well, small enough to stream. */
 const WINDOW_BATCHES = 8;
@@ -148,7 +150,11 @@ export class TextClassifier {
   /** Runs the model on already-encoded rows, in their order; batches are length-sorted inside. */
   async logitsFor(rows: readonly Encoded[], batchSize = this.batchSize): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(rows.length);
-    for (const idx of planBatches(rows.map((r) => r.ids.length), batchSize)) {
+    for (const idx of planBatches(
+      rows.map((r) => r.ids.length),
+      batchSize,
+      DEFAULT_MAX_BATCH_TOKENS,
+    )) {
       const padded = padBatch(
         idx.map((i) => rows[i]),
         this.tokenizer.padId,
