@@ -1,0 +1,143 @@
+// The CLI as a user meets it: inputs, one output per input in order, formats, exit codes, stderr hygiene.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { load } from "../dist/index.js";
+import { fixture, runCli, jsonl } from "./helpers.mjs";
+
+const BERT = fixture("bert");
+const MULTI = fixture("roberta_multilabel");
+
+test("TEXT arguments: one JSONL record each, in order, nothing on stderr", async () => {
+  const r = await runCli(["classify", "-m", BERT, "--variant", "fp32", "good film", "", "bad film"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  const out = jsonl(r.stdout);
+  assert.deepEqual(out.map((o) => o.text), ["good film", "", "bad film"]);
+  // the same numbers as the library
+  const model = await load(BERT, { variant: "fp32" });
+  const lib = await model.classify(["good film", "", "bad film"]);
+  out.forEach((o, i) => {
+    assert.equal(o.label, lib[i].label);
+    assert.ok(Math.abs(o.score - lib[i].score) < 1e-9);
+    assert.deepEqual(Object.keys(o), ["text", "label", "score"]);
+  });
+});
+
+test("a model folder as the first positional when -m is absent", async () => {
+  const r = await runCli(["classify", BERT, "good film"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonl(r.stdout).map((o) => o.text), ["good film"]);
+});
+
+test("stdin lines: blank lines and CRLF kept as records, order preserved over many batches", async () => {
+  const texts = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? "" : `review number ${i} ${"word ".repeat(i % 50)}`.trim()));
+  const r = await runCli(["classify", "-m", BERT, "--variant", "fp32", "--batch-size", "4"], { input: texts.join("\r\n") + "\r\n" });
+  assert.equal(r.code, 0, r.stderr);
+  const out = jsonl(r.stdout);
+  assert.equal(out.length, texts.length);
+  assert.deepEqual(out.map((o) => o.text), texts);
+});
+
+test("invalid UTF-8 on stdin becomes replacement characters, not a crash", async () => {
+  const r = await runCli(["classify", "-m", BERT], { input: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0x0a, 0xc3, 0x0a]) });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonl(r.stdout).map((o) => o.text), ["ok\ufffd\ufffd", "\ufffd"]);
+});
+
+test("--file and '-' read records; a missing file is a usage error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-cli-"));
+  const f = join(dir, "in.txt");
+  writeFileSync(f, "one\ntwo");
+  const r = await runCli(["classify", "-m", BERT, "--file", f]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonl(r.stdout).map((o) => o.text), ["one", "two"]);
+  const s = await runCli(["classify", "-m", BERT, "-f", "-"], { input: "three\n" });
+  assert.deepEqual(jsonl(s.stdout).map((o) => o.text), ["three"]);
+  const missing = await runCli(["classify", "-m", BERT, "--file", join(dir, "nope.txt")]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /input file not found/);
+});
+
+test("JSONL input: text key, dotted path, fields passed through; invalid JSON names the line", async () => {
+  const input = '{"id":1,"text":"fine"}\n{"id":2,"review":{"body":"meh"},"text":"x"}\n';
+  const r = await runCli(["classify", "-m", BERT, "--input", "jsonl", "--text-key", "review.body", "--skip-invalid"], { input });
+  // line 1 has no review.body → skipped and reported
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /line 1 has no "review\.body" field/);
+  const out = jsonl(r.stdout);
+  assert.equal(out.length, 1);
+  assert.equal(out[0].id, 2);
+  assert.ok(typeof out[0].label === "string");
+  const bad = await runCli(["classify", "-m", BERT, "--input", "jsonl"], { input: '{"text":"a"}\n{oops\n{"text":"c"}\n' });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /invalid JSON on line 2.*--skip-invalid/);
+  // the good record before the failure was written
+  assert.deepEqual(jsonl(bad.stdout).map((o) => o.text), ["a"]);
+});
+
+test("formats: csv with all scores, tsv, json array, table", async () => {
+  const texts = ['a "quoted", text', "plain"];
+  const csv = await runCli(["classify", "-m", BERT, "--format", "csv", "--all-scores", ...texts]);
+  assert.equal(csv.code, 0, csv.stderr);
+  const rows = parse(csv.stdout, { columns: true });
+  assert.deepEqual(Object.keys(rows[0]), ["text", "label", "score", "score_NEGATIVE", "score_POSITIVE"]);
+  assert.deepEqual(rows.map((r) => r.text), texts);
+  rows.forEach((r) => assert.ok(Math.abs(Number(r.score_NEGATIVE) + Number(r.score_POSITIVE) - 1) < 1e-6));
+  const tsv = await runCli(["classify", "-m", BERT, "--format", "tsv", "plain"]);
+  assert.match(tsv.stdout, /^text\tlabel\tscore\nplain\t(POSITIVE|NEGATIVE)\t0\.\d+\n$/);
+  const json = await runCli(["classify", "-m", BERT, "--format", "json", "--all-scores", ...texts]);
+  const arr = JSON.parse(json.stdout);
+  assert.equal(arr.length, 2);
+  assert.deepEqual(Object.keys(arr[0].scores), ["NEGATIVE", "POSITIVE"]);
+  const table = await runCli(["classify", "-m", BERT, "--format", "table", "plain"]);
+  assert.match(table.stdout, /│ plain +│ (POSITIVE|NEGATIVE) +│ 0\.\d{4} +│/);
+});
+
+test("multi-label: --threshold lists every label at or above it; --top-k the best k", async () => {
+  const model = await load(MULTI);
+  const [lib] = await model.classify(["you are awful"], { allScores: true });
+  const r = await runCli(["classify", "-m", MULTI, "--threshold", "0.5", "--format", "json", "you are awful"]);
+  const [rec] = JSON.parse(r.stdout);
+  const expected = Object.entries(lib.scores).filter(([, s]) => s >= 0.5).map(([l]) => l).sort();
+  assert.deepEqual(rec.labels.map((x) => x.label).sort(), expected);
+  rec.labels.forEach((x, i) => i > 0 && assert.ok(rec.labels[i - 1].score >= x.score));
+  const k = await runCli(["classify", "-m", MULTI, "--top-k", "2", "--format", "json", "you are awful"]);
+  assert.equal(JSON.parse(k.stdout)[0].labels.length, 2);
+});
+
+test("--function none gives raw logits; --max-length truncates", async () => {
+  const model = await load(BERT, { variant: "fp32" });
+  const [logits] = await model.logitsFor([model.encode("nice")]);
+  const r = await runCli(["classify", "-m", BERT, "--variant", "fp32", "--function", "none", "--all-scores", "--format", "json", "nice"]);
+  const [rec] = JSON.parse(r.stdout);
+  assert.ok(Math.abs(rec.scores.NEGATIVE - logits[0]) < 1e-5);
+  const t = await runCli(["tokenize", "-m", BERT, "--max-length", "5", "--format", "json", "one two three four five six"]);
+  const [tok] = JSON.parse(t.stdout);
+  assert.equal(tok.ids.length, 5);
+  assert.equal(tok.tokens[0], "[CLS]");
+  assert.equal(tok.tokens[4], "[SEP]");
+  assert.equal(tok.truncated, true);
+});
+
+test("usage errors exit 2 with one line and the fix; help has examples", async () => {
+  for (const args of [
+    ["classify", "-m", BERT, "--bogus", "x"],
+    ["classify", "-m", BERT, "--top-k", "0", "x"],
+    ["classify", "-m", BERT, "--threshold", "2", "x"],
+    ["classify", "-m", BERT, "--format", "xml", "x"],
+    ["classify", "-m", "./no/such/folder", "x"],
+    ["classify", "-m", BERT, "--variant", "int3", "x"],
+  ]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^nlp: /);
+  }
+  const h = await runCli(["classify", "--help"]);
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /Examples:\n {2}\$ nlp classify/);
+});
