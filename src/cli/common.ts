@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
+import { parseShard, type Shard } from "../io/shard.js";
 
 export function intArg(name: string, min = 1) {
   return (value: string): number => {
@@ -38,6 +39,10 @@ export interface InputCliOptions {
   skipInvalid?: boolean;
   format?: string;
   quiet?: boolean;
+  column?: string;
+  header?: boolean;
+  delimiter?: string;
+  shard?: Shard;
 }
 
 export function addModelOptions(cmd: Command): Command {
@@ -56,6 +61,10 @@ export function addInputOptions(cmd: Command): Command {
     .option("-f, --file <path>", "read input records from a file ('-' for stdin)")
     .addOption(new Option("--input <format>", "input format: lines, jsonl, csv, tsv (default: from the file extension, else lines)"))
     .option("--text-key <key>", "JSONL field holding the text (dotted paths allowed)", "text")
+    .option("--column <name|n>", "CSV/TSV column holding the text: header name or 1-based number (default: \"text\", or the only column)")
+    .option("--no-header", "CSV/TSV: the first row is data, not column names")
+    .option("--delimiter <c>", "CSV/TSV field delimiter (default: , for csv, tab for tsv)")
+    .option("--shard <K/N>", "take only records K, K+N, K+2N, … (1-based): split one input across N workers", parseShard)
     .option("--skip-invalid", "report invalid input records on stderr and go on instead of stopping")
     .option("--format <format>", "output: table, json, jsonl, csv, tsv (default: table on a terminal, else jsonl)")
     .option("-q, --quiet", "no progress or notices on stderr");

@@ -11,7 +11,10 @@ export interface Progress {
 
 const SILENT: Progress = { tick() {}, text() {}, stop() {} };
 
-export async function startProgress(label: string, opts: { quiet?: boolean; total?: number } = {}): Promise<Progress> {
+export async function startProgress(
+  label: string,
+  opts: { quiet?: boolean; total?: number; /** share of the input done (0–1), e.g. bytes read / file size */ fraction?: () => number } = {},
+): Promise<Progress> {
   if (opts.quiet || !process.stderr.isTTY) return SILENT;
   const { default: ora } = await import("ora");
   const spinner = ora({ text: label, stream: process.stderr, discardStdin: false }).start();
@@ -23,6 +26,10 @@ export async function startProgress(label: string, opts: { quiet?: boolean; tota
     const rate = secs > 0 ? done / secs : 0;
     let s = `${label}: ${done.toLocaleString("en-US")} rows, ${rate.toFixed(0)} rows/s`;
     if (opts.total && rate > 0) s += `, ETA ${Math.max(0, Math.round((opts.total - done) / rate))} s`;
+    else if (opts.fraction) {
+      const f = opts.fraction();
+      if (f > 0.01 && f < 1) s += `, ${Math.round(f * 100)}%, ETA ${Math.round((secs * (1 - f)) / f)} s`;
+    }
     spinner.text = s;
   };
   return {

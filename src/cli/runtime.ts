@@ -6,6 +6,9 @@ import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { load, type LoadedModel } from "../load.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, type InputRecord } from "../io/input.js";
+import "../io/csv-input.js";
+import { guardSource } from "../io/source-guard.js";
+import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
 
 export function isOffline(opts: { offline?: boolean }): boolean {
@@ -53,6 +56,8 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
 export interface OpenedInput {
   format: string;
   records: AsyncIterable<InputRecord>;
+  /** share of the input read so far (0–1), when its size is known (a regular file) */
+  fraction?: () => number;
 }
 
 export async function openInput(texts: string[], opts: InputCliOptions): Promise<OpenedInput> {
@@ -65,5 +70,18 @@ export async function openInput(texts: string[], opts: InputCliOptions): Promise
   }
   const format = inputFormatFor({ input: opts.input, file: opts.file });
   const warn = opts.quiet ? undefined : (line: string) => process.stderr.write(`nlp: ${line}\n`);
-  return { format, records: readRecords(format, openSource(opts.file), { ...opts, warn }) };
+  const name = opts.file && opts.file !== "-" ? opts.file : "standard input";
+  const source = guardSource(openSource(opts.file), name);
+  const records = takeShard(readRecords(format, source.stream, { ...opts, warn }), opts.shard);
+  const size = fileSize(opts.file);
+  return { format, records, fraction: size ? () => Math.min(1, source.bytesRead() / size) : undefined };
+}
+
+function fileSize(file: string | undefined): number | undefined {
+  try {
+    const st = statSync(file && file !== "-" ? file : "/dev/stdin");
+    return st.isFile() && st.size > 0 ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -24,6 +24,12 @@ export interface InputOptions {
   skipInvalid?: boolean;
   /** where --skip-invalid reports skipped records */
   warn?: (line: string) => void;
+  /** CSV/TSV: the text column, by header name or 1-based number */
+  column?: string;
+  /** CSV/TSV: false when the first row is data, not a header */
+  header?: boolean;
+  /** CSV/TSV: field delimiter (default "," for csv, tab for tsv) */
+  delimiter?: string;
 }
 
 /** A reader turns a byte stream into records; formats register theirs here. */

@@ -4,6 +4,7 @@
  */
 import { BundleError, UsageError } from "../errors.js";
 import { padBatch, planBatches } from "../core/batching.js";
+import { windowed } from "../core/windowed.js";
 import {
   applyFunction,
   defaultFunction,
@@ -186,19 +187,8 @@ export class TextClassifier {
       );
       return win.map((w, i) => ({ ...w, logits: logits[i], scores: applyFunction(logits[i], fn) }));
     };
-    let pending: Promise<ScoredItem<T>[]> | undefined;
-    let window: { item: T; encoded: Encoded }[] = [];
-    for await (const item of items) {
-      window.push({ item, encoded: this.encode(textOf(item)) });
-      if (window.length >= windowSize) {
-        const next = run(window);
-        window = [];
-        if (pending) yield* await pending;
-        pending = next;
-      }
-    }
-    if (pending) yield* await pending;
-    if (window.length > 0) yield* await run(window);
+    // windowed: bounded memory, input order, flush when ready or when the input stalls, no loss on input errors
+    yield* windowed(items, (item) => ({ item, encoded: this.encode(textOf(item)) }), run, { windowSize });
   }
 
   async *classifyStream(texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions = {}): AsyncGenerator<ClassifyRecord> {

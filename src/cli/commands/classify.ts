@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { predictionFrom, type Prediction, type ScoreFunction } from "../../core/postprocess.js";
 import { validatePredictOptions } from "../../model/classifier.js";
 import { createWriter, parseOutputFormat, type OutRecord } from "../../io/output.js";
+import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
+import { createCsvRowWriter } from "../../io/csv-output.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
@@ -43,20 +45,25 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
   const fn = opts.function as ScoreFunction | undefined;
   const predict = { topK: opts.topK, allScores: opts.allScores, threshold: opts.threshold, function: fn };
   validatePredictOptions(predict, 0);
-  const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+  let format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
   const { model, texts: rest } = await loadForCli(opts, texts);
   const input = await openInput(rest, opts);
+  const tabularIn = input.format === "csv" || input.format === "tsv";
+  // CSV in, CSV out: `nlp classify --input csv < a.csv > labelled.csv` needs no --format
+  if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = input.format as "csv" | "tsv";
   const p = opts.prefix ?? "";
   const labels = model.labels;
-  const passThrough = input.format === "jsonl" && (format === "jsonl" || format === "json");
+  const passThrough = (input.format === "jsonl" || tabularIn) && (format === "jsonl" || format === "json");
   const columns = ["text", `${p}label`, `${p}score`];
   if (opts.allScores) columns.push(...labels.map((l) => `${p}score_${l}`));
   if (opts.topK !== undefined || opts.threshold !== undefined) columns.push(`${p}labels`);
   const writer = createWriter(format, process.stdout, { columns });
-  const progress = await startProgress("classifying", { quiet: opts.quiet });
+  const rowWriter = tabularIn && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, process.stdout, columns.slice(1), opts.quiet ? undefined : (l) => process.stderr.write(`nlp: ${l}\n`)) : undefined;
+  const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction });
 
   const shape = (source: unknown, text: string, pr: Prediction): OutRecord => {
-    const base: OutRecord = passThrough && source && typeof source === "object" ? { ...(source as OutRecord) } : { text };
+    const base: OutRecord =
+      passThrough && source && typeof source === "object" ? (isCsvRow(source) ? csvRowObject(source) : { ...(source as OutRecord) }) : { text };
     base[`${p}label`] = pr.label;
     base[`${p}score`] = pr.score;
     if (pr.scores) {
@@ -72,10 +79,12 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
 
   try {
     for await (const s of model.scoreStream(input.records, (r) => r.text, predict)) {
-      await writer.write(shape(s.item.source, s.item.text, predictionFrom(s.scores, labels, predict)));
+      const record = shape(s.item.source, s.item.text, predictionFrom(s.scores, labels, predict));
+      if (rowWriter && isCsvRow(s.item.source)) await rowWriter.write(s.item.source, record);
+      else await writer.write(record);
       progress.tick();
     }
-    await writer.end();
+    await (rowWriter ?? writer).end();
   } finally {
     progress.stop();
   }

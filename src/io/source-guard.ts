@@ -1,0 +1,31 @@
+/**
+ * Checks input bytes on their way to a reader: text never holds a NUL byte,
+ * so one means binary (or UTF-16) input, which would otherwise turn into
+ * garbage predictions. Also counts bytes, for progress against the file size.
+ */
+import { InputError } from "../errors.js";
+
+export interface GuardedSource {
+  stream: AsyncIterable<Buffer | string>;
+  /** bytes read so far */
+  bytesRead(): number;
+}
+
+export function guardSource(stream: AsyncIterable<Buffer | string>, name: string): GuardedSource {
+  let bytes = 0;
+  async function* guarded(): AsyncGenerator<Buffer | string> {
+    for await (const chunk of stream) {
+      if (typeof chunk !== "string") {
+        const nul = chunk.indexOf(0);
+        if (nul >= 0) {
+          throw new InputError(
+            `${name} looks binary (a NUL byte at byte ${bytes + nul + 1}); nlp reads UTF-8 text (lines, JSONL, CSV, TSV) — convert UTF-16 with \`iconv -f UTF-16 -t UTF-8\`, or decompress first (e.g. zcat file.gz | nlp …)`,
+          );
+        }
+        bytes += chunk.length;
+      } else bytes += Buffer.byteLength(chunk);
+      yield chunk;
+    }
+  }
+  return { stream: guarded(), bytesRead: () => bytes };
+}
