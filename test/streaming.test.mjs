@@ -1,0 +1,147 @@
+// Streaming: input order, bounded read-ahead, results before the input ends, nothing lost on an input error,
+// `| head` ends quietly, --shard splits deterministically, GNU parallel recipes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { windowed } from "../dist/core/windowed.js";
+import { BIN, fixture, runCli, jsonl } from "./helpers.mjs";
+
+const M = fixture("distilbert");
+const tmp = mkdtempSync(join(tmpdir(), "nlp-stream-"));
+
+/** A window runner that, like length-sorted batching, handles items out of order but returns them in order. */
+async function reversingRun(win) {
+  const out = new Array(win.length);
+  for (let i = win.length - 1; i >= 0; i--) {
+    await new Promise((r) => setImmediate(r));
+    out[i] = win[i] * 10;
+  }
+  return out;
+}
+
+test("windowed: input order kept across windows; read-ahead stays within about two windows", async () => {
+  let prepared = 0;
+  let yielded = 0;
+  let maxAhead = 0;
+  async function* source() {
+    for (let i = 0; i < 1000; i++) yield i;
+  }
+  const out = [];
+  for await (const v of windowed(source(), (x) => (prepared++, x), reversingRun, { windowSize: 16 })) {
+    maxAhead = Math.max(maxAhead, prepared - yielded);
+    yielded++;
+    out.push(v);
+  }
+  assert.deepEqual(out, Array.from({ length: 1000 }, (_, i) => i * 10));
+  assert.ok(maxAhead <= 2 * 16 + 1, `read ahead ${maxAhead} items with windows of 16`);
+});
+
+test("windowed: an input error mid-way still yields every item read before it, then throws", async () => {
+  async function* source() {
+    for (let i = 0; i < 37; i++) yield i;
+    throw new Error("bad record 38");
+  }
+  const out = [];
+  await assert.rejects(async () => {
+    for await (const v of windowed(source(), (x) => x, reversingRun, { windowSize: 8 })) out.push(v);
+  }, /bad record 38/);
+  assert.deepEqual(out, Array.from({ length: 37 }, (_, i) => i * 10));
+});
+
+test("windowed: when the input stalls, the partial window is run and yielded before more input arrives", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  async function* source() {
+    yield 1;
+    yield 2;
+    await gate; // nothing more until the first results are out
+    yield 3;
+  }
+  const out = [];
+  for await (const v of windowed(source(), (x) => x, reversingRun, { windowSize: 100, stallMs: 5 })) {
+    out.push(v);
+    if (out.length === 2) release();
+  }
+  assert.deepEqual(out, [10, 20, 30]);
+});
+
+test("CLI answers each line of a slow stdin without waiting for the end of input", async () => {
+  const child = spawn(process.execPath, [BIN, "classify", "-m", M, "--format", "jsonl"], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  const firstLine = new Promise((resolve) => {
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("\n")) resolve();
+    });
+  });
+  child.stdin.write("first review\n");
+  await firstLine; // stdin is still open: the window ran because the input stalled
+  assert.equal(jsonl(out)[0].text, "first review");
+  child.stdin.end("second review\n");
+  const code = await new Promise((r) => child.on("close", r));
+  assert.equal(code, 0);
+  assert.deepEqual(jsonl(out).map((o) => o.text), ["first review", "second review"]);
+});
+
+test("`nlp classify ... | head -1` on a big input: one line, exit 0, nothing on stderr", () => {
+  const file = join(tmp, "big.txt");
+  writeFileSync(file, Array.from({ length: 30000 }, (_, i) => `review ${i} was ${i % 2 ? "great" : "awful"}`).join("\n") + "\n");
+  const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" classify -m "${M}" -f "${file}" --format jsonl | head -1`], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout.split("\n").filter(Boolean).length, 1);
+  assert.equal(JSON.parse(r.stdout).text, "review 0 was awful");
+});
+
+test("--shard K/N: shards are disjoint, cover every record, take every N-th, and keep the CSV header", async () => {
+  const rows = Array.from({ length: 23 }, (_, i) => [`${i}`, `text number ${i}`]);
+  const input = "id,text\n" + rows.map((r) => r.join(",")).join("\n") + "\n";
+  const seen = [];
+  for (const k of [1, 2, 3]) {
+    const r = await runCli(["classify", "-m", M, "--input", "csv", "--shard", `${k}/3`], { input });
+    assert.equal(r.code, 0, r.stderr);
+    const out = parse(r.stdout);
+    assert.deepEqual(out[0], ["id", "text", "label", "score"]);
+    const ids = out.slice(1).map((row) => Number(row[0]));
+    assert.deepEqual(ids, rows.map((_, i) => i).filter((i) => i % 3 === k - 1));
+    seen.push(...ids);
+  }
+  assert.deepEqual(seen.sort((a, b) => a - b), rows.map((_, i) => i));
+});
+
+const hasParallel = spawnSync("parallel", ["--version"], { encoding: "utf8" }).status === 0;
+const skipParallel = hasParallel ? false : "GNU parallel is not installed (apt-get install parallel); .ci/run installs it";
+
+test("GNU parallel: `parallel --pipe -k` over a line-in/line-out filter keeps one output per input, in order", { skip: skipParallel }, () => {
+  const file = join(tmp, "many.txt");
+  const texts = Array.from({ length: 2000 }, (_, i) => (i % 11 === 0 ? "" : `line ${i} ${"so good ".repeat(i % 5)}`.trim()));
+  writeFileSync(file, texts.join("\n") + "\n");
+  const r = spawnSync(
+    "bash",
+    ["-c", `parallel --will-cite --pipe -k --block 8k -j 2 "${process.execPath}" "${BIN}" classify -m "${M}" --format jsonl < "${file}"`],
+    { encoding: "utf8", maxBuffer: 64 << 20 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(jsonl(r.stdout).map((o) => o.text), texts);
+});
+
+test("GNU parallel: one CSV split with --shard {}/N across jobs; every row labelled exactly once", { skip: skipParallel }, () => {
+  const file = join(tmp, "reviews.csv");
+  const n = 50;
+  writeFileSync(file, "id,text\n" + Array.from({ length: n }, (_, i) => `${i},"review ${i}, with a comma"`).join("\n") + "\n");
+  const r = spawnSync(
+    "bash",
+    ["-c", `parallel --will-cite -k "${process.execPath}" "${BIN}" classify -m "${M}" -f "${file}" --format csv --shard {}/3 ::: 1 2 3`],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const rows = parse(r.stdout).filter((row) => row[0] !== "id");
+  assert.deepEqual(rows.map((row) => Number(row[0])).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  rows.forEach((row) => assert.equal(row[1], `review ${row[0]}, with a comma`));
+});
