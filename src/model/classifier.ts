@@ -2,7 +2,7 @@
  * A loaded text classifier: tokenizer + ONNX session + head config, with the
  * order-preserving, length-sorted, windowed batching pipeline.
  */
-import { BundleError, UsageError } from "../errors.js";
+import { BundleError, InputError, UsageError } from "../errors.js";
 import { padBatch, planBatches } from "../core/batching.js";
 import { windowed } from "../core/windowed.js";
 import {
@@ -17,6 +17,7 @@ import {
 import { readBundle, type Bundle } from "./bundle.js";
 import { OnnxClassifierSession } from "./session.js";
 import { TextTokenizer, type Encoded } from "./tokenizer.js";
+import { needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions } from "./documents.js";
 
 export interface LoadOptions {
   /** ONNX variant: int8 (default when present), fp32, fp16, uint8, … */
@@ -29,7 +30,7 @@ export interface LoadOptions {
   batchSize?: number;
 }
 
-export interface ClassifyOptions extends PredictOptions {
+export interface ClassifyOptions extends PredictOptions, DocumentOptions {
   /** override the score function (transformers' function_to_apply) */
   function?: ScoreFunction;
   batchSize?: number;
@@ -37,6 +38,11 @@ export interface ClassifyOptions extends PredictOptions {
 
 export interface ClassifyRecord extends Prediction {
   text: string;
+  /** level "sentence": 0-based document index, sentence index, and UTF-16 offsets [begin, end) into the document */
+  doc?: number;
+  sentence?: number;
+  begin?: number;
+  end?: number;
 }
 
 export interface TokenizeRecord {
@@ -175,7 +181,7 @@ export class TextClassifier {
   async *scoreStream<T>(
     items: AsyncIterable<T> | Iterable<T>,
     textOf: (item: T) => string,
-    opts: { function?: ScoreFunction; batchSize?: number } = {},
+    opts: { function?: ScoreFunction; batchSize?: number; encode?: (item: T) => Encoded } = {},
   ): AsyncGenerator<ScoredItem<T>> {
     const batchSize = opts.batchSize ?? this.batchSize;
     const fn = opts.function ?? this.function;
@@ -188,11 +194,16 @@ export class TextClassifier {
       return win.map((w, i) => ({ ...w, logits: logits[i], scores: applyFunction(logits[i], fn) }));
     };
     // windowed: bounded memory, input order, flush when ready or when the input stalls, no loss on input errors
-    yield* windowed(items, (item) => ({ item, encoded: this.encode(textOf(item)) }), run, { windowSize });
+    const encode = opts.encode ?? ((item: T) => this.encode(textOf(item)));
+    yield* windowed(items, (item) => ({ item, encoded: encode(item) }), run, { windowSize });
   }
 
   async *classifyStream(texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions = {}): AsyncGenerator<ClassifyRecord> {
     validatePredictOptions(opts, this.labels.length);
+    if (needsDocumentPath(opts)) {
+      yield* classifyDocuments(this, texts, opts);
+      return;
+    }
     for await (const s of this.scoreStream(texts, (t) => t, opts)) {
       yield { text: s.item, ...predictionFrom(s.scores, this.labels, opts) };
     }
@@ -217,6 +228,18 @@ export class TextClassifier {
 
   async dispose(): Promise<void> {
     await this.session.dispose();
+  }
+}
+
+/** --long chunk|sentences, --level sentence and zero-shot labels, through the same batching path. */
+async function* classifyDocuments(model: TextClassifier, texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions): AsyncGenerator<ClassifyRecord> {
+  const plan = planDocuments(model, opts);
+  for await (const u of scoreDocuments(model, texts, (t) => t, plan, opts)) {
+    // as the zero-shot pipeline raises on an empty text; the CLI writes an error record instead
+    if (!u.scores) throw new InputError(`text ${u.doc + 1}: ${u.error}`);
+    const pr = predictionFrom(u.scores, plan.labels, opts);
+    if (u.sentence) yield { text: u.sentence.text, doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end, ...pr };
+    else yield { text: u.item, ...pr };
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { ModelConfig, TokenizerConfig } from "./bundle.js";
+import { windowRanges } from "../core/chunking.js";
 
 export interface Encoded {
   ids: number[];
@@ -130,6 +131,29 @@ export class TextTokenizer {
       const keep = Math.max(0, first.length - excess);
       first = this.truncationSide === "left" ? first.slice(first.length - keep) : first.slice(0, keep);
     }
+    return this.applyTemplate(first, second, fullLength);
+  }
+
+  /** Content tokens that fit in one sequence of maxLength beside the special tokens. */
+  contentBudget(maxLength = this.maxLength): number {
+    return maxLength - this.specials(false);
+  }
+
+  /**
+   * Encodes a text as overlapping windows of at most maxLength tokens, special
+   * tokens on every window, consecutive windows sharing `stride` content tokens
+   * (HF's return_overflowing_tokens with stride). A text that fits gives one
+   * window, identical to encode(text).
+   */
+  encodeWindows(text: string, stride = 0, maxLength = this.maxLength): Encoded[] {
+    const content = this.internals.encode_text(text) ?? [];
+    const fullLength = content.length + this.specials(false);
+    return windowRanges(content.length, this.contentBudget(maxLength), stride).map(([s, e]) =>
+      this.applyTemplate(content.slice(s, e), null, fullLength),
+    );
+  }
+
+  private applyTemplate(first: string[], second: string[] | null, fullLength: number): Encoded {
     const pp = this.internals.post_processor;
     const out: PostProcessorOut = pp ? pp(first, second, true) : { tokens: second ? [...first, ...second] : first };
     const tokens = out.tokens;
