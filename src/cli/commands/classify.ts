@@ -7,8 +7,9 @@ import { createCsvRowWriter } from "../../io/csv-output.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
+import { addDocumentOptions, planFromCli, runDocuments, SENTENCE_COLUMNS, type DocumentCliOptions } from "../document-options.js";
 
-interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions {
+interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions, DocumentCliOptions {
   topK?: number;
   allScores?: boolean;
   threshold?: number;
@@ -23,6 +24,7 @@ export function registerClassify(program: Command): void {
     .argument("[text...]", "texts to classify (else --file, else stdin, one record per line)");
   addModelOptions(cmd);
   addInputOptions(cmd);
+  addDocumentOptions(cmd);
   cmd
     .option("--top-k <n>", "list the n best labels per text under \"labels\"", intArg("--top-k"))
     .option("--all-scores", "add every label's score (\"scores\" in JSON, score_<label> columns in CSV/TSV)")
@@ -36,7 +38,10 @@ Examples:
   $ nlp classify -m ./my-bundle "A heartwarming and funny movie"
   $ cat reviews.txt | nlp classify -m ./my-bundle --format csv > labelled.csv
   $ nlp classify -m ./my-bundle --input jsonl --text-key text --format jsonl --all-scores < texts.jsonl
-  $ nlp classify -m ./go-emotions --threshold 0.3 --format json "I love it, thanks!"`,
+  $ nlp classify -m ./go-emotions --threshold 0.3 --format json "I love it, thanks!"
+  $ nlp classify -m ./my-bundle --long chunk --stride 128 -f long-reviews.txt
+  $ nlp classify -m ./my-bundle --level sentence "Great screen. Awful battery."
+  $ nlp classify -m zero-shot --labels "sports,politics,tech" --all-scores "The match went to penalties"`,
     )
     .action(async (texts: string[], opts: ClassifyCliOptions) => runClassify(texts, opts));
 }
@@ -52,13 +57,15 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
   // CSV in, CSV out: `nlp classify --input csv < a.csv > labelled.csv` needs no --format
   if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = input.format as "csv" | "tsv";
   const p = opts.prefix ?? "";
-  const labels = model.labels;
+  const plan = planFromCli(model, opts);
+  const labels = plan?.labels ?? model.labels;
   const passThrough = (input.format === "jsonl" || tabularIn) && (format === "jsonl" || format === "json");
-  const columns = ["text", `${p}label`, `${p}score`];
+  const columns = [...(plan?.level === "sentence" ? SENTENCE_COLUMNS : []), "text", `${p}label`, `${p}score`];
   if (opts.allScores) columns.push(...labels.map((l) => `${p}score_${l}`));
   if (opts.topK !== undefined || opts.threshold !== undefined) columns.push(`${p}labels`);
+  if (plan?.zeroShot) columns.push(`${p}error`);
   const writer = createWriter(format, process.stdout, { columns });
-  const rowWriter = tabularIn && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, process.stdout, columns.slice(1), opts.quiet ? undefined : (l) => process.stderr.write(`nlp: ${l}\n`)) : undefined;
+  const rowWriter = tabularIn && plan?.level !== "sentence" && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, process.stdout, columns.slice(1), opts.quiet ? undefined : (l) => process.stderr.write(`nlp: ${l}\n`)) : undefined;
   const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction });
 
   const shape = (source: unknown, text: string, pr: Prediction): OutRecord => {
@@ -78,13 +85,18 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
   };
 
   try {
-    for await (const s of model.scoreStream(input.records, (r) => r.text, predict)) {
-      const record = shape(s.item.source, s.item.text, predictionFrom(s.scores, labels, predict));
-      if (rowWriter && isCsvRow(s.item.source)) await rowWriter.write(s.item.source, record);
+    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+    const run = runDocuments(model, input.records, plan, { ...predict, skipInvalid: opts.skipInvalid, warn });
+    for await (const s of run.results) {
+      let record = shape(s.source, s.text, s.scores ? predictionFrom(s.scores, labels, predict) : ({ label: null, score: null } as unknown as Prediction));
+      if (s.error) record[`${p}error`] = s.error;
+      if (s.lead) record = { ...s.lead, ...record };
+      if (rowWriter && isCsvRow(s.source)) await rowWriter.write(s.source, record);
       else await writer.write(record);
       progress.tick();
     }
     await (rowWriter ?? writer).end();
+    run.finish();
   } finally {
     progress.stop();
   }

@@ -1,0 +1,117 @@
+/**
+ * The classify flags for long documents, sentence level and zero-shot, and
+ * the glue that runs them for the CLI: records in, scored results out (one per
+ * document, or one per sentence with --level sentence), error records for
+ * texts zero-shot refuses.
+ */
+import { Option, type Command } from "commander";
+import { InputError } from "../errors.js";
+import type { InputRecord } from "../io/input.js";
+import type { OutRecord } from "../io/output.js";
+import type { TextClassifier } from "../model/classifier.js";
+import { LEVELS, LONG_MODES, needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions, type DocumentPlan } from "../model/documents.js";
+import type { ScoreFunction } from "../core/postprocess.js";
+import { intArg } from "./common.js";
+
+export interface DocumentCliOptions {
+  long?: string;
+  stride?: number;
+  level?: string;
+  labels?: string;
+  hypothesis?: string;
+  multiLabel?: boolean;
+}
+
+export function addDocumentOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--long <mode>", "texts longer than the model's limit: truncate (as transformers), chunk (overlapping windows, averaged) or sentences (each sentence, averaged)").choices(
+        LONG_MODES,
+      ),
+    )
+    .option("--stride <n>", "with --long chunk: tokens shared by consecutive windows (default 0)", intArg("--stride", 0))
+    .addOption(new Option("--level <level>", "document (default) or sentence: one record per sentence with doc, sentence, begin, end").choices(LEVELS))
+    .option("--labels <list>", 'zero-shot with an NLI model: comma-separated candidate labels, e.g. "sports,politics,tech"')
+    .option("--hypothesis <template>", 'zero-shot hypothesis, {} marks the label (default "This example is {}.")')
+    .option("--multi-label", "zero-shot: score each label on its own instead of making them compete");
+}
+
+export function documentOptionsFrom(opts: DocumentCliOptions): DocumentOptions {
+  return {
+    long: opts.long as DocumentOptions["long"],
+    stride: opts.stride,
+    level: opts.level as DocumentOptions["level"],
+    candidateLabels: opts.labels,
+    hypothesis: opts.hypothesis,
+    multiLabel: opts.multiLabel,
+  };
+}
+
+/** The plan for these flags, or undefined when plain classification applies. */
+export function planFromCli(model: TextClassifier, opts: DocumentCliOptions): DocumentPlan | undefined {
+  const docs = documentOptionsFrom(opts);
+  return needsDocumentPath(docs) ? planDocuments(model, docs) : undefined;
+}
+
+/** Fields that lead each record at sentence level. */
+export const SENTENCE_COLUMNS = ["doc", "sentence", "begin", "end"];
+
+export interface CliResult {
+  /** the input record's source to echo (none at sentence level: a sentence is not the input row) */
+  source: unknown;
+  text: string;
+  /** scores in the plan's label order; absent on an error record */
+  scores?: number[];
+  error?: string;
+  /** fields to put first (sentence level) */
+  lead?: OutRecord;
+}
+
+export interface CliRun {
+  results: AsyncGenerator<CliResult>;
+  /** after the output is closed: throws when texts were refused (exit 1) */
+  finish(): void;
+}
+
+/**
+ * Runs records through the plan (or plain classification without one). An empty
+ * text under zero-shot gives an error record in its place (exit 1 at the end),
+ * or, with --skip-invalid, a notice on stderr and no record (exit 0).
+ */
+export function runDocuments(
+  model: TextClassifier,
+  records: AsyncIterable<InputRecord>,
+  plan: DocumentPlan | undefined,
+  opts: { function?: ScoreFunction; batchSize?: number; skipInvalid?: boolean; warn?: (line: string) => void },
+): CliRun {
+  let refused = 0;
+  let firstLine = 0;
+  async function* results(): AsyncGenerator<CliResult> {
+    if (!plan) {
+      for await (const s of model.scoreStream(records, (r) => r.text, opts)) yield { source: s.item.source, text: s.item.text, scores: s.scores };
+      return;
+    }
+    for await (const u of scoreDocuments(model, records, (r) => r.text, plan, opts)) {
+      if (u.error) {
+        if (refused++ === 0) firstLine = u.item.line;
+        opts.warn?.(`${opts.skipInvalid ? "skipped" : "error"}: line ${u.item.line}: ${u.error}`);
+        if (!opts.skipInvalid) yield { source: u.item.source, text: u.item.text, error: u.error };
+        continue;
+      }
+      if (u.sentence) {
+        const lead = { doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end };
+        yield { source: undefined, text: u.sentence.text, scores: u.scores, lead };
+      } else yield { source: u.item.source, text: u.item.text, scores: u.scores };
+    }
+  }
+  return {
+    results: results(),
+    finish() {
+      if (refused > 0 && !opts.skipInvalid) {
+        throw new InputError(
+          `${refused} empty text(s) (first on line ${firstLine}) got an error record: zero-shot needs a non-empty text; drop empty lines or pass --skip-invalid to skip them`,
+        );
+      }
+    },
+  };
+}
