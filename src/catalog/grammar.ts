@@ -1,0 +1,162 @@
+/**
+ * The reference grammar: `lang.action.family.dataset`, as in John Snow Labs
+ * NLU, made forgiving. Pure functions only; the catalog uses them to index
+ * its entries and to read what the user typed.
+ *
+ * - case, surrounding blanks and trailing dots are ignored ("en.classify.bert.hate." = "en.classify.bert.hate")
+ * - "-" and "_" are the same inside a token ("go-emotions" = "go_emotions")
+ * - the language defaults to en and the action to classify ("bert.imdb" = "en.classify.bert.imdb")
+ * - family synonyms fold ("distilbert_sequence" = "distil_bert" = "distilbert")
+ * - family and dataset may come in either order where that is unambiguous (the catalog checks that)
+ */
+
+/** Family spellings seen in NLU and on the Hub → one canonical family token. */
+export const FAMILY_SYNONYMS: Record<string, string> = {
+  bert_sequence: "bert",
+  bert_classifier: "bert",
+  distilbert_sequence: "distilbert",
+  distil_bert: "distilbert",
+  distilbert_classifier: "distilbert",
+  roberta_sequence: "roberta",
+  roberta_classifier: "roberta",
+  distil_roberta: "roberta",
+  distilroberta: "roberta",
+  xlm_roberta: "xlmr",
+  xlmroberta: "xlmr",
+  xlm_r: "xlmr",
+  xlm_roberta_sequence: "xlmr",
+  camembert_sequence: "camembert",
+  deberta_v2: "deberta",
+  deberta_v3: "deberta",
+  debertav2: "deberta",
+  debertav3: "deberta",
+  mdeberta: "deberta",
+  mdeberta_v3: "deberta",
+  deberta_sequence: "deberta",
+  albert_sequence: "albert",
+  xlnet_sequence: "xlnet",
+  longformer_sequence: "longformer",
+};
+
+/** Action spellings → canonical action. */
+export const ACTION_SYNONYMS: Record<string, string> = {
+  classify: "classify",
+  classifier: "classify",
+  cls: "classify",
+  zero_shot: "zero_shot",
+  zeroshot: "zero_shot",
+  zero_shot_classifier: "zero_shot",
+};
+
+/** Words that name a task (for defaults such as `sentiment` or `fr.zero_shot`). */
+export const TASK_WORDS: Record<string, string> = {
+  sentiment: "sentiment",
+  sentiments: "sentiment",
+  polarity: "sentiment",
+  emotion: "emotion",
+  emotions: "emotion",
+  toxicity: "toxicity",
+  toxic: "toxicity",
+  zero_shot: "zero-shot",
+  zeroshot: "zero-shot",
+  nli: "zero-shot",
+  language_id: "language-id",
+  langid: "language-id",
+  lang: "language-id",
+  language: "language-id",
+  language_detection: "language-id",
+  spam: "spam",
+  hate: "hate-speech",
+  hate_speech: "hate-speech",
+  topic: "topic",
+  news_topic: "topic",
+};
+
+/** ISO 639-1 codes plus NLU's "xx" (multilingual). A first token that is one of these is the language. */
+const LANGS = new Set(
+  (
+    "xx af am ar az be bg bn bs ca cs cy da de el en eo es et eu fa fi fr ga gl gu he hi hr hu hy id is it ja jv ka kk km kn ko ky " +
+    "la lo lt lv mk ml mn mr ms mt my ne nl no pa pl ps pt ro ru si sk sl so sq sr su sv sw ta te tg th ti tl tr tt ug uk ur uz vi yo zh zu"
+  ).split(" "),
+);
+
+export function isLanguage(token: string): boolean {
+  return LANGS.has(token);
+}
+
+export interface ParsedRef {
+  /** language code ("en" when the reference names none) */
+  lang: string;
+  /** whether the language was written */
+  langGiven: boolean;
+  /** "classify" or "zero_shot" */
+  action: string;
+  actionGiven: boolean;
+  /** the remaining tokens, family synonyms folded, in the order given */
+  rest: string[];
+}
+
+/** Lower-cases, trims, drops trailing dots and unifies "-" with "_". */
+export function normalizeRef(ref: string): string {
+  return ref.trim().toLowerCase().replace(/\.+$/, "").replace(/-/g, "_");
+}
+
+export function parseRef(ref: string): ParsedRef {
+  const tokens = normalizeRef(ref)
+    .split(".")
+    .filter((t) => t.length > 0);
+  let i = 0;
+  let lang = "en";
+  let langGiven = false;
+  if (i < tokens.length && isLanguage(tokens[i])) {
+    lang = tokens[i++];
+    langGiven = true;
+  }
+  let action = "classify";
+  let actionGiven = false;
+  if (i < tokens.length && ACTION_SYNONYMS[tokens[i]]) {
+    action = ACTION_SYNONYMS[tokens[i++]];
+    actionGiven = true;
+  }
+  const rest = tokens.slice(i).map((t) => FAMILY_SYNONYMS[t] ?? t);
+  return { lang, langGiven, action, actionGiven, rest };
+}
+
+/** The exact key: same tokens in the same order. */
+export function canonicalKey(ref: string): string {
+  const p = parseRef(ref);
+  return [p.lang, p.action, ...p.rest].join(".");
+}
+
+/** The order-free key: family/dataset order does not matter. */
+export function looseKey(ref: string): string {
+  const p = parseRef(ref);
+  return [p.lang, p.action, ...[...p.rest].sort()].join(".");
+}
+
+/**
+ * A task default the reference asks for, if it is one: `sentiment`, `fr.sentiment`,
+ * `en.classify`, `fr.classify.emotion`, `zero-shot`, `fr.zero_shot`, a bare language `de`.
+ */
+export function defaultRequest(ref: string): { task: string; lang: string } | null {
+  const p = parseRef(ref);
+  if (p.rest.length === 0) {
+    if (!p.langGiven && !p.actionGiven) return null;
+    return { task: p.action === "zero_shot" ? "zero-shot" : "sentiment", lang: p.lang };
+  }
+  if (p.rest.length === 1 && TASK_WORDS[p.rest[0]]) {
+    const task = TASK_WORDS[p.rest[0]];
+    if (p.action === "zero_shot" && task !== "zero-shot") return null;
+    return { task, lang: p.lang };
+  }
+  return null;
+}
+
+/** `owner/name` or `owner/name@revision`, as the Hub spells repo ids. */
+const HUB_ID = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)(?:@(.+))?$/;
+
+export function parseHubId(ref: string): { repo: string; revision?: string } | null {
+  const m = HUB_ID.exec(ref.trim());
+  if (!m || m[2].endsWith(".") || m[2].includes("..")) return null;
+  return { repo: `${m[1]}/${m[2]}`, revision: m[3] };
+}

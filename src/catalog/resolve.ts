@@ -1,0 +1,126 @@
+/**
+ * From a catalog entry or a Hub id to a folder on disk: embedded models from
+ * the package, imported ones from where they were, Hub models from the cache
+ * (downloading what the chosen variant needs when it is missing).
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { isAbsolute, join } from "node:path";
+import { BundleError, UsageError } from "../errors.js";
+import { DEFAULT_ORDER, normalizeVariant } from "../model/bundle.js";
+import type { ResolveOptions, ResolvedModel } from "../resolve/resolver.js";
+import { ensureSnapshot, type EnsureOptions, type FilePlan, type PlanSource, type SnapshotResult } from "../hub/snapshot.js";
+import { planFromListing, planFromSnapshot } from "../hub/plan.js";
+import { loadCatalog, unknownRef, type Found } from "./catalog.js";
+import { parseHubId } from "./grammar.js";
+import type { CatalogEntry } from "./schema.js";
+
+/** The package root, where embedded models live (NLP_EMBEDDED_ROOT overrides it for packagers and tests). */
+export function embeddedRoot(): string {
+  const env = process.env.NLP_EMBEDDED_ROOT?.trim();
+  return env ? env : fileURLToPath(new URL("../../", import.meta.url));
+}
+
+/** The variant to fetch for an entry: the one asked for (if published), else the preferred one it has. */
+export function chooseVariant(entry: CatalogEntry, requested?: string): string | undefined {
+  const variants = entry.variants ?? {};
+  if (requested) {
+    const v = normalizeVariant(requested);
+    if (entry.files !== "auto" && entry.source !== "local" && !variants[v]) {
+      throw new UsageError(`${entry.ref} has no ${v} variant; available: ${Object.keys(variants).join(", ")} (--variant)`);
+    }
+    return v;
+  }
+  return DEFAULT_ORDER.find((v) => variants[v]);
+}
+
+export function planForEntry(entry: CatalogEntry, variant: string): FilePlan {
+  const files = entry.files === "auto" || !entry.files ? [] : entry.files;
+  return { required: [...files, ...(entry.variants?.[variant] ?? [])], optional: entry.optional_files ?? [] };
+}
+
+/** How to get a Hub entry's (or an unknown repo's) files for a variant. */
+export function planSource(repo: string, entry: CatalogEntry | undefined, variant: string | undefined): PlanSource {
+  if (entry && entry.files !== "auto" && variant) return { kind: "fixed", plan: planForEntry(entry, variant) };
+  return {
+    kind: "listed",
+    choose: (files) => planFromListing(repo, files, variant),
+    fromSnapshot: (dir) => planFromSnapshot(dir, variant),
+  };
+}
+
+export interface EntryResolveOptions extends ResolveOptions {
+  /** ask the Hub even when cached (nlp pull) */
+  refresh?: boolean;
+}
+
+export interface EntryResolution extends ResolvedModel {
+  entry?: CatalogEntry;
+  snapshot?: SnapshotResult;
+}
+
+function ensureOpts(opts: EntryResolveOptions, revision: string, label: string): EnsureOptions {
+  return { revision, offline: opts.offline, refresh: opts.refresh, progress: opts.progress, log: opts.log, label };
+}
+
+export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "via">, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
+  const { entry } = found;
+  const variant = chooseVariant(entry, opts.variant);
+  const labels = entry.labels ?? undefined;
+  const details = { catalogRef: entry.ref, via: found.via };
+  if (entry.source === "embedded") {
+    const dir = join(embeddedRoot(), entry.path!);
+    if (!existsSync(dir)) throw new BundleError(`the embedded model ${entry.ref} is missing from ${dir}; reinstall nlp-classify`);
+    return { dir, ref, source: "embedded", variant, labels, entry, details };
+  }
+  if (entry.source === "local") {
+    const dir = entry.path!;
+    if (!existsSync(dir)) {
+      throw new BundleError(`${entry.ref} was imported from ${dir}, which no longer exists; import it again (nlp import <folder> --as ${entry.ref})`);
+    }
+    return { dir, ref, source: "user", variant, labels, entry, details };
+  }
+  const repo = entry.repo!;
+  const revision = opts.revision ?? found.revision ?? entry.revision ?? "main";
+  const snapshot = await ensureSnapshot(repo, planSource(repo, entry, variant), ensureOpts(opts, revision, ref));
+  return {
+    dir: snapshot.dir,
+    ref,
+    source: "catalog",
+    variant,
+    labels,
+    entry,
+    snapshot,
+    details: { ...details, repo, revision, commit: snapshot.commit },
+  };
+}
+
+/** An owner/name[@revision] the catalog does not describe. */
+export async function resolveHubRepo(repo: string, revision: string, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
+  const variant = opts.variant ? normalizeVariant(opts.variant) : undefined;
+  const snapshot = await ensureSnapshot(repo, planSource(repo, undefined, variant), ensureOpts(opts, revision, ref));
+  return { dir: snapshot.dir, ref, source: "hub", variant, snapshot, details: { repo, revision, commit: snapshot.commit } };
+}
+
+/** Catalog refs, aliases, defaults and Hub ids; an unknown name is a usage error with suggestions. */
+export async function resolveReference(ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
+  const catalog = loadCatalog();
+  const hub = parseHubId(ref);
+  if (hub) {
+    const entry = catalog.byRepo(hub.repo);
+    if (entry) return resolveEntry({ entry, revision: hub.revision, via: "repo" }, ref, opts);
+    return resolveHubRepo(hub.repo, opts.revision ?? hub.revision ?? "main", ref, opts);
+  }
+  if (ref.includes("/") || isAbsolute(ref)) throw new UsageError(`"${ref}" is neither a folder here nor an owner/name Hub id`);
+  const found = catalog.require(ref);
+  return resolveEntry(found, ref, opts);
+}
+
+/** The resolver registered in the chain (after local folders). */
+export async function catalogResolver(ref: string, opts: ResolveOptions): Promise<ResolvedModel | null> {
+  const r = await resolveReference(ref, opts);
+  const { entry: _e, snapshot: _s, ...resolved } = r;
+  return resolved;
+}
+
+export { unknownRef };

@@ -1,0 +1,12 @@
+/** Where the user's own catalog lives: $XDG_CONFIG_HOME/nlp/models.json, else ~/.config/nlp/models.json. */
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export function userConfigDir(): string {
+  const xdg = process.env.XDG_CONFIG_HOME?.trim();
+  return join(xdg ? xdg : join(homedir(), ".config"), "nlp");
+}
+
+export function userCatalogPath(): string {
+  return join(userConfigDir(), "models.json");
+}

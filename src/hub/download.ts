@@ -1,0 +1,242 @@
+/**
+ * One file from the Hub into the cache, the way huggingface_hub does it:
+ * HEAD the resolve URL for its commit, etag and size; GET it (from the storage
+ * host a large file redirects to) into blobs/{etag}.incomplete, resuming with
+ * Range after a cut; check size and sha256; rename into place; link the
+ * snapshot. Retries with backoff on 5xx, cut connections and stalls.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, truncateSync } from "node:fs";
+import { dirname } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { HubError } from "../errors.js";
+import { isSha256, normalizeEtag, type RepoCache } from "./cache-layout.js";
+import { maxAttempts } from "./env.js";
+import {
+  backoffMs,
+  fsFailure,
+  httpFailure,
+  isRetryableStatus,
+  isTransientNetworkError,
+  isUnreachable,
+  networkFailure,
+  type FailureContext,
+} from "./failures.js";
+import type { HttpClient, HubResponse } from "./http.js";
+import { withBlobLock } from "./lock.js";
+import type { DownloadProgress } from "./progress.js";
+
+export interface FetchContext {
+  http: HttpClient;
+  endpoint: string;
+  cache: RepoCache;
+  repo: string;
+  tokenSent: boolean;
+  progress: DownloadProgress;
+}
+
+export interface FileMeta {
+  commit: string;
+  etag: string;
+  size?: number;
+  /** where the bytes are: the resolve URL, or the storage URL it redirects to */
+  location: string;
+}
+
+export function resolveUrl(endpoint: string, repo: string, revision: string, path: string): string {
+  return `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function failureContext(ctx: FetchContext, revision: string, path?: string): FailureContext {
+  return { repo: ctx.repo, revision, path, endpoint: ctx.endpoint, tokenSent: ctx.tokenSent };
+}
+
+/**
+ * A request with retries: 5xx/429 and broken connections are tried again
+ * with backoff; an unreachable host gets one more try; other answers return.
+ */
+export async function requestWithRetries(
+  ctx: FetchContext,
+  url: string,
+  fcx: FailureContext,
+  run: () => Promise<HubResponse>,
+): Promise<HubResponse> {
+  const attempts = maxAttempts();
+  let lastErr: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let res: HubResponse;
+    try {
+      res = await run();
+    } catch (err) {
+      lastErr = err;
+      if (isUnreachable(err) && attempt >= 2) throw networkFailure(err, url, attempt);
+      if (!isUnreachable(err) && !isTransientNetworkError(err)) throw err;
+      if (attempt < attempts) await sleep(backoffMs(attempt));
+      continue;
+    }
+    if (isRetryableStatus(res.status)) {
+      await res.body.dump().catch(() => undefined);
+      if (attempt >= attempts) throw httpFailure(res.status, res.headers, fcx);
+      await sleep(backoffMs(attempt, res.headers["retry-after"]));
+      continue;
+    }
+    return res;
+  }
+  throw networkFailure(lastErr, url, attempts);
+}
+
+/** HEAD on the resolve URL: commit, etag, size and where to GET the bytes. Relative redirects (renamed repos) are followed. */
+export async function fileMetadata(ctx: FetchContext, revision: string, path: string): Promise<FileMeta> {
+  const url = resolveUrl(ctx.endpoint, ctx.repo, revision, path);
+  const fcx = failureContext(ctx, revision, path);
+  const res = await requestWithRetries(ctx, url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true }));
+  await res.body.dump().catch(() => undefined);
+  if (res.status >= 400) throw httpFailure(res.status, res.headers, fcx);
+  const h = res.headers;
+  const commit = h["x-repo-commit"];
+  const etag = normalizeEtag(h["x-linked-etag"] ?? h["etag"]);
+  if (!commit || !etag) {
+    throw new HubError(
+      `${new URL(url).host} answered for ${path} of ${ctx.repo} without X-Repo-Commit/ETag: HF_ENDPOINT must point at a Hugging Face Hub (or mirror) and any proxy must pass these headers`,
+    );
+  }
+  const sizeText = h["x-linked-size"] ?? (res.status < 300 ? h["content-length"] : undefined);
+  const size = sizeText !== undefined && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
+  const location = res.status >= 300 && res.status < 400 && h.location ? new URL(h.location, res.url).toString() : res.url;
+  return { commit, etag, size, location };
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(path), hash);
+  return hash.digest("hex");
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function resetPartial(path: string): void {
+  try {
+    truncateSync(path, 0);
+  } catch {
+    rmSync(path, { force: true });
+  }
+}
+
+/** Start offset of a 206 answer ("bytes 100-199/200"), or -1. */
+export function contentRangeStart(header: string | undefined): number {
+  const m = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec((header ?? "").trim());
+  return m ? Number(m[1]) : -1;
+}
+
+/** Downloads the blob unless the cache has it; returns whether bytes were fetched. */
+export async function downloadBlob(ctx: FetchContext, meta: FileMeta, path: string, revision: string): Promise<boolean> {
+  const { cache } = ctx;
+  const blob = cache.blob(meta.etag);
+  if (existsSync(blob) && (meta.size === undefined || sizeOf(blob) === meta.size)) return false;
+  mkdirSync(dirname(blob), { recursive: true });
+  return withBlobLock(
+    cache.locksDir(),
+    meta.etag,
+    () => ctx.progress.note(`waiting for another process downloading ${path}`),
+    async () => {
+      if (existsSync(blob) && (meta.size === undefined || sizeOf(blob) === meta.size)) return false;
+      await fetchIntoBlob(ctx, meta, path, failureContext(ctx, revision, path));
+      return true;
+    },
+  );
+}
+
+async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fcx: FailureContext): Promise<void> {
+  const inc = ctx.cache.incomplete(meta.etag);
+  const blob = ctx.cache.blob(meta.etag);
+  const attempts = maxAttempts();
+  let mismatches = 0;
+  let lastErr: unknown = new Error("no attempt made");
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let have = sizeOf(inc);
+    if (meta.size !== undefined && have > meta.size) {
+      resetPartial(inc);
+      have = 0;
+    }
+    if (meta.size === undefined || have < meta.size) {
+      let res: HubResponse;
+      try {
+        res = await requestWithRetries(ctx, meta.location, fcx, () =>
+          ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {} }),
+        );
+      } catch (err) {
+        lastErr = err;
+        if (err instanceof HubError) throw err;
+        throw networkFailure(err, meta.location, attempt);
+      }
+      if (res.status === 416) {
+        // the partial file is longer than the file now is: start over
+        await res.body.dump().catch(() => undefined);
+        resetPartial(inc);
+        continue;
+      }
+      if (res.status >= 400) {
+        await res.body.dump().catch(() => undefined);
+        throw httpFailure(res.status, res.headers, fcx);
+      }
+      if (res.status === 206 && contentRangeStart(res.headers["content-range"]) !== have) {
+        await res.body.dump().catch(() => undefined);
+        resetPartial(inc);
+        continue;
+      }
+      if (res.status !== 206) have = 0; // the server sent the whole file: write it from the start
+      ctx.progress.start(path, meta.size, have);
+      try {
+        await pipeline(
+          res.body,
+          async function* (source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              ctx.progress.bytes(chunk.length);
+              yield chunk;
+            }
+          },
+          createWriteStream(inc, { flags: have > 0 ? "a" : "w" }),
+        );
+      } catch (err) {
+        const fsErr = fsFailure(err, inc, ctx.cache.cacheDir);
+        if (fsErr) throw fsErr;
+        if (!isTransientNetworkError(err) && !isUnreachable(err)) throw err;
+        lastErr = err;
+        if (attempt < attempts) await sleep(backoffMs(attempt));
+        continue;
+      }
+    }
+    const got = sizeOf(inc);
+    if (meta.size !== undefined && got !== meta.size) {
+      // ended short without an error (or long): resume or restart on the next attempt
+      if (got > meta.size) resetPartial(inc);
+      lastErr = new HubError(`${path}: got ${got} bytes, expected ${meta.size}`);
+      continue;
+    }
+    if (isSha256(meta.etag)) {
+      const digest = await sha256File(inc);
+      if (digest !== meta.etag) {
+        rmSync(inc, { force: true });
+        mismatches++;
+        if (mismatches >= 2) {
+          throw new HubError(
+            `${path} of ${ctx.repo} failed its sha256 check twice (expected ${meta.etag.slice(0, 12)}…, got ${digest.slice(0, 12)}…); nothing was kept: retry later, or check your proxy is not altering downloads`,
+          );
+        }
+        ctx.progress.note(`${path}: checksum mismatch, downloading again`);
+        continue;
+      }
+    }
+    renameSync(inc, blob);
+    return;
+  }
+  throw lastErr instanceof HubError ? lastErr : networkFailure(lastErr, meta.location, attempts);
+}

@@ -1,0 +1,84 @@
+/**
+ * Where the Hub and the cache are, read from the same environment variables
+ * huggingface_hub reads, so Python and nlp share one cache and one login.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export const DEFAULT_ENDPOINT = "https://huggingface.co";
+
+function env(name: string): string | undefined {
+  const v = process.env[name];
+  return v && v.trim() ? v.trim() : undefined;
+}
+
+function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(1)) : p;
+}
+
+/** HF_ENDPOINT, without a trailing slash. */
+export function hubEndpoint(): string {
+  return (env("HF_ENDPOINT") ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
+}
+
+/** HF_HOME, default ~/.cache/huggingface (XDG_CACHE_HOME respected as huggingface_hub does). */
+export function hfHome(): string {
+  const home = env("HF_HOME");
+  if (home) return expandHome(home);
+  const xdg = env("XDG_CACHE_HOME");
+  return join(xdg ? expandHome(xdg) : join(homedir(), ".cache"), "huggingface");
+}
+
+/** HF_HUB_CACHE (or the older HUGGINGFACE_HUB_CACHE), default $HF_HOME/hub. */
+export function hubCacheDir(): string {
+  const dir = env("HF_HUB_CACHE") ?? env("HUGGINGFACE_HUB_CACHE");
+  return dir ? expandHome(dir) : join(hfHome(), "hub");
+}
+
+/**
+ * HF_TOKEN, else the token `huggingface-cli login` saved ($HF_TOKEN_PATH or
+ * $HF_HOME/token). Never printed: callers only put it in an Authorization header.
+ */
+export function hubToken(): string | undefined {
+  const t = env("HF_TOKEN") ?? env("HUGGING_FACE_HUB_TOKEN");
+  if (t) return t;
+  const path = env("HF_TOKEN_PATH") ?? join(hfHome(), "token");
+  try {
+    if (existsSync(path)) {
+      const saved = readFileSync(path, "utf8").trim();
+      return saved || undefined;
+    }
+  } catch {
+    // an unreadable token file is the same as none
+  }
+  return undefined;
+}
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+
+/** HF_HUB_OFFLINE=1: cache only. */
+export function offlineFromEnv(): boolean {
+  return TRUE.has((env("HF_HUB_OFFLINE") ?? "").toLowerCase());
+}
+
+function seconds(name: string, fallback: number): number {
+  const v = Number(env(name));
+  return Number.isFinite(v) && v > 0 ? v * 1000 : fallback;
+}
+
+/** How long a download may receive nothing before it is cut and resumed (HF_HUB_DOWNLOAD_TIMEOUT, s). */
+export function stallTimeoutMs(): number {
+  return seconds("HF_HUB_DOWNLOAD_TIMEOUT", 30_000);
+}
+
+/** How long to wait for a response's headers (HF_HUB_ETAG_TIMEOUT, s). */
+export function headersTimeoutMs(): number {
+  return seconds("HF_HUB_ETAG_TIMEOUT", 30_000);
+}
+
+/** Attempts per request on 5xx, cut connections and stalls (NLP_HUB_RETRIES). */
+export function maxAttempts(): number {
+  const v = Number(env("NLP_HUB_RETRIES"));
+  return Number.isInteger(v) && v >= 0 ? v + 1 : 6;
+}

@@ -1,0 +1,86 @@
+/**
+ * HTTP for the Hub: undici with the proxy from HTTPS_PROXY / HTTP_PROXY /
+ * NO_PROXY, redirects followed by hand so the token goes to the Hub's own
+ * host and never to the storage host a large file redirects to.
+ */
+import type { Readable } from "node:stream";
+import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { HubError } from "../errors.js";
+import { headersTimeoutMs, hubEndpoint, stallTimeoutMs } from "./env.js";
+
+export interface HubResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable & { dump(): Promise<void>; text(): Promise<string> };
+  /** the URL that answered (after redirects) */
+  url: string;
+}
+
+export interface HttpClient {
+  /** One request, no redirects followed. */
+  send(method: "GET" | "HEAD", url: string, headers?: Record<string, string>): Promise<HubResponse>;
+  /** Follows redirects (all, or only same-host ones), sending the token to the Hub host only. */
+  fetch(method: "GET" | "HEAD", url: string, opts?: { headers?: Record<string, string>; sameHostOnly?: boolean }): Promise<HubResponse>;
+  close(): Promise<void>;
+  /** how many requests were sent (for logs and tests) */
+  readonly requests: number;
+}
+
+const USER_AGENT = `nlp-classify/0.1; node/${process.versions.node}`;
+const MAX_REDIRECTS = 10;
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+/** The token is sent only to the host HF_ENDPOINT names (scheme, host and port). */
+export function isHubOrigin(url: string, endpoint = hubEndpoint()): boolean {
+  try {
+    return new URL(url).origin === new URL(endpoint).origin;
+  } catch {
+    return false;
+  }
+}
+
+export function createHttpClient(token?: string): HttpClient {
+  const dispatcher: Dispatcher = new EnvHttpProxyAgent({
+    headersTimeout: headersTimeoutMs(),
+    bodyTimeout: stallTimeoutMs(),
+    connectTimeout: headersTimeoutMs(),
+  });
+  const endpoint = hubEndpoint();
+  let requests = 0;
+
+  const send: HttpClient["send"] = async (method, url, headers = {}) => {
+    const h: Record<string, string> = { "user-agent": USER_AGENT, "accept-encoding": "identity", ...headers };
+    if (token && isHubOrigin(url, endpoint)) h.authorization = `Bearer ${token}`;
+    requests++;
+    const res = await request(url, { method, headers: h, dispatcher });
+    return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as unknown as HubResponse["body"], url };
+  };
+
+  const follow: HttpClient["fetch"] = async (method, url, opts = {}) => {
+    let current = url;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const res = await send(method, current, opts.headers);
+      const location = res.headers.location;
+      if (res.status < 300 || res.status >= 400 || !location) return res;
+      const next = new URL(location, current).toString();
+      if (opts.sameHostOnly && new URL(next).origin !== new URL(current).origin) return res;
+      await res.body.dump().catch(() => undefined);
+      current = next;
+    }
+    throw new HubError(`too many redirects from ${new URL(url).host}; check HF_ENDPOINT and your proxy`);
+  };
+
+  return {
+    send,
+    fetch: follow,
+    close: () => dispatcher.close().catch(() => undefined),
+    get requests() {
+      return requests;
+    },
+  };
+}

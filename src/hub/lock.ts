@@ -1,0 +1,31 @@
+/**
+ * One process at a time per blob: a lock folder next to huggingface_hub's own
+ * lock files (.locks/models--owner--name/{etag}.nlp.lock). proper-lockfile
+ * keeps its mtime fresh while held, so the lock of a killed process goes
+ * stale and is taken over instead of blocking forever.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import lockfile from "proper-lockfile";
+
+/** A held lock older than this (not refreshed) belongs to a dead process. */
+const STALE_MS = 20_000;
+
+export async function withBlobLock<T>(locksDir: string, etag: string, onWait: () => void, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(locksDir, { recursive: true });
+  const target = join(locksDir, etag);
+  const opts = { realpath: false, stale: STALE_MS, lockfilePath: `${target}.nlp.lock`, onCompromised: () => undefined };
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(target, opts);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "ELOCKED") throw err;
+    onWait();
+    release = await lockfile.lock(target, { ...opts, retries: { forever: true, minTimeout: 100, maxTimeout: 1000, factor: 1.5 } });
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * A model's files at one revision, from the cache when it has them all (no
+ * request at all), else from the Hub. Offline, a missing file is an error
+ * naming the file and the `nlp pull` to run.
+ */
+import { HubError } from "../errors.js";
+import { RepoCache, isCommit } from "./cache-layout.js";
+import { downloadBlob, fileMetadata, requestWithRetries, type FetchContext } from "./download.js";
+import { hubCacheDir, hubEndpoint, hubToken, offlineFromEnv } from "./env.js";
+import { MissingFileError, fsFailure, httpFailure } from "./failures.js";
+import { createHttpClient } from "./http.js";
+import { createDownloadProgress } from "./progress.js";
+
+/** Which files to fetch: required ones in order (the ONNX graph last), optional ones after. */
+export interface FilePlan {
+  required: string[];
+  optional: string[];
+}
+
+/** A fixed plan (catalog layout), or one chosen from the repo's file list (any Hub repo). */
+export type PlanSource =
+  | { kind: "fixed"; plan: FilePlan }
+  | { kind: "listed"; choose: (files: string[]) => FilePlan; fromSnapshot: (dir: string) => FilePlan | null };
+
+export interface EnsureOptions {
+  revision: string;
+  /** never touch the network (also HF_HUB_OFFLINE=1) */
+  offline?: boolean;
+  /** ask the Hub even when the cache is complete (nlp pull): refreshes refs/{revision} */
+  refresh?: boolean;
+  /** ora progress on stderr */
+  progress?: boolean;
+  log?: (line: string) => void;
+  /** how the user named the model, for messages (`nlp pull <label>`) */
+  label?: string;
+}
+
+export interface SnapshotResult {
+  repo: string;
+  dir: string;
+  commit: string;
+  files: string[];
+  /** files whose bytes were downloaded now */
+  downloaded: string[];
+  /** HTTP requests sent */
+  requests: number;
+}
+
+function missingFiles(cache: RepoCache, commit: string | null, plan: FilePlan): string[] {
+  if (!commit) return [...plan.required, ...plan.optional];
+  return [
+    ...plan.required.filter((p) => !cache.hasFile(commit, p)),
+    ...plan.optional.filter((p) => !cache.hasFile(commit, p) && !cache.knownMissing(commit, p)),
+  ];
+}
+
+/** What the cache holds for this revision, without any request. */
+export function cachedSnapshot(repo: string, revision: string, source: PlanSource): { commit: string; plan: FilePlan } | { missing: string[] } {
+  const cache = new RepoCache(repo);
+  const commit = cache.commitFor(revision);
+  if (source.kind === "fixed") {
+    const missing = missingFiles(cache, commit, source.plan);
+    return commit && missing.length === 0 ? { commit, plan: source.plan } : { missing };
+  }
+  const plan = commit ? source.fromSnapshot(cache.snapshotDir(commit)) : null;
+  return commit && plan ? { commit, plan } : { missing: ["config.json", "tokenizer.json", "an .onnx file"] };
+}
+
+export async function ensureSnapshot(repo: string, source: PlanSource, opts: EnsureOptions): Promise<SnapshotResult> {
+  const cache = new RepoCache(repo);
+  const label = opts.label ?? repo;
+  if (!opts.refresh) {
+    const hit = cachedSnapshot(repo, opts.revision, source);
+    if ("commit" in hit) {
+      return { repo, dir: cache.snapshotDir(hit.commit), commit: hit.commit, files: hit.plan.required, downloaded: [], requests: 0 };
+    }
+    if (opts.offline || offlineFromEnv()) {
+      const why = opts.offline ? "--offline" : "HF_HUB_OFFLINE=1";
+      throw new HubError(
+        `${label} is not in the cache (${hubCacheDir()}): missing ${hit.missing.join(", ")} of ${repo}@${opts.revision}; run \`nlp pull ${label}\` while online (offline because of ${why})`,
+      );
+    }
+  } else if (opts.offline || offlineFromEnv()) {
+    throw new HubError(`cannot pull ${label} offline (HF_HUB_OFFLINE=1 or --offline); unset it and retry`);
+  }
+
+  const token = hubToken();
+  const http = createHttpClient(token);
+  const progress = await createDownloadProgress(label, { tty: opts.progress, log: opts.log });
+  const endpoint = hubEndpoint();
+  const ctx: FetchContext = { http, endpoint, cache, repo, tokenSent: Boolean(token), progress };
+  const downloaded: string[] = [];
+  try {
+    let commit: string | undefined = isCommit(opts.revision) ? opts.revision : undefined;
+    let plan: FilePlan;
+    if (source.kind === "fixed") plan = source.plan;
+    else {
+      const listed = await listRepoFiles(ctx, opts.revision);
+      commit = listed.commit;
+      plan = source.choose(listed.files);
+    }
+    const fetchOne = async (path: string): Promise<void> => {
+      const meta = await fileMetadata(ctx, commit ?? opts.revision, path);
+      // every later file is asked for at this commit, so a push meanwhile cannot mix two versions
+      commit ??= meta.commit;
+      if (await downloadBlob(ctx, meta, path, opts.revision)) downloaded.push(path);
+      cache.linkSnapshot(meta.commit, path, meta.etag);
+    };
+    for (const path of plan.required) await fetchOne(path);
+    for (const path of plan.optional) {
+      try {
+        await fetchOne(path);
+      } catch (err) {
+        if (!(err instanceof MissingFileError) || !commit) throw err;
+        cache.markMissing(commit, path);
+      }
+    }
+    if (!commit) throw new HubError(`${repo}: the Hub named no commit for revision ${opts.revision}`);
+    cache.writeRef(opts.revision, commit);
+    return { repo, dir: cache.snapshotDir(commit), commit, files: plan.required, downloaded, requests: http.requests };
+  } catch (err) {
+    const fsErr = err instanceof HubError ? null : fsFailure(err, (err as { path?: string }).path ?? cache.dir, cache.cacheDir);
+    throw fsErr ?? err;
+  } finally {
+    progress.stop();
+    await http.close();
+  }
+}
+
+/** The repo's files and commit at a revision, from the Hub API (for repos the catalog does not describe). */
+async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ commit: string; files: string[] }> {
+  const url = `${ctx.endpoint}/api/models/${ctx.repo}/revision/${encodeURIComponent(revision)}`;
+  const fcx = { repo: ctx.repo, revision, endpoint: ctx.endpoint, tokenSent: ctx.tokenSent };
+  const res = await requestWithRetries(ctx, url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true }));
+  if (res.status >= 400) {
+    await res.body.dump().catch(() => undefined);
+    throw httpFailure(res.status, res.headers, fcx);
+  }
+  let info: { sha?: unknown; siblings?: { rfilename?: unknown }[] };
+  try {
+    info = JSON.parse(await res.body.text()) as typeof info;
+  } catch {
+    throw new HubError(`${new URL(url).host} sent an unreadable file list for ${ctx.repo}; check HF_ENDPOINT`);
+  }
+  const files = (info.siblings ?? []).map((s) => s.rfilename).filter((f): f is string => typeof f === "string");
+  if (typeof info.sha !== "string" || !isCommit(info.sha)) throw new HubError(`the Hub's file list for ${ctx.repo} names no commit; check HF_ENDPOINT`);
+  return { commit: info.sha, files };
+}
