@@ -1,5 +1,6 @@
 import { TextClassifier, type LoadOptions } from "./model/classifier.js";
 import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolve/resolver.js";
+import "./resolve/builtin.js"; // catalog refs and Hub ids join the resolver chain
 
 export interface LoadModelOptions extends LoadOptions, Omit<ResolveOptions, "variant"> {}
 
@@ -15,6 +16,10 @@ export interface LoadedModel extends TextClassifier {
  */
 export async function load(ref: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
   const resolved = await resolveModel(ref, opts);
-  const model = await TextClassifier.fromFolder(resolved.dir, { ...opts, variant: opts.variant ?? resolved.variant });
+  const model = await TextClassifier.fromFolder(resolved.dir, {
+    ...opts,
+    variant: opts.variant ?? resolved.variant,
+    fallbackLabels: resolved.labels,
+  });
   return Object.assign(model, { resolved }) as LoadedModel;
 }

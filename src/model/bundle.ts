@@ -22,7 +22,7 @@ export const VARIANT_FILES: Record<string, string[]> = {
 const VARIANT_ALIASES: Record<string, string> = { quantized: "int8", q8: "int8", fp: "fp32", float32: "fp32", float16: "fp16" };
 
 /** Preference when no variant is asked for: int8 when present (smaller, faster), else fp32. */
-const DEFAULT_ORDER = ["int8", "fp32", "optimized", "fp16", "uint8", "q4"];
+export const DEFAULT_ORDER = ["int8", "fp32", "optimized", "fp16", "uint8", "q4"];
 
 export interface ModelConfig {
   model_type?: string;

@@ -28,6 +28,8 @@ export interface LoadOptions {
   threads?: number;
   /** texts per inference batch */
   batchSize?: number;
+  /** label names to use where config.json has no id2label or only LABEL_i (from a catalog entry) */
+  fallbackLabels?: string[];
 }
 
 export interface ClassifyOptions extends PredictOptions, DocumentOptions {
@@ -111,6 +113,8 @@ export class TextClassifier {
       );
     }
     this.labels = labelNames(cfg, width);
+    const generic = this.labels.every((l, i) => l === `LABEL_${i}`);
+    if (generic && opts.fallbackLabels?.length === width) this.labels = [...opts.fallbackLabels];
     this.function = defaultFunction(cfg, width);
     this.batchSize = opts.batchSize ?? (DYNAMIC_QUANT_VARIANTS.has(bundle.variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE);
   }

@@ -16,6 +16,8 @@ export interface ResolveOptions {
   revision?: string;
   /** progress and notices go here (stderr in the CLI) */
   log?: (line: string) => void;
+  /** show download progress with a spinner on stderr (the CLI sets it when stderr is a terminal) */
+  progress?: boolean;
 }
 
 export interface ResolvedModel {
@@ -27,6 +29,8 @@ export interface ResolvedModel {
   source: string;
   /** the variant the resolver recommends (e.g. from a catalog entry) */
   variant?: string;
+  /** label names by index, used where the model's config has none or only LABEL_i (catalog entries) */
+  labels?: string[];
   /** free-form details for `nlp info` */
   details?: Record<string, unknown>;
 }
