@@ -65,7 +65,11 @@ export function needsDocumentPath(opts: DocumentOptions): boolean {
   return (
     (opts.long !== undefined && opts.long !== "truncate") ||
     (opts.level !== undefined && opts.level !== "document") ||
-    opts.candidateLabels !== undefined
+    opts.candidateLabels !== undefined ||
+    // so that a stray --stride, --hypothesis or --multi-label is reported, not ignored
+    opts.stride !== undefined ||
+    opts.hypothesis !== undefined ||
+    Boolean(opts.multiLabel)
   );
 }
 
