@@ -12,6 +12,20 @@ export {
 export { readBundle, locateBundle, type Bundle } from "./model/bundle.js";
 export { TextTokenizer, type Encoded } from "./model/tokenizer.js";
 export { registerResolver, resolveModel, type Resolver, type ResolvedModel, type ResolveOptions } from "./resolve/resolver.js";
+export {
+  planDocuments,
+  scoreDocuments,
+  LONG_MODES,
+  LEVELS,
+  type DocumentOptions,
+  type DocumentPlan,
+  type LongMode,
+  type Level,
+  type ScoredUnit,
+} from "./model/documents.js";
+export { splitSentences, type Sentence, type SplitOptions, type SplitterName } from "./core/sentences.js";
+export * from "./core/zero-shot.js";
+export * from "./core/chunking.js";
 export * from "./core/postprocess.js";
 export * from "./core/batching.js";
 export * from "./errors.js";
