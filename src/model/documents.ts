@@ -123,7 +123,9 @@ export function planDocuments(model: TextClassifier, opts: DocumentOptions): Doc
     throw new UsageError(`--hypothesis "${template}" cannot take the labels: ${(err as Error).message}; e.g. --hypothesis "This text is about {}."`);
   }
   const cfg = model.bundle.configJson;
-  const idx = nliIndices(cfg.label2id, cfg.id2label, model.labels.length);
+  const n = model.labels.length;
+  // config.json first (as transformers); else the labels the catalog filled in for a config with only LABEL_i
+  const idx = nliIndices(cfg.label2id, cfg.id2label, n) ?? nliIndices(undefined, Object.fromEntries(model.labels.map((l, i) => [String(i), l])), n);
   if (!idx) {
     throw new BundleError(
       `${model.bundle.config} has no "entailment" label (labels: ${model.labels.join(", ")}); zero-shot --labels needs an NLI model (see \`nlp models --task zero-shot\`)`,
