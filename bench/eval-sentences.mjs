@@ -3,7 +3,7 @@
 // (test/fixtures/sentences-gold.json): boundary precision, recall and F1, and
 // the share of texts split exactly right. Optional npm splitters (sbd,
 // sentence-splitter) are measured too when NODE_PATH can import them.
-//   npm run build && node scripts/eval-sentences.mjs [--errors rules]
+//   npm run build && node bench/eval-sentences.mjs [--errors rules]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { splitSentences } from "../dist/core/sentences.js";
