@@ -5,7 +5,7 @@
  */
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import { stringify } from "csv-stringify/sync";
+import { loadStringify } from "./output.js";
 import type { CsvRow } from "./csv-input.js";
 
 export interface RowWriter {
@@ -35,6 +35,7 @@ export function createCsvRowWriter(
   let headerDone = false;
   return {
     async write(row, prediction) {
+      const stringify = await loadStringify();
       const delimiter = outputDelimiter(format, row.delimiter);
       const rows: string[][] = [];
       if (!headerDone) {

@@ -4,7 +4,7 @@
  */
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import { stringify } from "csv-stringify/sync";
+import type { Options as StringifyOptions } from "csv-stringify/sync";
 import { UsageError } from "../errors.js";
 
 export type OutputFormat = "table" | "json" | "jsonl" | "csv" | "tsv";
@@ -31,6 +31,14 @@ export function parseOutputFormat(value: string | undefined, isTTY: boolean): Ou
   const f = value.toLowerCase() as OutputFormat;
   if (!OUTPUT_FORMATS.includes(f)) throw new UsageError(`unknown --format "${value}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
   return f;
+}
+
+type Stringify = (rows: unknown[][], opts: StringifyOptions) => string;
+let stringifyModule: Promise<Stringify> | undefined;
+/** csv-stringify loads on the first CSV/TSV row: JSONL runs (and one-text startup) never pay for it. */
+export function loadStringify(): Promise<Stringify> {
+  stringifyModule ??= import("csv-stringify/sync").then((m) => m.stringify as Stringify);
+  return stringifyModule;
 }
 
 async function put(out: Writable, chunk: string): Promise<void> {
@@ -60,6 +68,7 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
       let headerDone = opts.header === false;
       return {
         async write(r) {
+          const stringify = await loadStringify();
           let s = "";
           if (!headerDone) {
             s += stringify([opts.headings ?? opts.columns], { delimiter });
@@ -69,7 +78,7 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
           await put(out, s);
         },
         async end() {
-          if (!headerDone) await put(out, stringify([opts.headings ?? opts.columns], { delimiter }));
+          if (!headerDone) await put(out, (await loadStringify())([opts.headings ?? opts.columns], { delimiter }));
         },
       };
     }

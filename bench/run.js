@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// `npm run bench`: whole-process wall times of `nlp classify` against a raw
+// onnxruntime-node loop and transformers.js, one-text latency against a bare
+// session script, and peak RSS on a 200,000-row CSV. Needs ../shared (the
+// bench model and data); says what is missing otherwise.
+//
+//   npm run bench                 everything (about 15-25 min on 2 cores)
+//   npm run bench -- --quick      200 texts per input, 20,000-row RSS run
+//   npm run bench -- --sweep      also time fp32 batch sizes 1/8/16/32/64 (for DEFAULT_BATCH_SIZE)
+//   npm run bench -- --only throughput|latency|rss|sweep
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "csv-parse/sync";
+import { stringify } from "csv-stringify/sync";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SHARED = process.env.NLP_SHARED ?? join(ROOT, "..", "shared");
+const WORK = join(ROOT, "bench", ".work");
+const NAME = "distilbert-base-uncased-sst2-shape";
+const TARBALL = join(SHARED, "bench", `${NAME}.tar.xz`);
+const SST2 = join(SHARED, "data", "sst2", "dev.tsv");
+const AMAZON = join(SHARED, "data", "amazon_reviews_multi", "en.csv");
+const SST2_TRAIN = join(SHARED, "data", "sst2", "train.tsv");
+const NLP = join(ROOT, "bin", "nlp.js");
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const wants = (part) => (only ? only === part : part !== "sweep" || args.includes("--sweep"));
+
+const missing = [TARBALL, SST2, AMAZON, SST2_TRAIN].filter((f) => !existsSync(f));
+if (missing.length > 0) {
+  console.error(`bench: missing ${missing.join(", ")}.`);
+  console.error(`The benchmark needs the shared folder beside the checkout (${SHARED}) with bench/${NAME}.tar.xz,`);
+  console.error("data/sst2/{dev,train}.tsv and data/amazon_reviews_multi/en.csv; set NLP_SHARED=/path/to/shared if it lives elsewhere.");
+  process.exit(1);
+}
+if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) {
+  console.error("bench: dist/ is missing; run `npm run build` first (npm run bench does).");
+  process.exit(1);
+}
+let hasTransformers = true;
+try {
+  await import("@huggingface/transformers");
+} catch {
+  hasTransformers = false;
+  console.error("bench: @huggingface/transformers is not installed (a devDependency: run `npm install`); its baseline is skipped.");
+}
+
+// ---- inputs -----------------------------------------------------------------
+mkdirSync(WORK, { recursive: true });
+const MODEL = join(WORK, NAME);
+if (!existsSync(join(MODEL, "onnx", "model_quantized.onnx"))) {
+  console.error(`bench: unpacking ${TARBALL} into bench/.work/ …`);
+  const r = spawnSync("tar", ["-xJf", TARBALL, "-C", WORK], { stdio: "inherit" });
+  if (r.status !== 0) process.exit(1);
+}
+const limit = quick ? 200 : Infinity;
+const sst2Rows = parse(readFileSync(SST2), { delimiter: "\t", columns: true, relax_quotes: true, quote: false });
+const sst2Texts = sst2Rows.map((r) => r.sentence).slice(0, limit);
+// 1,000 reviews, 200 per star (the file is sorted by star, 1,000 each)
+const amazonRows = parse(readFileSync(AMAZON)).filter((_, i) => i % 1000 < 200);
+const amazonTexts = amazonRows.map((r) => r[1]).slice(0, Math.min(1000, limit));
+const inputs = [
+  { name: "sst2 dev", texts: sst2Texts },
+  { name: "amazon en", texts: amazonTexts },
+];
+for (const inp of inputs) {
+  const slug = inp.name.replace(/\W+/g, "-");
+  inp.json = join(WORK, `${slug}.json`);
+  inp.csv = join(WORK, `${slug}.csv`);
+  writeFileSync(inp.json, JSON.stringify(inp.texts));
+  writeFileSync(inp.csv, stringify([["id", "text"], ...inp.texts.map((t, i) => [i, t])]));
+}
+
+// ---- measuring ----------------------------------------------------------------
+const THREADS = String(physicalCores());
+const hasTime = existsSync("/usr/bin/time");
+
+/** Runs a command to completion: wall seconds, peak RSS (MB, with /usr/bin/time), stdout. */
+function measure(cmd, cmdArgs) {
+  const full = hasTime ? ["/usr/bin/time", ["-f", "__RSS_KB__=%M", cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(full[0], full[1], { encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1" } });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /__RSS_KB__=(\d+)/.exec(r.stderr ?? "");
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return { secs, rssMB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const node = process.execPath;
+const onnxOf = (variant) => join(MODEL, "onnx", variant === "fp32" ? "model.onnx" : "model_quantized.onnx");
+const ours = (inp, variant, batch) => [
+  NLP,
+  ["classify", "-m", MODEL, "--variant", variant, "-f", inp.csv, "--column", "text", "--format", "jsonl", "--quiet", ...(batch ? ["--batch-size", String(batch)] : [])],
+];
+const raw = (inp, variant, batch) => [join(ROOT, "bench", "raw-ort.js"), [onnxOf(variant), MODEL, inp.json, String(batch), THREADS]];
+const tjs = (inp, variant, batch) => [join(ROOT, "bench", "transformers-js.js"), [MODEL, inp.json, String(batch), variant === "fp32" ? "fp32" : "q8", THREADS]];
+const run = ([script, a]) => measure(node, [script, ...a]);
+
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+
+console.log(`nlp bench — ${cpus()[0]?.model ?? "cpu"}; ${availableParallelism()} logical cores, ${THREADS} physical (ORT threads); ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
+console.log(`load average at start: ${load()}${quick ? "  (--quick: 200 texts per input)" : ""}`);
+
+// ---- throughput -------------------------------------------------------------
+if (wants("throughput")) {
+  console.log("\n## Throughput: whole-process wall time (load model, read, tokenize, infer, write)");
+  console.log("| input | variant | runner | batch | wall s | texts/s | vs raw loop (32) | vs transformers.js (32) |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const variant of ["int8", "fp32"]) {
+    for (const inp of inputs) {
+      const n = inp.texts.length;
+      const rawT = run(raw(inp, variant, 32)).secs;
+      const tjsT = hasTransformers ? run(tjs(inp, variant, 32)).secs : NaN;
+      const rows = [
+        ["raw ORT loop", 32, rawT],
+        ["transformers.js", 32, tjsT],
+        ["nlp (default)", variant === "fp32" ? "default" : "default (1)", run(ours(inp, variant)).secs],
+      ];
+      if (variant !== "fp32") {
+        rows.push(["nlp", 32, run(ours(inp, variant, 32)).secs]);
+        rows.push(["raw ORT loop", 1, run(raw(inp, variant, 1)).secs]);
+      }
+      for (const [who, batch, secs] of rows) {
+        console.log(`| ${inp.name} (${n}) | ${variant} | ${who} | ${batch} | ${f(secs)} | ${f(n / secs, 1)} | ${f(rawT / secs)}× | ${f(tjsT / secs)}× |`);
+      }
+    }
+  }
+  console.log(`load average after: ${load()}`);
+  console.log(
+    "int8 note: nlp runs dynamically quantized graphs one text per batch by default, because DynamicQuantizeLinear picks one\n" +
+      "activation scale over the whole batch: batched, a text's scores depend on its neighbours and no longer equal Hugging Face's.\n" +
+      "Compare `nlp (default)` with `raw ORT loop` at batch 1 (same work), and `nlp 32` with the raw loop at 32.",
+  );
+}
+
+// ---- fp32 batch-size sweep ----------------------------------------------------
+if (wants("sweep")) {
+  console.log("\n## fp32 batch size sweep (nlp, whole process)");
+  console.log("| input | batch | wall s | texts/s |");
+  console.log("|---|---|---|---|");
+  for (const inp of inputs) {
+    for (const b of [1, 8, 16, 32, 64]) {
+      const secs = run(ours(inp, "fp32", b)).secs;
+      console.log(`| ${inp.name} | ${b} | ${f(secs)} | ${f(inp.texts.length / secs, 1)} |`);
+    }
+  }
+}
+
+// ---- one-text latency -------------------------------------------------------------
+if (wants("latency")) {
+  console.log("\n## One text, cached model: whole-process wall time, median of 5");
+  const text = "A heartwarming and funny movie about the secret lives of toys.";
+  console.log("| variant | bare session script s | nlp classify s | ratio | nlp --help s | node -e '' s |");
+  console.log("|---|---|---|---|---|---|");
+  const empty = median(Array.from({ length: 5 }, () => measure(node, ["-e", ""]).secs));
+  const help = median(Array.from({ length: 5 }, () => measure(node, [NLP, "--help"]).secs));
+  for (const variant of ["int8", "fp32"]) {
+    const bare = [];
+    const nlp = [];
+    for (let i = 0; i < 5; i++) {
+      bare.push(measure(node, [join(ROOT, "bench", "bare-session.js"), onnxOf(variant), MODEL, text, THREADS]).secs);
+      nlp.push(measure(node, [NLP, "classify", "-m", MODEL, "--variant", variant, "--format", "jsonl", text]).secs);
+    }
+    console.log(`| ${variant} | ${f(median(bare), 3)} | ${f(median(nlp), 3)} | ${f(median(nlp) / median(bare))}× | ${f(help, 3)} | ${f(empty, 3)} |`);
+  }
+}
+
+// ---- peak RSS on a big CSV ------------------------------------------------------------
+if (wants("rss")) {
+  const rowsWanted = quick ? 20_000 : 200_000;
+  const big = join(WORK, `big-${rowsWanted}.csv`);
+  if (!existsSync(big)) {
+    // sst2 train phrases (short), cycled: realistic cells, a file of ~10 MB
+    const phrases = parse(readFileSync(SST2_TRAIN), { delimiter: "\t", from_line: 2, quote: false, relax_column_count: true }).map((r) => r[0]);
+    const lines = ["id,text,label"];
+    for (let i = 0; i < rowsWanted; i++) lines.push(stringify([[i, phrases[i % phrases.length], i % 2]]).trimEnd());
+    writeFileSync(big, lines.join("\n") + "\n");
+  }
+  console.log(`\n## Peak RSS labelling a ${rowsWanted.toLocaleString("en-US")}-row CSV (sst2 train phrases), int8, --batch-size 32`);
+  console.log("| input | rows | wall s | rows/s | peak RSS MB |");
+  console.log("|---|---|---|---|---|");
+  const small = inputs[0];
+  const base = run(ours(small, "int8", 32));
+  console.log(`| ${small.name} | ${small.texts.length} | ${f(base.secs)} | ${f(small.texts.length / base.secs, 1)} | ${f(base.rssMB, 0)} |`);
+  const r = measure(node, [NLP, "classify", "-m", MODEL, "-f", big, "--column", "text", "--batch-size", "32", "--quiet"]);
+  const outRows = r.stdout.split("\n").length - 2;
+  console.log(`| big CSV | ${outRows} | ${f(r.secs)} | ${f(outRows / r.secs, 1)} | ${f(r.rssMB, 0)} |`);
+  console.log("The difference between the two rows is what streaming costs; the rest is Node, ONNX Runtime and the model.");
+}
+console.log(`\nload average at end: ${load()}`);
+
+function physicalCores() {
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const cores = new Set();
+    let phys = "0";
+    for (const line of info.split("\n")) {
+      const [k, v] = line.split(":").map((s) => s?.trim());
+      if (k === "physical id") phys = v;
+      else if (k === "core id") cores.add(`${phys}:${v}`);
+    }
+    if (cores.size > 0) return Math.min(cores.size, availableParallelism());
+  } catch {
+    // not Linux
+  }
+  return availableParallelism();
+}
