@@ -29,3 +29,6 @@ export * from "./core/chunking.js";
 export * from "./core/postprocess.js";
 export * from "./core/batching.js";
 export * from "./errors.js";
+export { findEntry, defaultEntry, listEntries, loadCatalog, Catalog } from "./catalog/catalog.js";
+export type { CatalogEntry } from "./catalog/schema.js";
+export { pullModel, type PullOptions, type PullResult } from "./catalog/pull.js";

@@ -6,6 +6,11 @@ import { Command, CommanderError } from "commander";
 import { describeError, exitCodeFor } from "../errors.js";
 import { registerClassify } from "./commands/classify.js";
 import { registerTokenize } from "./commands/tokenize.js";
+import { registerModels } from "./commands/models.js";
+import { registerInfo } from "./commands/info.js";
+import { registerPull } from "./commands/pull.js";
+import { registerCache } from "./commands/cache.js";
+import { registerImport } from "./commands/import.js";
 
 export const VERSION = "0.1.0";
 
@@ -28,6 +33,11 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
     );
   registerClassify(program);
   registerTokenize(program);
+  registerModels(program);
+  registerInfo(program);
+  registerPull(program);
+  registerCache(program);
+  registerImport(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }

@@ -10,6 +10,7 @@ import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
+import { isCatalogOrHubRef } from "../catalog/positional.js";
 
 export function isOffline(opts: { offline?: boolean }): boolean {
   const env = (process.env.HF_HUB_OFFLINE ?? "").toLowerCase();
@@ -33,7 +34,7 @@ function isFolder(s: string): boolean {
 
 /** Hooks later layers fill in (catalog refs as positionals, the default model). */
 export const cliModelHooks = {
-  isModelRef: (s: string): boolean => isFolder(s),
+  isModelRef: (s: string): boolean => isFolder(s) || isCatalogOrHubRef(s),
   defaultRef: (): string | undefined => process.env.NLP_DEFAULT_MODEL || undefined,
 };
 
@@ -49,6 +50,7 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
     offline: isOffline(opts),
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
+    progress: !opts.quiet && Boolean(process.stderr.isTTY),
   });
   return { model, texts: split.texts };
 }

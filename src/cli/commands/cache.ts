@@ -1,0 +1,137 @@
+import type { Command } from "commander";
+import { NlpError, UsageError } from "../../errors.js";
+import { createWriter, parseOutputFormat } from "../../io/output.js";
+
+export function registerCache(program: Command): void {
+  const cache = program
+    .command("cache")
+    .description("the Hugging Face model cache ($HF_HUB_CACHE, shared with Python): list, path, rm, verify, clear")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ nlp cache list
+  $ nlp cache path en.classify.bert.imdb
+  $ nlp cache verify --fix
+  $ nlp cache rm Xenova/toxic-bert`,
+    );
+  cache
+    .command("list")
+    .description("cached models with their revisions, files and size")
+    .option("--format <format>", "table, json, jsonl, csv or tsv (default: table on a terminal, else jsonl)")
+    .action(async (opts: { format?: string }) => runList(opts));
+  cache
+    .command("path")
+    .description("print the cache folder, or the folder of a cached model")
+    .argument("[ref]", "a catalog reference or owner/name")
+    .option("--variant <name>", "the variant that must be cached")
+    .action(async (ref: string | undefined, opts: { variant?: string }) => runPath(ref, opts));
+  cache
+    .command("rm")
+    .description("delete cached models (every revision)")
+    .argument("<ref...>", "catalog references or owner/name Hub ids")
+    .action(async (refs: string[]) => runRm(refs));
+  cache
+    .command("verify")
+    .description("check every cached file against its sha256 and size; exit 1 if any is corrupt or missing")
+    .argument("[ref...]", "only these models")
+    .option("--fix", "delete corrupt or dangling files so the next use downloads them again")
+    .action(async (refs: string[], opts: { fix?: boolean }) => runVerify(refs, opts));
+  cache
+    .command("clear")
+    .description("delete every cached model (also Python's: the cache is shared), or only unfinished downloads")
+    .option("--yes", "really delete everything")
+    .option("--partial", "only delete unfinished downloads (*.incomplete) and leftover locks")
+    .action(async (opts: { yes?: boolean; partial?: boolean }) => runClear(opts));
+  for (const c of cache.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
+}
+
+async function repoForRef(ref: string): Promise<string> {
+  const { parseHubId } = await import("../../catalog/grammar.js");
+  const hub = parseHubId(ref);
+  if (hub) return hub.repo;
+  const { loadCatalog } = await import("../../catalog/catalog.js");
+  const { entry } = loadCatalog().require(ref);
+  if (entry.source !== "hub" || !entry.repo) throw new UsageError(`${entry.ref} is ${entry.source === "embedded" ? "shipped inside the package" : "an imported folder"}, not in the Hub cache`);
+  return entry.repo;
+}
+
+async function runList(opts: { format?: string }): Promise<void> {
+  const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+  const { scanCache } = await import("../../hub/cache-scan.js");
+  const { formatBytes } = await import("../../hub/progress.js");
+  const { loadCatalog } = await import("../../catalog/catalog.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  const catalog = loadCatalog();
+  const repos = scanCache();
+  if (repos.length === 0) process.stderr.write(`nlp: the cache ${hubCacheDir()} holds no models\n`);
+  const table = format === "table";
+  const columns = ["repo", "ref", "revisions", "files", "size"];
+  const writer = createWriter(format, process.stdout, { columns });
+  for (const r of repos) {
+    const revisions = Object.entries(r.refs).map(([name, commit]) => `${name}→${commit.slice(0, 8)}`);
+    const loose = r.snapshots.filter((s) => !Object.values(r.refs).includes(s)).map((s) => s.slice(0, 8));
+    await writer.write({
+      repo: r.repo,
+      ref: catalog.byRepo(r.repo)?.ref ?? "",
+      revisions: table ? [...revisions, ...loose].join(" ") : [...revisions, ...loose],
+      files: table ? r.files.join(" ") : r.files,
+      size: table ? formatBytes(r.bytes) : r.bytes,
+      ...(table ? {} : { path: r.dir, incomplete: r.incomplete }),
+    });
+  }
+  await writer.end();
+}
+
+async function runPath(ref: string | undefined, opts: { variant?: string }): Promise<void> {
+  const { hubCacheDir } = await import("../../hub/env.js");
+  if (!ref) {
+    process.stdout.write(`${hubCacheDir()}\n`);
+    return;
+  }
+  const { resolveReference } = await import("../../catalog/resolve.js");
+  // offline: only say where it is, never download
+  const r = await resolveReference(ref, { offline: true, variant: opts.variant });
+  process.stdout.write(`${r.dir}\n`);
+}
+
+async function runRm(refs: string[]): Promise<void> {
+  const { removeRepo } = await import("../../hub/cache-scan.js");
+  const { formatBytes } = await import("../../hub/progress.js");
+  for (const ref of refs) {
+    const repo = await repoForRef(ref);
+    const freed = removeRepo(repo);
+    process.stderr.write(freed === null ? `nlp: ${repo} is not in the cache\n` : `nlp: removed ${repo} (${formatBytes(freed)})\n`);
+  }
+}
+
+async function runVerify(refs: string[], opts: { fix?: boolean }): Promise<void> {
+  const { verifyRepo, scanCache } = await import("../../hub/cache-scan.js");
+  const repos = refs.length > 0 ? await Promise.all(refs.map(repoForRef)) : scanCache().map((r) => r.repo);
+  let bad = 0;
+  let checked = 0;
+  for (const repo of repos) {
+    for (const f of await verifyRepo(repo, { fix: opts.fix })) {
+      checked++;
+      if (f.state !== "ok" && f.state !== "unchecked") bad++;
+      process.stdout.write(`${f.state}\t${repo}\t${f.commit.slice(0, 8)}\t${f.path}${f.detail ? `\t${f.detail}` : ""}\n`);
+    }
+  }
+  process.stderr.write(`nlp: ${checked} files checked, ${bad} bad${bad && opts.fix ? " (removed: the next use downloads them again)" : ""}\n`);
+  if (bad > 0 && !opts.fix) throw new NlpError(`${bad} cached files are corrupt or missing; run \`nlp cache verify --fix\`, then use the models again to re-download them`);
+}
+
+async function runClear(opts: { yes?: boolean; partial?: boolean }): Promise<void> {
+  const { clearCache, scanCache } = await import("../../hub/cache-scan.js");
+  const { formatBytes } = await import("../../hub/progress.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  if (!opts.partial && !opts.yes) {
+    const repos = scanCache();
+    const bytes = repos.reduce((s, r) => s + r.bytes, 0);
+    throw new UsageError(
+      `this deletes all ${repos.length} models (${formatBytes(bytes)}) in ${hubCacheDir()}, Python's included; rerun with --yes, or use --partial for unfinished downloads only`,
+    );
+  }
+  const freed = clearCache({ partialOnly: Boolean(opts.partial) });
+  process.stderr.write(`nlp: freed ${formatBytes(freed)} in ${hubCacheDir()}\n`);
+}

@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+
+interface ImportCliOptions {
+  as: string;
+  task?: string;
+  lang?: string;
+  labels?: string;
+  description?: string;
+  force?: boolean;
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command("import")
+    .description("register your own exported model folder under a reference, in your catalog ($XDG_CONFIG_HOME/nlp/models.json)")
+    .argument("<folder>", "a folder with config.json, tokenizer.json and an ONNX graph (e.g. from optimum-cli export onnx)")
+    .requiredOption("--as <ref>", "the reference to use, e.g. en.classify.bert.mytickets")
+    .option("--task <task>", "what it does: sentiment, emotion, toxicity, topic, intent, zero-shot, … (default: other)")
+    .option("--lang <codes>", "languages, comma-separated (default: from the reference, else xx)")
+    .option("--labels <names>", "label names by index, comma-separated, for configs that only say LABEL_0, LABEL_1, …")
+    .option("--description <text>", "a note shown by nlp info and nlp models")
+    .option("--force", "replace an entry of yours, or shadow a built-in one, with the same name")
+    .addHelpText(
+      "after",
+      `
+The folder stays where it is; the catalog records its absolute path.
+
+Examples:
+  $ optimum-cli export onnx --model my-org/ticket-classifier --task text-classification ./tickets-onnx
+  $ nlp import ./tickets-onnx --as en.classify.bert.tickets --task topic
+  $ nlp classify en.classify.bert.tickets "My invoice is wrong"`,
+    )
+    .action(async (folder: string, opts: ImportCliOptions) => {
+      const { importFolder } = await import("../../catalog/user.js");
+      const r = await importFolder(folder, {
+        ref: opts.as,
+        task: opts.task,
+        languages: opts.lang?.split(",").map((s) => s.trim()).filter(Boolean),
+        labels: opts.labels?.split(",").map((s) => s.trim()),
+        description: opts.description,
+        force: opts.force,
+      });
+      process.stderr.write(`nlp: ${r.entry.ref} → ${r.entry.path} (${r.labels.join(", ")}), saved in ${r.catalogPath}\n`);
+      process.stderr.write(`nlp: try: nlp classify ${r.entry.ref} "some text"\n`);
+    });
+}
