@@ -165,6 +165,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
 /** An HTTP proxy on 127.0.0.1 (CONNECT tunnels and absolute-URI requests), counting what goes through it. */
 export async function startProxy() {
   const seen = [];
+  const tunnels = new Set();
   const server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     res.writeHead(502);
@@ -173,12 +174,14 @@ export async function startProxy() {
   server.on("connect", (req, client, head) => {
     seen.push(`CONNECT ${req.url}`);
     const [host, port] = req.url.split(":");
+    tunnels.add(client);
     const upstream = connect(Number(port), host, () => {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
     });
+    tunnels.add(upstream);
     upstream.on("error", () => client.destroy());
     client.on("error", () => upstream.destroy());
   });
@@ -187,6 +190,7 @@ export async function startProxy() {
     url: `http://127.0.0.1:${port}`,
     seen,
     close() {
+      for (const s of tunnels) s.destroy();
       server.closeAllConnections?.();
       return new Promise((r) => server.close(r));
     },

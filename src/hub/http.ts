@@ -45,7 +45,12 @@ export function isHubOrigin(url: string, endpoint = hubEndpoint()): boolean {
 }
 
 export function createHttpClient(token?: string): HttpClient {
+  // read here rather than by undici so an empty variable counts as unset, in either case
+  const env = (name: string) => process.env[name.toLowerCase()]?.trim() || process.env[name]?.trim() || undefined;
   const dispatcher: Dispatcher = new EnvHttpProxyAgent({
+    httpProxy: env("HTTP_PROXY"),
+    httpsProxy: env("HTTPS_PROXY"),
+    noProxy: env("NO_PROXY") ?? "",
     headersTimeout: headersTimeoutMs(),
     bodyTimeout: stallTimeoutMs(),
     connectTimeout: headersTimeoutMs(),
