@@ -11,6 +11,7 @@ import { registerInfo } from "./commands/info.js";
 import { registerPull } from "./commands/pull.js";
 import { registerCache } from "./commands/cache.js";
 import { registerImport } from "./commands/import.js";
+import { registerEval } from "./commands/eval.js";
 
 export const VERSION = "0.1.0";
 
@@ -38,6 +39,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
   registerPull(program);
   registerCache(program);
   registerImport(program);
+  registerEval(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }
