@@ -117,10 +117,14 @@ export class Catalog {
     // a shorter reference that fits exactly one entry: en.classify.twitter_sentiment, fr.classify.camembert
     const p = parseRef(trimmed);
     if (p.rest.length > 0) {
-      const fits = this.entries.filter((e) => {
-        const q = parseRef(e.ref);
-        return q.lang === p.lang && q.action === p.action && p.rest.every((t) => q.rest.includes(t));
-      });
+      const fitting = (anyLang: boolean) =>
+        this.entries.filter((e) => {
+          const q = parseRef(e.ref);
+          return (anyLang || q.lang === p.lang) && q.action === p.action && p.rest.every((t) => q.rest.includes(t));
+        });
+      let fits = fitting(false);
+      // no language written and no English model: any language will do ("xlmr.toxicity")
+      if (fits.length === 0 && !p.langGiven) fits = fitting(true);
       if (fits.length === 1) return { kind: "found", entry: fits[0], origin: this.originOf(fits[0]), via: "partial" };
       if (fits.length > 1) return { kind: "ambiguous", candidates: fits.map((e) => e.ref) };
     }

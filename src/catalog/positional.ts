@@ -3,6 +3,8 @@
  * absent). Cheap: a catalog lookup, no file system walk, no network. Bare
  * language codes ("it", "de") are not taken: they are too often words.
  */
+import { existsSync } from "node:fs";
+import { RepoCache } from "../hub/cache-layout.js";
 import { loadCatalog } from "./catalog.js";
 import { parseHubId, parseRef } from "./grammar.js";
 
@@ -10,9 +12,11 @@ export function isCatalogOrHubRef(s: string): boolean {
   if (!s || s.length > 200 || /\s/.test(s)) return false;
   const hub = parseHubId(s);
   if (hub) {
+    // "n/a", "and/or", "his/her" are texts: a repo id counts when it looks like one
+    // (a digit, "-", "_", "." or a capital, as nearly all repo ids have) or is already cached
+    if (existsSync(new RepoCache(hub.repo).dir)) return true;
     const [owner, name] = hub.repo.split("/");
-    // "n/a", "24/7" are texts, not repos
-    return owner.length >= 2 && name.length >= 2 && !/^\d+$/.test(owner) && !/^\d+$/.test(name);
+    return owner.length >= 2 && name.length >= 2 && /[-_.\dA-Z]/.test(`${owner}${name}`) && !/^[\d/]+$/.test(hub.repo);
   }
   let found;
   try {
