@@ -103,8 +103,10 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
       const meta = await fileMetadata(ctx, commit ?? opts.revision, path);
       // every later file is asked for at this commit, so a push meanwhile cannot mix two versions
       commit ??= meta.commit;
-      if (await downloadBlob(ctx, meta, path, opts.revision)) downloaded.push(path);
+      const fetched = await downloadBlob(ctx, meta, path, opts.revision);
+      if (fetched) downloaded.push(path);
       cache.linkSnapshot(meta.commit, path, meta.etag);
+      progress.done(path, meta.size ?? 0, !fetched);
     };
     for (const path of plan.required) await fetchOne(path);
     for (const path of plan.optional) {
