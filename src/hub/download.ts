@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { HubError } from "../errors.js";
-import { isSha256, normalizeEtag, type RepoCache } from "./cache-layout.js";
+import { isCommit, isSha256, normalizeEtag, type RepoCache } from "./cache-layout.js";
 import { maxAttempts } from "./env.js";
 import {
   backoffMs,
@@ -101,6 +101,10 @@ export async function fileMetadata(ctx: FetchContext, revision: string, path: st
     throw new HubError(
       `${new URL(url).host} answered for ${path} of ${ctx.repo} without X-Repo-Commit/ETag: HF_ENDPOINT must point at a Hugging Face Hub (or mirror) and any proxy must pass these headers`,
     );
+  }
+  // both name paths in the cache: never let a header reach outside it
+  if (!isCommit(commit) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(etag)) {
+    throw new HubError(`${new URL(url).host} sent a malformed commit or ETag for ${path} of ${ctx.repo}; check HF_ENDPOINT`);
   }
   const sizeText = h["x-linked-size"] ?? (res.status < 300 ? h["content-length"] : undefined);
   const size = sizeText !== undefined && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;

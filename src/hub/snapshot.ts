@@ -3,7 +3,7 @@
  * request at all), else from the Hub. Offline, a missing file is an error
  * naming the file and the `nlp pull` to run.
  */
-import { HubError } from "../errors.js";
+import { HubError, UsageError } from "../errors.js";
 import { RepoCache, isCommit } from "./cache-layout.js";
 import { downloadBlob, fileMetadata, requestWithRetries, type FetchContext } from "./download.js";
 import { hubCacheDir, hubEndpoint, hubToken, offlineFromEnv } from "./env.js";
@@ -69,6 +69,9 @@ export function cachedSnapshot(repo: string, revision: string, source: PlanSourc
 export async function ensureSnapshot(repo: string, source: PlanSource, opts: EnsureOptions): Promise<SnapshotResult> {
   const cache = new RepoCache(repo);
   const label = opts.label ?? repo;
+  if (!opts.revision || opts.revision.startsWith("/") || opts.revision.split("/").some((p) => p === "" || p === "." || p === "..")) {
+    throw new UsageError(`"${opts.revision}" is not a revision; give a branch, tag or commit`);
+  }
   if (!opts.refresh) {
     const hit = cachedSnapshot(repo, opts.revision, source);
     if ("commit" in hit) {
