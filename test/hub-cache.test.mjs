@@ -177,3 +177,28 @@ test("protocol details: etags, ranges, backoff, folder names, file choice", () =
   assert.throws(() => planFromListing("o/m", listing, "fp16"), /variant fp16 is not published in o\/m; available: int8, fp32/);
   assert.deepEqual(planFromListing("o/m", ["onnx/config.json", "onnx/tokenizer.json", "onnx/model.onnx"]).required, ["onnx/config.json", "onnx/tokenizer.json", "onnx/model.onnx"]);
 });
+
+test("library: load() and pullModel() accept catalog refs and Hub ids (resolvers registered on import)", async () => {
+  const { env } = hubEnv(hub);
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const { load, pullModel, findEntry, defaultEntry } = await import("../dist/index.js");
+    const pulled = await pullModel(REF);
+    assert.equal(pulled.repo, SST2);
+    assert.ok(pulled.downloaded.includes("onnx/model_quantized.onnx"));
+    hub.clear();
+    const model = await load("distilbert.sst2");
+    const [r] = await model.classify(["A heartwarming and funny movie"]);
+    assert.ok(["NEGATIVE", "POSITIVE"].includes(r.label));
+    assert.equal(model.resolved.source, "catalog");
+    assert.equal(hub.log.length, 0);
+    await model.dispose();
+    assert.equal(findEntry("zero-shot").task, "zero-shot");
+    assert.equal(defaultEntry("zero-shot", "fr").languages[0], "fr");
+    assert.equal(findEntry("no.such.thing.here"), undefined);
+  } finally {
+    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+});
