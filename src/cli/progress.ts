@@ -15,7 +15,8 @@ export async function startProgress(
   label: string,
   opts: { quiet?: boolean; total?: number; /** share of the input done (0–1), e.g. bytes read / file size */ fraction?: () => number } = {},
 ): Promise<Progress> {
-  if (opts.quiet || !process.stderr.isTTY) return SILENT;
+  // a terminal of 0 columns (some `docker -t` and CI ptys) sends ora's line counting into an endless loop
+  if (opts.quiet || !process.stderr.isTTY || !(process.stderr.columns > 0)) return SILENT;
   const { default: ora } = await import("ora");
   const spinner = ora({ text: label, stream: process.stderr, discardStdin: false }).start();
   const t0 = Date.now();
