@@ -22,8 +22,9 @@ after(() => hub.close());
 
 test("cache list, path, verify (catches a corrupt blob), verify --fix, then a refetch; rm; clear", async () => {
   const { env, cache } = hubEnv(hub);
-  assert.equal((await runCli(["pull", REF, "-q"], { env })).code, 0);
-  assert.equal((await runCli(["pull", "imdb", "-q"], { env })).code, 0);
+  const pulled = await runCli(["pull", REF, "imdb", "-q"], { env });
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.equal(pulled.stdout.trim().split("\n").length, 2, "one folder per model on stdout");
 
   const list = JSON.parse((await runCli(["cache", "list", "--format", "json"], { env })).stdout);
   assert.deepEqual(list.map((r) => r.repo).sort(), ["Xenova/distilbert-base-uncased-finetuned-sst-2-english", "arnabdhar/tinybert-imdb"].sort());

@@ -1,7 +1,7 @@
 // Shared setup for the Hub tests: fake repos built from the bert fixture, and a clean environment
 // per test (own cache, own config dir, no proxy, no token unless given).
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURES } from "./helpers.mjs";
@@ -56,9 +56,15 @@ export function fakeRepos() {
   };
 }
 
-/** A fresh cache and config dir, and the environment that points nlp at them and at the fake Hub. */
+const roots = [];
+process.on("exit", () => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+/** A fresh cache and config dir (removed when the test file ends), and the environment that points nlp at them and at the fake Hub. */
 export function hubEnv(hub, extra = {}) {
   const root = mkdtempSync(join(tmpdir(), "nlp-hub-"));
+  roots.push(root);
   const cache = join(root, "hub");
   return {
     root,

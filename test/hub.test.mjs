@@ -60,7 +60,7 @@ test("a cached model loads with zero requests, online or offline; --variant fp32
   assert.equal(off.code, 0, off.stderr);
   assert.equal(hub.log.length, 0, `no request expected, got ${hub.log.map((q) => q.url).join(", ")}`);
 
-  const fp32 = await runCli(["classify", SST2_REF, "--variant", "fp32", "fine", "--format", "jsonl"], { env });
+  const fp32 = await runCli(["pull", SST2_REF, "--variant", "fp32", "-q"], { env });
   assert.equal(fp32.code, 0, fp32.stderr);
   const gets = hub.requests((q) => q.method === "GET").map((q) => q.url);
   assert.ok(gets.some((u) => u.includes(sha256(bert("onnx/model.onnx")))), "fp32 graph downloaded");
