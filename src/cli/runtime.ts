@@ -10,6 +10,7 @@ import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
+import { defaultModel } from "./default-model.js";
 import { isCatalogOrHubRef } from "../catalog/positional.js";
 
 export function isOffline(opts: { offline?: boolean }): boolean {
@@ -35,7 +36,8 @@ function isFolder(s: string): boolean {
 /** Hooks later layers fill in (catalog refs as positionals, the default model). */
 export const cliModelHooks = {
   isModelRef: (s: string): boolean => isFolder(s) || isCatalogOrHubRef(s),
-  defaultRef: (): string | undefined => process.env.NLP_DEFAULT_MODEL || undefined,
+  // NLP_DEFAULT_MODEL, else the user config file, else the embedded model (never "whatever was downloaded")
+  defaultRef: (): string | undefined => defaultModel().ref,
 };
 
 export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedModel; texts: string[] }> {
@@ -47,7 +49,7 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
     maxLength: opts.maxLength,
     threads: opts.threads,
     batchSize: opts.batchSize,
-    offline: isOffline(opts),
+    offline: Boolean(opts.offline), // HF_HUB_OFFLINE is read by the Hub layer, which then names the right cause
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
     progress: !opts.quiet && Boolean(process.stderr.isTTY),

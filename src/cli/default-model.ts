@@ -1,0 +1,49 @@
+/**
+ * Which model runs when none is named: NLP_DEFAULT_MODEL, else the user's
+ * config file ({"defaultModel": "..."}), else the sentiment model shipped in
+ * the package. Never "whatever is in the cache": results must not change
+ * because something was downloaded.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "../errors.js";
+
+export const EMBEDDED_MODEL = "en.classify.sentiment.tiny";
+
+/** The embedded bundle's folder, wherever the package is installed (dist/cli/ → package root). */
+export function embeddedModelDir(): string {
+  return fileURLToPath(new URL(`../../models/${EMBEDDED_MODEL}`, import.meta.url));
+}
+
+/** $XDG_CONFIG_HOME/nlp/config.json, else ~/.config/nlp/config.json. */
+export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  return join(xdg ? xdg : join(homedir(), ".config"), "nlp", "config.json");
+}
+
+export interface DefaultModel {
+  ref: string;
+  from: "NLP_DEFAULT_MODEL" | "config" | "embedded";
+}
+
+export function defaultModel(env: NodeJS.ProcessEnv = process.env): DefaultModel {
+  const fromEnv = env.NLP_DEFAULT_MODEL?.trim();
+  if (fromEnv) return { ref: fromEnv, from: "NLP_DEFAULT_MODEL" };
+  const path = userConfigPath(env);
+  if (existsSync(path)) {
+    let config: unknown;
+    try {
+      config = JSON.parse(readFileSync(path, "utf8"));
+    } catch (err) {
+      throw new UsageError(`${path} is not valid JSON (${(err as Error).message}); fix it or delete it`, { cause: err });
+    }
+    const ref = (config as { defaultModel?: unknown } | null)?.defaultModel;
+    if (ref !== undefined && (typeof ref !== "string" || ref.trim() === "")) {
+      throw new UsageError(`${path}: "defaultModel" must be a model reference string, e.g. {"defaultModel": "${EMBEDDED_MODEL}"}`);
+    }
+    if (typeof ref === "string") return { ref: ref.trim(), from: "config" };
+  }
+  return { ref: embeddedModelDir(), from: "embedded" };
+}
