@@ -2,8 +2,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export function userConfigDir(): string {
-  const xdg = process.env.XDG_CONFIG_HOME?.trim();
+export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CONFIG_HOME?.trim();
   return join(xdg ? xdg : join(homedir(), ".config"), "nlp");
 }
 

@@ -5,10 +5,10 @@
  * because something was downloaded.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
+import { userConfigDir } from "../catalog/user-path.js";
 
 export const EMBEDDED_MODEL = "en.classify.sentiment.tiny";
 
@@ -17,10 +17,9 @@ export function embeddedModelDir(): string {
   return fileURLToPath(new URL(`../../models/${EMBEDDED_MODEL}`, import.meta.url));
 }
 
-/** $XDG_CONFIG_HOME/nlp/config.json, else ~/.config/nlp/config.json. */
+/** $XDG_CONFIG_HOME/nlp/config.json, else ~/.config/nlp/config.json (beside the user catalog). */
 export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CONFIG_HOME?.trim();
-  return join(xdg ? xdg : join(homedir(), ".config"), "nlp", "config.json");
+  return join(userConfigDir(env), "config.json");
 }
 
 export interface DefaultModel {

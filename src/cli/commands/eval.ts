@@ -60,7 +60,7 @@ async function runEval(opts: EvalCliOptions): Promise<void> {
   }
   const tabular = inFormat !== "jsonl";
   const header = opts.header !== false;
-  const textColumn = tabular ? (opts.textColumn ?? guessTextColumn(opts.file, inFormat, opts)) : (opts.textColumn ?? "text");
+  const textColumn = tabular ? (opts.textColumn ?? (await guessTextColumn(opts.file, inFormat, opts))) : (opts.textColumn ?? "text");
 
   const { model } = await loadForCli({ ...opts, quiet: opts.quiet || format === "json" }, []);
   const labels = model.labels;
@@ -132,7 +132,7 @@ function pickLabelColumn(columns: readonly string[], column: string, header: boo
  * Without --text-column: "text", else "sentence" (GLUE's name), else the only
  * column besides the label. Reads just the header line of the file.
  */
-function guessTextColumn(file: string | undefined, format: string, opts: EvalCliOptions): string | undefined {
+async function guessTextColumn(file: string | undefined, format: string, opts: EvalCliOptions): Promise<string | undefined> {
   if (!file || file === "-" || opts.header === false) return undefined;
   const delimiter = parseDelimiter(opts.delimiter, format === "tsv" ? "\t" : ",");
   const buf = Buffer.alloc(65536);
@@ -147,9 +147,15 @@ function guessTextColumn(file: string | undefined, format: string, opts: EvalCli
   } catch {
     return undefined; // the reader reports a missing file with its own message
   }
-  const first = buf.subarray(0, n).toString("utf8").replace(/^\uFEFF/, "").split(/\r?\n/)[0];
-  // header names rarely need quoting; strip simple quotes only
-  const columns = first.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
+  // loaded here, not at the top: every nlp command imports this module
+  const { parse } = await import("csv-parse/sync");
+  let columns: string[];
+  try {
+    columns = (parse(buf.subarray(0, n), { delimiter, bom: true, to_line: 1, relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
+  } catch {
+    return undefined; // the reader reports malformed CSV with its own message
+  }
+  columns = columns.map((c) => c.trim());
   const lower = columns.map((c) => c.toLowerCase());
   for (const name of ["text", "sentence"]) if (lower.includes(name)) return columns[lower.indexOf(name)];
   const rest = columns.filter((c) => c.toLowerCase() !== opts.labelColumn.toLowerCase());
