@@ -8,6 +8,7 @@
 //   npm run bench -- --quick      200 texts per input, RSS up to 20,000 rows
 //   npm run bench -- --rss-full   also label the 200,000-row CSV with the bench model (about an hour)
 //   npm run bench -- --sweep      also time fp32 batch sizes 1/8/16/32/64 (for DEFAULT_BATCH_SIZE)
+//   npm run bench -- --variants int8   throughput of one variant only
 //   npm run bench -- --reps 3     time each run 3 times and keep the fastest (shared machines)
 //   npm run bench -- --only throughput|scaleout|latency|rss|sweep
 import { spawn, spawnSync } from "node:child_process";
@@ -128,7 +129,8 @@ if (wants("throughput")) {
   console.log("\n## Throughput: whole-process wall time (load model, read, tokenize, infer, write)");
   console.log("| input | variant | runner | batch | wall s | texts/s | vs raw loop (32) | vs transformers.js (32) | peak RSS MB |");
   console.log("|---|---|---|---|---|---|---|---|---|");
-  for (const variant of ["int8", "fp32"]) {
+  const variants = args.includes("--variants") ? args[args.indexOf("--variants") + 1].split(",") : ["int8", "fp32"];
+  for (const variant of variants) {
     for (const inp of inputs) {
       const n = inp.texts.length;
       const rawR = run(raw(inp, variant, 32));
