@@ -5,6 +5,7 @@ graph pattern its quantize_dynamic emits:
   - MatMul with a constant weight  ->  DynamicQuantizeLinear(activation)
     + MatMulInteger(uint8 activation, uint8 weight) + Cast + Mul(scale product)
   - Gather from the word-embedding table -> Gather on a uint8 table + DequantizeLinear
+  - everything else (the n-gram head's hashing and fp32 table included) unchanged
 Weights are uint8 with a zero point (U8U8): MLAS's u8s8 kernels on AVX2 can
 saturate int16 intermediate sums, U8U8 cannot, so results don't depend on the CPU.
 
@@ -65,7 +66,9 @@ def main(src, dst):
                 continue
         if n.op_type == "Gather":
             wname, w = const(n.input[0])
-            if w is not None and w.ndim == 2 and w.shape[0] > 1000:  # the word-embedding table
+            # the word-embedding table; the n-gram head's table stays fp32: its
+            # weights are summed over every n-gram of a text, so uint8 steps would add up
+            if w is not None and w.ndim == 2 and w.shape[0] > 1000 and not wname.startswith("ngram."):
                 q, scale, zp = quantize_uint8(w)
                 new_inits += [
                     numpy_helper.from_array(q, f"{wname}_quantized"),

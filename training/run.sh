@@ -19,6 +19,9 @@ node training/encode.mjs "$OUT/bundle" "$SST2/dev.tsv" "$OUT/dev.jsonl" 128
 # one thread everywhere: the float sums then run in a fixed order (see README: determinism)
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 nice -n 10 "$PY" training/train.py --data "$OUT" --out "$OUT/bundle" --threads 1
 "$PY" training/quantize.py "$OUT/bundle/onnx/model.onnx" "$OUT/bundle/onnx/model_quantized.onnx"
+# the graphs compute what torch did (fp32: float rounding only; int8: quantization error)
+node training/check-onnx.mjs "$OUT/bundle/onnx/model.onnx" "$OUT/reference-logits.json" 1e-4
+node training/check-onnx.mjs "$OUT/bundle/onnx/model_quantized.onnx" "$OUT/reference-logits.json" 0.1
 
 mkdir -p "$DEST/onnx"
 cp "$OUT/bundle/config.json" "$OUT/bundle/tokenizer.json" "$OUT/bundle/tokenizer_config.json" "$DEST/"

@@ -1,8 +1,12 @@
 """Trains the embedded sentiment model from scratch and exports it to ONNX.
 
 A BertForSequenceClassification re-implemented in plain torch (transformers is
-not available here), with the same graph shape and parameter names, so the
-exported model runs through the package's normal BERT pipeline.
+not available here), with the same graph shape and parameter names, plus a
+hashed n-gram side head (NBSVM/fastText style) whose weights add to the
+logits; three such encoders are trained (seeds 5, 6, 7) and their logits
+averaged in one graph. The exported model has the usual BERT inputs and
+`logits` output and uses only standard ONNX ops, so it runs through the
+package's normal BERT pipeline.
 
     nice -n 10 /usr/bin/python3 training/train.py --data training/out --out training/out/bundle
 
@@ -26,8 +30,11 @@ MAX_POSITIONS = 128  # equals model_max_length in tokenizer_config.json
 
 
 class Config:
-    def __init__(self, vocab_size, hidden=128, layers=2, heads=2, intermediate=256, dropout=0.1, attn_dropout=0.1, pooling="cls"):
+    def __init__(self, vocab_size, hidden=128, layers=2, heads=2, intermediate=256, dropout=0.1, attn_dropout=0.1, pooling="cls",
+                 ngram_orders=(), ngram_buckets=0):
         self.vocab_size = vocab_size
+        self.ngram_orders = tuple(ngram_orders)
+        self.ngram_buckets = ngram_buckets
         self.pooling = pooling
         self.hidden = hidden
         self.layers = layers
@@ -37,9 +44,16 @@ class Config:
         self.attn_dropout = attn_dropout
 
     def hf_config(self):
-        """config.json as transformers writes it for BertForSequenceClassification."""
+        """config.json as transformers writes it for BertForSequenceClassification
+        (plus the n-gram head's settings when there is one: the ONNX graph is
+        self-contained, so nothing reads them but people)."""
+        extra = {}
+        if self.ngram_orders:
+            extra = {"ngram_head": {"orders": list(self.ngram_orders), "buckets": self.ngram_buckets, "rows": "unigram t: t; bigram a b: V + (a*V + b) mod buckets; trigram a b c: V + buckets + ((a*V + b)*V + c) mod buckets (V = vocab_size, orders present only)"}}
+        if getattr(self, "encoders", 1) > 1:
+            extra["num_encoders"] = self.encoders
         return {
-            "architectures": ["BertForSequenceClassification"],
+            "architectures": ["BertWithNgramHeadForSequenceClassification" if self.ngram_orders else "BertForSequenceClassification"],
             "model_type": "bert",
             "attention_probs_dropout_prob": self.attn_dropout,
             "classifier_dropout": None,
@@ -59,6 +73,7 @@ class Config:
             "problem_type": "single_label_classification",
             "type_vocab_size": 2,
             "vocab_size": self.vocab_size,
+            **extra,
         }
 
 
@@ -104,6 +119,15 @@ class TinyBert(nn.Module):
         self.pooler = nn.Linear(c.hidden, c.hidden)
         self.classifier = nn.Linear(c.hidden, 2)
         self.apply(self._init)
+        self.vocab_size = c.vocab_size
+        self.ngram_orders = c.ngram_orders
+        self.ngram_buckets = c.ngram_buckets
+        if c.ngram_orders:
+            # one polarity weight per unigram (ids 0..V-1), then one hashed bucket
+            # range per higher order; zero-initialised (nb_ngram_init fills it)
+            rows = (c.vocab_size if 1 in c.ngram_orders else 0) + c.ngram_buckets * sum(1 for n in c.ngram_orders if n > 1)
+            self.ngram = nn.Embedding(rows, 1)
+            nn.init.zeros_(self.ngram.weight)
 
     @staticmethod
     def _init(m):
@@ -113,6 +137,12 @@ class TinyBert(nn.Module):
             nn.init.zeros_(m.bias)
 
     def forward(self, input_ids, attention_mask, token_type_ids):
+        logits = self.encoder_logits(input_ids, attention_mask, token_type_ids)
+        if self.ngram_orders:
+            logits = logits + ngram_logits(self.ngram.weight, input_ids, attention_mask, self.ngram_orders, self.vocab_size, self.ngram_buckets)
+        return logits
+
+    def encoder_logits(self, input_ids, attention_mask, token_type_ids):
         s = input_ids.shape[1]
         pos = torch.arange(s, device=input_ids.device).unsqueeze(0)
         x = self.drop(self.emb_norm(self.word(input_ids) + self.position(pos) + self.token_type(token_type_ids)))
@@ -127,6 +157,120 @@ class TinyBert(nn.Module):
             first = (x * m).sum(1) / m.sum(1).clamp(min=1.0)
         pooled = torch.tanh(self.pooler(first))
         return self.classifier(self.drop(pooled))
+
+
+class Ensemble(nn.Module):
+    """K encoders' logits averaged, plus one n-gram head. Each member trains
+    with its own n-gram table; as the head is linear in its table, the mean of
+    the members' full logits equals the mean of their encoder logits plus the
+    head on the mean table, so one table ships instead of K."""
+
+    def __init__(self, members, c):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.vocab_size, self.ngram_orders, self.ngram_buckets = c.vocab_size, c.ngram_orders, c.ngram_buckets
+        if c.ngram_orders:
+            self.ngram = nn.Embedding(members[0].ngram.weight.shape[0], 1)
+            with torch.no_grad():
+                self.ngram.weight.copy_(torch.stack([m.ngram.weight for m in members]).mean(0))
+        for m in members:
+            m.ngram_orders = ()  # the members' own tables are not used (nor exported: unused initialisers are dropped)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        logits = torch.stack([m.encoder_logits(input_ids, attention_mask, token_type_ids) for m in self.members]).mean(0)
+        if self.ngram_orders:
+            logits = logits + ngram_logits(self.ngram.weight, input_ids, attention_mask, self.ngram_orders, self.vocab_size, self.ngram_buckets)
+        return logits
+
+
+CLS_ID, SEP_ID = 2, 3
+
+
+def ngram_rows(input_ids, attention_mask, orders, vocab_size, buckets):
+    """Per order, the table row of each n-gram starting at each position and
+    whether it counts (all its tokens real content: not padding, [CLS] or [SEP]).
+
+    Built from ordinary int64 ops (Mul, Add, Mod, Slice) so torch.onnx.export
+    writes them as such. n-gram ids stay exact before the modulo: V**3 with
+    V = 13,486 is 2.5e12, far below int64's 9.2e18."""
+    content = (attention_mask != 0) & (input_ids != CLS_ID) & (input_ids != SEP_ID)
+    out = []
+    offset = 0
+    for n in orders:
+        if n == 1:
+            out.append((input_ids, content))
+            offset += vocab_size
+            continue
+        end = lambda k: input_ids.shape[1] - (n - 1) + k
+        h = input_ids[:, 0:end(0)]
+        valid = content[:, 0:end(0)]
+        for k in range(1, n):
+            h = h * vocab_size + input_ids[:, k:end(k)]
+            valid = valid & content[:, k:end(k)]
+        out.append((torch.remainder(h, buckets) + offset, valid))
+        offset += buckets
+    return out
+
+
+def ngram_logits(table, input_ids, attention_mask, orders, vocab_size, buckets):
+    """fastText/NBSVM-style side head: the summed weights of a text's n-grams
+    are a log-odds of POSITIVE, split evenly between the two logits."""
+    score = 0
+    for rows, valid in ngram_rows(input_ids, attention_mask, orders, vocab_size, buckets):
+        w = F.embedding(rows, table).squeeze(-1)
+        score = score + (w * valid.to(w.dtype)).sum(1)
+    return score.unsqueeze(-1) * torch.tensor([-0.5, 0.5])
+
+
+def nb_ngram_init(model, rows, scale, alpha=1.0):
+    """NBSVM-style start for the n-gram head: each row's naive-Bayes
+    log-count ratio (presence per phrase, add-alpha smoothed), counted on the
+    training labels only, times `scale`. Rare n-grams keep this smoothed
+    polarity; training then adjusts the frequent ones jointly with the encoder."""
+    v = model.ngram.weight.shape[0]
+    pos = np.full(v, alpha)
+    neg = np.full(v, alpha)
+    for i in range(0, len(rows), 1024):
+        chunk = rows[i:i + 1024]
+        n = max(len(r["ids"]) for r in chunk)
+        x = np.zeros((len(chunk), n), dtype=np.int64)
+        m = np.zeros_like(x)
+        for j, r in enumerate(chunk):
+            x[j, :len(r["ids"])] = r["ids"]
+            m[j, :len(r["ids"])] = 1
+        y = np.array([r["label"] for r in chunk])
+        for ids, valid in ngram_rows(torch.from_numpy(x), torch.from_numpy(m), model.ngram_orders, model.vocab_size, model.ngram_buckets):
+            ids, valid = ids.numpy(), valid.numpy()
+            for j in range(len(chunk)):
+                u = np.unique(ids[j][valid[j]])
+                (pos if y[j] == 1 else neg)[u] += 1
+    ratio = np.log(pos / pos.sum()) - np.log(neg / neg.sum())
+    with torch.no_grad():
+        model.ngram.weight[:, 0] = torch.from_numpy(ratio * scale).float()
+    print(f"n-gram head: {v:,} rows, NB init x{scale}, {int(((pos + neg) > 2 * alpha).sum()):,} rows seen", flush=True)
+
+
+def holdout_split(rows, n, min_len, seed, k=5):
+    """Splits train into (fit, held-out) for choosing settings without dev.
+    SST-2 train holds every parse-tree phrase of its sentences, so a random
+    held-out phrase has its sub- and super-phrases in train. Held-out rows are
+    long phrases; every training row that is a sub-span of one or shares a
+    k-gram with one is dropped from the fit set."""
+    rng = np.random.RandomState(seed)
+    cand = [i for i, r in enumerate(rows) if len(r["ids"]) - 2 >= min_len]
+    held = set(rng.choice(cand, n, replace=False).tolist())
+    spans, grams = set(), set()
+    for i in held:
+        t = rows[i]["ids"][1:-1]
+        spans.update(tuple(t[a:b]) for a in range(len(t)) for b in range(a + 1, len(t) + 1))
+        grams.update(tuple(t[a:a + k]) for a in range(len(t) - k + 1))
+
+    def leaks(r):
+        t = r["ids"][1:-1]
+        return tuple(t) in spans or any(tuple(t[a:a + k]) in grams for a in range(len(t) - k + 1))
+
+    fit = [r for i, r in enumerate(rows) if i not in held and not leaks(r)]
+    return fit, [rows[i] for i in sorted(held)]
 
 
 def nb_init(model, rows, scale):
@@ -243,10 +387,10 @@ def main():
     ap.add_argument("--pooling", choices=["mean", "cls"], default="cls")
     ap.add_argument("--decay-embeddings", type=int, default=1, help="1: weight decay on the embedding tables too")
     ap.add_argument("--dropout", type=float, default=0.1)
-    ap.add_argument("--word-dropout", type=float, default=0.1)
+    ap.add_argument("--word-dropout", type=float, default=0.2)
     ap.add_argument("--label-smoothing", type=float, default=0.1)
-    ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--average-last", type=int, default=3, help="average the weights at the end of the last N epochs")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--average-last", type=int, default=2, help="average the weights at the end of the last N epochs")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--weight-decay", type=float, default=0.01)
@@ -255,21 +399,72 @@ def main():
     ap.add_argument("--distill", type=float, default=0.0, help="weight of the naive-Bayes teacher's soft targets in the loss")
     ap.add_argument("--freeze-embeddings", type=int, default=0, help="1: keep word embeddings at their initial values")
     ap.add_argument("--nb-init", type=float, default=0.0, help="scale of the naive-Bayes polarity put in embedding column 0 (0: off)")
+    ap.add_argument("--ngram-orders", default="1,2", help="n-gram side head orders, e.g. 1,2,3 (empty: no head)")
+    ap.add_argument("--ngram-buckets", type=int, default=200003, help="hashed rows per order above 1")
+    ap.add_argument("--ngram-nb", type=float, default=0.1, help="scale of the naive-Bayes log-count ratios the n-gram table starts from")
+    ap.add_argument("--ngram-lr", type=float, default=0.5, help="the n-gram table's learning rate, as a multiple of --lr")
+    ap.add_argument("--ngram-decay", type=float, default=0.0, help="weight decay on the n-gram table")
+    ap.add_argument("--save-state", default="", help="also save the averaged torch weights here (for analysis)")
+    ap.add_argument("--holdout", type=int, default=0, help="hold out this many long train phrases (and drop their overlaps) to compare settings without dev")
+    ap.add_argument("--extra-train", default="", help="jsonl of more labelled rows, added to the fit set after the held-out split")
+    ap.add_argument("--encoders", type=int, default=3, help="train this many encoders (seeds seed, seed+1, ...) and average their logits in one graph")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    rng = np.random.RandomState(args.seed)
-
     with open(os.path.join(args.out, "tokenizer.json")) as f:
         vocab = json.load(f)["model"]["vocab"]
     unk_id = vocab["[UNK]"]
     train = read_jsonl(os.path.join(args.data, "train.jsonl"))
     dev = read_jsonl(os.path.join(args.data, "dev.jsonl"))
-    c = Config(len(vocab), args.hidden, args.layers, args.heads, args.intermediate, args.dropout, args.dropout, args.pooling)
+    held = []
+    if args.holdout:
+        train, held = holdout_split(train, args.holdout, 18, args.seed)
+        print(f"holdout: {len(held)} phrases held out, {len(train)} left to fit", flush=True)
+    if args.extra_train:
+        extra = read_jsonl(args.extra_train)
+        train = train + extra
+        print(f"extra training rows: {len(extra)} from {args.extra_train}", flush=True)
+    orders = tuple(int(n) for n in args.ngram_orders.split(",") if n)
+    c = Config(len(vocab), args.hidden, args.layers, args.heads, args.intermediate, args.dropout, args.dropout, args.pooling, orders, args.ngram_buckets)
+    c.encoders = args.encoders
+    members = []
+    for k in range(args.encoders):
+        if args.encoders > 1:
+            print(f"encoder {k + 1}/{args.encoders}, seed {args.seed + k}", flush=True)
+        members.append(train_one(args, c, args.seed + k, train, held, dev, unk_id))
+    model = members[0] if args.encoders == 1 else Ensemble(members, c)
+    if args.encoders > 1:
+        if held:
+            print(f"ensemble of {args.encoders}: held-out acc {accuracy(model, held):.4f}", flush=True)
+        print(f"ensemble of {args.encoders}: dev acc {accuracy(model, dev):.4f}", flush=True)
+    model.eval()
+    if args.save_state:
+        torch.save(model.state_dict(), args.save_state)
+    export(model, c, args.out)
+    write_reference(model, dev, os.path.join(args.data, "reference-logits.json"))
+
+
+def write_reference(model, rows, path, n=64):
+    """Torch's logits for the first n dev rows as one padded batch, for
+    check-onnx.mjs: the ONNX graph (hashing included) must give the same."""
+    x, m, _ = collate(rows, list(range(min(n, len(rows)))))
+    with torch.no_grad():
+        logits = model(x, m, torch.zeros_like(x))
+    with open(path, "w") as f:
+        json.dump({"input_ids": x.tolist(), "attention_mask": m.tolist(), "logits": logits.tolist()}, f)
+
+
+def train_one(args, c, seed, train, held, dev, unk_id):
+    """Trains one encoder (with its n-gram head) and returns it with the
+    average of its last epochs' weights loaded."""
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    rng = np.random.RandomState(seed)
+    orders = c.ngram_orders
     model = TinyBert(c)
+    if orders and args.ngram_nb:
+        nb_ngram_init(model, train, args.ngram_nb)
     if args.nb_init:
         nb_init(model, train, args.nb_init)
     if args.distill > 0:
@@ -282,12 +477,15 @@ def main():
 
     emb = ("word.", "position.", "token_type.")
     no_decay = lambda n: n.endswith("bias") or "norm" in n or (not args.decay_embeddings and n.startswith(emb))
-    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad and not n.startswith("ngram.")]
     groups = [
         {"params": [p for n, p in trainable if not no_decay(n)], "weight_decay": args.weight_decay},
         {"params": [p for n, p in trainable if no_decay(n)], "weight_decay": 0.0},
     ]
+    if orders:
+        groups.append({"params": [model.ngram.weight], "weight_decay": args.ngram_decay, "lr": args.lr * args.ngram_lr})
     opt = torch.optim.AdamW(groups, lr=args.lr)
+    encoder_params = [p for n, p in trainable]
     steps_per_epoch = math.ceil(len(train) / args.batch)
     total = steps_per_epoch * args.epochs
     warmup = steps_per_epoch // 2
@@ -313,7 +511,8 @@ def main():
                 loss = (1 - args.distill) * loss - args.distill * (soft * logits.log_softmax(-1)).sum(-1).mean()
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            # the encoder only: the n-gram table's large sparse gradient would otherwise shrink its steps
+            torch.nn.utils.clip_grad_norm_(encoder_params, 1.0)
             opt.step()
             sched.step()
             loss_sum += loss.item() * len(ids)
@@ -321,15 +520,15 @@ def main():
             state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             averaged = state if averaged is None else {k: averaged[k] + state[k] for k in averaged}
             kept += 1
-        print(
-            f"epoch {epoch + 1}: loss {loss_sum / len(train):.4f}  dev acc {accuracy(model, dev):.4f} (monitor only)  {time.time() - start:.0f}s",
-            flush=True,
-        )
+        monitor = f"held-out acc {accuracy(model, held):.4f}" if held else ""
+        print(f"epoch {epoch + 1}: loss {loss_sum / len(train):.4f}  {monitor}  {time.time() - start:.0f}s", flush=True)
 
     model.load_state_dict({k: v / kept for k, v in averaged.items()})
+    if held:
+        print(f"average of last {kept} epochs: held-out acc {accuracy(model, held):.4f}", flush=True)
     print(f"average of last {kept} epochs: dev acc {accuracy(model, dev):.4f}", flush=True)
     model.eval()
-    export(model, c, args.out)
+    return model
 
 
 def export(model, c, out):
