@@ -21,18 +21,12 @@ export function planBatches(lengths: readonly number[], batchSize: number, maxTo
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
   const batches: number[][] = [];
-  let current: number[] = [];
-  let longest = 0;
   for (const i of order) {
-    const padTo = Math.max(longest, lengths[i]);
-    if (current.length > 0 && (current.length >= batchSize || padTo * (current.length + 1) > maxTokens)) {
-      batches.push(current);
-      current = [];
-    }
-    if (current.length === 0) longest = lengths[i];
-    current.push(i);
+    // longest first: a batch pads to its first row
+    const last = batches[batches.length - 1];
+    if (last && last.length < batchSize && lengths[last[0]] * (last.length + 1) <= maxTokens) last.push(i);
+    else batches.push([i]);
   }
-  if (current.length > 0) batches.push(current);
   return batches;
 }
 
