@@ -69,9 +69,10 @@ function trimSpan(text: string, begin: number, end: number): Sentence | null {
   return end > begin ? { begin, end, text: text.slice(begin, end) } : null;
 }
 
-function spans(text: string, cuts: number[]): Sentence[] {
+/** The trimmed, non-empty pieces of [begin, end) between ascending cuts. */
+function spans(text: string, cuts: number[], begin = 0, end = text.length): Sentence[] {
   const out: Sentence[] = [];
-  const all = [0, ...cuts.filter((c) => c > 0 && c < text.length), text.length];
+  const all = [begin, ...cuts.filter((c) => c > begin && c < end), end];
   for (let i = 0; i + 1 < all.length; i++) {
     const s = trimSpan(text, all[i], all[i + 1]);
     if (s) out.push(s);
@@ -228,13 +229,5 @@ function splitInside(text: string, s: Sentence, caseless: boolean): Sentence[] {
   const ellipsis = /…["'”’»)\]]*(\s+)(?=\p{Lu})/gu;
   for (let m = ellipsis.exec(seg); m; m = ellipsis.exec(seg)) cuts.push(s.begin + m.index + m[0].length);
   if (cuts.length === 0) return [s];
-  cuts.sort((x, y) => x - y);
-  const out: Sentence[] = [];
-  let start = s.begin;
-  for (const c of [...cuts, s.end]) {
-    const piece = trimSpan(text, start, c);
-    if (piece) out.push(piece);
-    start = c;
-  }
-  return out;
+  return spans(text, cuts.sort((x, y) => x - y), s.begin, s.end);
 }
