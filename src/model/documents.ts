@@ -134,8 +134,8 @@ export function planDocuments(model: TextClassifier, opts: DocumentOptions): Doc
   return { ...plan, labels, zeroShot: { labels, hypotheses, idx, multiLabel: Boolean(opts.multiLabel) } };
 }
 
-interface Row {
-  doc: number;
+interface Row<T> {
+  state: DocState<T>;
   seg: number;
   weight: number;
   encoded: Encoded;
@@ -145,8 +145,7 @@ interface DocState<T> {
   item: T;
   doc: number;
   segments: Sentence[];
-  /** rows expected per segment, and what came back */
-  expected: number[];
+  /** per segment, the rows' scores as they come back */
   got: { weight: number; scores: number[]; logits: Float32Array }[][];
   pending: number;
   error?: string;
@@ -167,11 +166,11 @@ export async function* scoreDocuments<T>(
 ): AsyncGenerator<ScoredUnit<T>> {
   const queue: DocState<T>[] = [];
 
-  async function* expand(): AsyncGenerator<Row> {
+  async function* expand(): AsyncGenerator<Row<T>> {
     let doc = 0;
     for await (const item of items) {
       const text = textOf(item);
-      const state: DocState<T> = { item, doc, segments: [], expected: [], got: [], pending: 0 };
+      const state: DocState<T> = { item, doc, segments: [], got: [], pending: 0 };
       if (plan.zeroShot && text === "") state.error = EMPTY_ZERO_SHOT;
       else {
         const bySentence = plan.level === "sentence" || plan.long === "sentences";
@@ -180,7 +179,7 @@ export async function* scoreDocuments<T>(
         if (segments.length === 0 && plan.level === "document") segments = [{ begin: 0, end: text.length, text }];
         state.segments = segments;
       }
-      const rows: Row[] = [];
+      const rows: Row<T>[] = [];
       state.segments.forEach((s, seg) => {
         let encs: Encoded[];
         let weights: number[];
@@ -194,9 +193,8 @@ export async function* scoreDocuments<T>(
           encs = [model.tokenizer.encode(s.text)];
           weights = [1];
         }
-        state.expected.push(encs.length);
         state.got.push([]);
-        encs.forEach((encoded, k) => rows.push({ doc, seg, weight: weights[k], encoded }));
+        encs.forEach((encoded, k) => rows.push({ state, seg, weight: weights[k], encoded }));
       });
       state.pending = rows.length;
       queue.push(state);
@@ -213,7 +211,7 @@ export async function* scoreDocuments<T>(
   };
 
   for await (const r of model.scoreStream(expand(), () => "", { ...opts, encode: (row) => row.encoded })) {
-    const st = queue.find((q) => q.doc === r.item.doc)!;
+    const st = r.item.state;
     st.got[r.item.seg].push({ weight: r.item.weight, scores: r.scores, logits: r.logits });
     st.pending--;
     yield* finished();
