@@ -3,20 +3,13 @@
  * order, then the prediction columns. A header row is written when the input
  * had one; each row is written as soon as it is scored.
  */
-import { once } from "node:events";
 import type { Writable } from "node:stream";
-import { loadStringify } from "./output.js";
+import { cell, loadStringify, put } from "./output.js";
 import type { CsvRow } from "./csv-input.js";
 
 export interface RowWriter {
   write(row: CsvRow, prediction: Record<string, unknown>): Promise<void>;
   end(): Promise<void>;
-}
-
-function cell(v: unknown): string {
-  if (v === undefined || v === null) return "";
-  if (typeof v === "object") return JSON.stringify(v);
-  return String(v);
 }
 
 /** TSV output uses tabs; CSV output keeps the input's delimiter (e.g. ";") unless that was a tab. */
@@ -47,7 +40,7 @@ export function createCsvRowWriter(
         headerDone = true;
       }
       rows.push([...row.values, ...predictionColumns.map((c) => cell(prediction[c]))]);
-      if (!out.write(stringify(rows, { delimiter }))) await once(out, "drain");
+      await put(out, stringify(rows, { delimiter }));
     },
     async end() {},
   };

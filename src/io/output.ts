@@ -41,11 +41,12 @@ export function loadStringify(): Promise<Stringify> {
   return stringifyModule;
 }
 
-async function put(out: Writable, chunk: string): Promise<void> {
+export async function put(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, "drain");
 }
 
-function cell(v: unknown): string {
+/** One CSV/TSV/table cell: empty for null/undefined, JSON for objects. */
+export function cell(v: unknown): string {
   if (v === undefined || v === null) return "";
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
