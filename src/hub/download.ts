@@ -49,7 +49,7 @@ export function resolveUrl(endpoint: string, repo: string, revision: string, pat
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function failureContext(ctx: FetchContext, revision: string, path?: string): FailureContext {
+export function failureContext(ctx: FetchContext, revision: string, path?: string): FailureContext {
   return { repo: ctx.repo, revision, path, endpoint: ctx.endpoint, tokenSent: ctx.tokenSent };
 }
 
@@ -58,7 +58,6 @@ function failureContext(ctx: FetchContext, revision: string, path?: string): Fai
  * with backoff; an unreachable host gets one more try; other answers return.
  */
 export async function requestWithRetries(
-  ctx: FetchContext,
   url: string,
   fcx: FailureContext,
   run: () => Promise<HubResponse>,
@@ -91,7 +90,7 @@ export async function requestWithRetries(
 export async function fileMetadata(ctx: FetchContext, revision: string, path: string): Promise<FileMeta> {
   const url = resolveUrl(ctx.endpoint, ctx.repo, revision, path);
   const fcx = failureContext(ctx, revision, path);
-  const res = await requestWithRetries(ctx, url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true }));
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true }));
   await res.body.dump().catch(() => undefined);
   if (res.status >= 400) throw httpFailure(res.status, res.headers, fcx);
   const h = res.headers;
@@ -173,7 +172,7 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
     if (meta.size === undefined || have < meta.size) {
       let res: HubResponse;
       try {
-        res = await requestWithRetries(ctx, meta.location, fcx, () =>
+        res = await requestWithRetries(meta.location, fcx, () =>
           ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {} }),
         );
       } catch (err) {

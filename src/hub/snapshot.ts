@@ -5,7 +5,7 @@
  */
 import { HubError, UsageError } from "../errors.js";
 import { RepoCache, isCommit } from "./cache-layout.js";
-import { downloadBlob, fileMetadata, requestWithRetries, type FetchContext } from "./download.js";
+import { downloadBlob, failureContext, fileMetadata, requestWithRetries, type FetchContext } from "./download.js";
 import { hubCacheDir, hubEndpoint, hubToken, offlineFromEnv } from "./env.js";
 import { MissingFileError, fsFailure, httpFailure } from "./failures.js";
 import { createHttpClient } from "./http.js";
@@ -135,8 +135,8 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
 /** The repo's files and commit at a revision, from the Hub API (for repos the catalog does not describe). */
 async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ commit: string; files: string[] }> {
   const url = `${ctx.endpoint}/api/models/${ctx.repo}/revision/${encodeURIComponent(revision)}`;
-  const fcx = { repo: ctx.repo, revision, endpoint: ctx.endpoint, tokenSent: ctx.tokenSent };
-  const res = await requestWithRetries(ctx, url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true }));
+  const fcx = failureContext(ctx, revision);
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true }));
   if (res.status >= 400) {
     await res.body.dump().catch(() => undefined);
     throw httpFailure(res.status, res.headers, fcx);
