@@ -143,14 +143,15 @@ export function contentRangeStart(header: string | undefined): number {
 export async function downloadBlob(ctx: FetchContext, meta: FileMeta, path: string, revision: string): Promise<boolean> {
   const { cache } = ctx;
   const blob = cache.blob(meta.etag);
-  if (existsSync(blob) && (meta.size === undefined || sizeOf(blob) === meta.size)) return false;
+  const cached = () => existsSync(blob) && (meta.size === undefined || sizeOf(blob) === meta.size);
+  if (cached()) return false;
   mkdirSync(dirname(blob), { recursive: true });
   return withBlobLock(
     cache.locksDir(),
     meta.etag,
     () => ctx.progress.note(`waiting for another process downloading ${path}`),
     async () => {
-      if (existsSync(blob) && (meta.size === undefined || sizeOf(blob) === meta.size)) return false;
+      if (cached()) return false;
       await fetchIntoBlob(ctx, meta, path, failureContext(ctx, revision, path));
       return true;
     },
@@ -176,7 +177,6 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
           ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {} }),
         );
       } catch (err) {
-        lastErr = err;
         if (err instanceof HubError) throw err;
         throw networkFailure(err, meta.location, attempt);
       }
