@@ -11,7 +11,7 @@ import { DEFAULT_ORDER, normalizeVariant } from "../model/bundle.js";
 import type { ResolveOptions, ResolvedModel } from "../resolve/resolver.js";
 import { ensureSnapshot, type EnsureOptions, type FilePlan, type PlanSource, type SnapshotResult } from "../hub/snapshot.js";
 import { planFromListing, planFromSnapshot } from "../hub/plan.js";
-import { loadCatalog, unknownRef, type Found } from "./catalog.js";
+import { loadCatalog, type Found } from "./catalog.js";
 import { parseHubId } from "./grammar.js";
 import type { CatalogEntry } from "./schema.js";
 
@@ -122,5 +122,3 @@ export async function catalogResolver(ref: string, opts: ResolveOptions): Promis
   const { entry: _e, snapshot: _s, ...resolved } = r;
   return resolved;
 }
-
-export { unknownRef };

@@ -1,7 +1,7 @@
 /** Reading and tidying the whole cache: list, verify, remove, clear. */
 import { existsSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { RepoCache, cachedRepos, isSha256, repoFolderName } from "./cache-layout.js";
+import { RepoCache, cachedRepos, isSha256 } from "./cache-layout.js";
 import { sha256File } from "./download.js";
 import { hubCacheDir } from "./env.js";
 
@@ -130,5 +130,3 @@ export function clearCache(opts: { partialOnly: boolean }, cacheDir = hubCacheDi
   }
   return freed;
 }
-
-export { repoFolderName };
