@@ -82,6 +82,7 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   const { loadCatalog } = await import("../../catalog/catalog.js");
   const { parseHubId } = await import("../../catalog/grammar.js");
   const { entryStatus, repoStatus } = await import("../../catalog/status.js");
+  const { planForEntry } = await import("../../catalog/resolve.js");
   const { hubCacheDir } = await import("../../hub/env.js");
   const catalog = loadCatalog();
   const hub = parseHubId(ref);
@@ -115,7 +116,7 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   const sourceText =
     e.source === "embedded" ? "shipped inside the package (no download)" : e.source === "local" ? "imported folder (nlp import)" : "Hugging Face Hub";
   const variants = e.variants ? Object.keys(e.variants) : undefined;
-  const files = e.source === "hub" && e.files !== "auto" && st.variant ? [...(e.files ?? []), ...(e.variants?.[st.variant] ?? [])] : undefined;
+  const files = e.source === "hub" && e.files !== "auto" && st.variant ? planForEntry(e, st.variant).required : undefined;
   const size = st.variant && e.sizes_mb?.[st.variant];
   return {
     ref: e.ref,
