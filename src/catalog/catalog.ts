@@ -25,7 +25,7 @@ export type LookupResult = Found | { kind: "ambiguous"; candidates: string[] } |
 
 export const BUILTIN_CATALOG = new URL("../../models.json", import.meta.url);
 
-function readCatalogFile(path: string | URL, what: string, user: boolean): CatalogFile {
+export function readCatalogFile(path: string | URL, what: string, user: boolean): CatalogFile {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, "utf8"));

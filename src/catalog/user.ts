@@ -3,11 +3,11 @@
  * is a working bundle and records it, so the ref works everywhere a catalog
  * ref does.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
-import { NlpError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { atomicWrite } from "../hub/cache-layout.js";
-import { loadCatalog } from "./catalog.js";
+import { loadCatalog, readCatalogFile } from "./catalog.js";
 import { canonicalKey, defaultRequest, isLanguage, parseRef } from "./grammar.js";
 import { TASKS, catalogProblems, type CatalogEntry, type CatalogFile } from "./schema.js";
 import { userCatalogPath } from "./user-path.js";
@@ -22,16 +22,7 @@ export interface ImportOptions {
 }
 
 export function readUserCatalog(path = userCatalogPath()): CatalogFile {
-  if (!existsSync(path)) return { version: 1, models: [] };
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new NlpError(`your model catalog ${path} is not valid JSON (${(err as Error).message}); fix it or delete it`);
-  }
-  const problems = catalogProblems(data, { user: true });
-  if (problems.length) throw new NlpError(`your model catalog ${path} is invalid: ${problems[0]}; fix it or delete it`);
-  return data as CatalogFile;
+  return existsSync(path) ? readCatalogFile(path, "your model catalog", true) : { version: 1, models: [] };
 }
 
 export async function importFolder(folder: string, opts: ImportOptions): Promise<{ entry: CatalogEntry; labels: string[]; catalogPath: string }> {
