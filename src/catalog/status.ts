@@ -23,10 +23,13 @@ export function entryStatus(entry: CatalogEntry, variant?: string, revision?: st
   const v = chooseVariant(entry, variant);
   if (entry.source === "embedded") {
     const dir = join(embeddedRoot(), entry.path!);
-    return { ready: existsSync(dir), dir, variant: v, missing: existsSync(dir) ? [] : [dir], where: "package" };
+    const ready = existsSync(dir);
+    return { ready, dir, variant: v, missing: ready ? [] : [dir], where: "package" };
   }
   if (entry.source === "local") {
-    return { ready: existsSync(entry.path!), dir: entry.path, variant: v, missing: existsSync(entry.path!) ? [] : [entry.path!], where: "folder" };
+    const dir = entry.path!;
+    const ready = existsSync(dir);
+    return { ready, dir, variant: v, missing: ready ? [] : [dir], where: "folder" };
   }
   return repoStatus(entry.repo!, revision ?? entry.revision ?? "main", entry, v);
 }
