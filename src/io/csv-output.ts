@@ -25,19 +25,19 @@ export function createCsvRowWriter(
   /** told about input columns with the same name as an added one (sst2's "label") */
   warn?: (line: string) => void,
 ): RowWriter {
-  let headerDone = false;
+  // settled on the first row: every row of one input has the same delimiter and header flag
+  let delimiter: string | undefined;
   return {
     async write(row, prediction) {
       const stringify = await loadStringify();
-      const delimiter = outputDelimiter(format, row.delimiter);
       const rows: string[][] = [];
-      if (!headerDone) {
+      if (delimiter === undefined) {
+        delimiter = outputDelimiter(format, row.delimiter);
         if (row.header) {
           rows.push([...row.columns, ...predictionColumns]);
           const clash = predictionColumns.filter((c) => row.columns.includes(c));
           if (clash.length > 0) warn?.(`the input already has column(s) ${clash.join(", ")}; the added ones come after every input column (--prefix pred_ renames them)`);
         }
-        headerDone = true;
       }
       rows.push([...row.values, ...predictionColumns.map((c) => cell(prediction[c]))]);
       await put(out, stringify(rows, { delimiter }));
