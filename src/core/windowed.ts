@@ -25,6 +25,8 @@ const SETTLED: unique symbol = Symbol("settled");
 interface InFlight<R> {
   promise: Promise<R[]>;
   settled: boolean;
+  /** `promise` mapped to SETTLED for racing against the input: made once per window, not once per item read */
+  signal?: Promise<typeof SETTLED>;
 }
 
 export async function* windowed<T, P, R>(
@@ -65,7 +67,8 @@ export async function* windowed<T, P, R>(
         next ??= it.next();
         let r: IteratorResult<T> | typeof STALL | typeof SETTLED;
         if (inFlight) {
-          r = await Promise.race([next, inFlight.promise.then((): typeof SETTLED => SETTLED)]);
+          inFlight.signal ??= inFlight.promise.then((): typeof SETTLED => SETTLED);
+          r = await Promise.race([next, inFlight.signal]);
         } else if (window.length > 0) {
           // the timer starts only when no inference is blocking the event loop, so it measures a real input stall
           let timer: NodeJS.Timeout | undefined;
