@@ -20,11 +20,12 @@ export function parseShard(value: string): Shard {
   return { index, count };
 }
 
-export async function* takeShard<T>(records: AsyncIterable<T>, shard: Shard | undefined): AsyncGenerator<T> {
-  if (!shard || shard.count === 1) {
-    yield* records;
-    return;
-  }
+/** Without a shard (or with 1/1) the records pass through as they are: no extra async step per record. */
+export function takeShard<T>(records: AsyncIterable<T>, shard: Shard | undefined): AsyncIterable<T> {
+  return !shard || shard.count === 1 ? records : everyNth(records, shard);
+}
+
+async function* everyNth<T>(records: AsyncIterable<T>, shard: Shard): AsyncGenerator<T> {
   let i = 0;
   for await (const r of records) {
     if (i % shard.count === shard.index - 1) yield r;
