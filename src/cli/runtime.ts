@@ -13,11 +13,6 @@ import type { InputCliOptions, ModelCliOptions } from "./common.js";
 import { defaultModel } from "./default-model.js";
 import { isCatalogOrHubRef } from "../catalog/positional.js";
 
-export function isOffline(opts: { offline?: boolean }): boolean {
-  const env = (process.env.HF_HUB_OFFLINE ?? "").toLowerCase();
-  return Boolean(opts.offline) || ["1", "true", "yes", "on"].includes(env);
-}
-
 /** Where no -m is given, a first positional that is a model folder names the model. */
 export function splitModelArg(opts: ModelCliOptions, texts: string[], isModelRef: (s: string) => boolean): { ref?: string; texts: string[] } {
   if (opts.model) return { ref: opts.model, texts };
