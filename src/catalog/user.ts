@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { UsageError } from "../errors.js";
 import { atomicWrite } from "../hub/cache-layout.js";
+import { isPlaceholderLabels } from "../core/postprocess.js";
 import { loadCatalog, readCatalogFile } from "./catalog.js";
 import { canonicalKey, defaultRequest, isLanguage, parseRef } from "./grammar.js";
 import { TASKS, catalogProblems, type CatalogEntry, type CatalogFile } from "./schema.js";
@@ -59,7 +60,7 @@ export async function importFolder(folder: string, opts: ImportOptions): Promise
   if (opts.labels && (opts.labels.length !== width || opts.labels.some((l) => !l))) {
     throw new UsageError(`--labels gives ${opts.labels.length} names but the model has ${width} labels (${model.labels.join(", ")})`);
   }
-  const generic = model.labels.every((l, i) => l === `LABEL_${i}`);
+  const generic = isPlaceholderLabels(model.labels);
   if (opts.labels && !generic) throw new UsageError(`the model's config already names its labels (${model.labels.join(", ")}); --labels only replaces LABEL_0, LABEL_1, …`);
   const entry: CatalogEntry = {
     ref,

@@ -42,6 +42,11 @@ export function labelNames(config: HeadConfig, numLabels: number): string[] {
   return Array.from({ length: numLabels }, (_, i) => config.id2label?.[String(i)] ?? `LABEL_${i}`);
 }
 
+/** True when a config names no labels, only transformers' LABEL_0, LABEL_1, … placeholders. */
+export function isPlaceholderLabels(labels: readonly string[]): boolean {
+  return labels.every((l, i) => l === `LABEL_${i}`);
+}
+
 /** Every label with its score, best first; ties keep index order. */
 export function rank(scores: readonly number[], labels: readonly string[]): LabelScore[] {
   return scores

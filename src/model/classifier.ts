@@ -8,6 +8,7 @@ import { windowed } from "../core/windowed.js";
 import {
   applyFunction,
   defaultFunction,
+  isPlaceholderLabels,
   labelNames,
   predictionFrom,
   type Prediction,
@@ -115,7 +116,7 @@ export class TextClassifier {
       );
     }
     this.labels = labelNames(cfg, width);
-    const generic = this.labels.every((l, i) => l === `LABEL_${i}`);
+    const generic = isPlaceholderLabels(this.labels);
     if (generic && opts.fallbackLabels?.length === width) this.labels = [...opts.fallbackLabels];
     this.function = defaultFunction(cfg, width);
     this.batchSize = opts.batchSize ?? (DYNAMIC_QUANT_VARIANTS.has(bundle.variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE);

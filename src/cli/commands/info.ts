@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
+import { isPlaceholderLabels } from "../../core/postprocess.js";
 
 interface InfoCliOptions {
   variant?: string;
@@ -111,7 +112,7 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   const st = entryStatus(e, opts.variant, revision);
   const disk = st.ready && st.dir ? await fromFolder(st.dir, st.variant).catch(() => ({}) as Info) : ({} as Info);
   const configLabels = disk.config_labels as string[] | undefined;
-  const generic = !configLabels || configLabels.every((l, i) => l === `LABEL_${i}`);
+  const generic = !configLabels || isPlaceholderLabels(configLabels);
   const labels = configLabels && !generic ? configLabels : (e.labels ?? configLabels ?? "read from config.json once downloaded");
   const sourceText =
     e.source === "embedded" ? "shipped inside the package (no download)" : e.source === "local" ? "imported folder (nlp import)" : "Hugging Face Hub";
