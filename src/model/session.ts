@@ -99,6 +99,36 @@ export class OnnxClassifierSession {
     return rows;
   }
 
+  /**
+   * Runs one padded batch of a token-classification graph ([batch, seq, labels] logits); returns each
+   * sequence's [seq × labels] block, padding included (the caller knows its side and length).
+   */
+  async runTokens(batch: PaddedBatch): Promise<Float32Array[]> {
+    const { Tensor: T } = this.ortModule;
+    const dims = [batch.batch, batch.seqLen];
+    const feeds: Record<string, Tensor> = {};
+    for (const name of this.inputNames) {
+      const data = name === "input_ids" ? batch.inputIds : name === "attention_mask" ? batch.attentionMask : batch.tokenTypeIds;
+      feeds[name] = new T("int64", data, dims);
+    }
+    let out: Tensor;
+    try {
+      out = (await this.session.run(feeds))[this.outputName];
+    } catch (err) {
+      throw new InferenceError(`ONNX Runtime failed on a batch of ${batch.batch}×${batch.seqLen} tokens: ${firstLine((err as Error).message)}`, 1, {
+        cause: err,
+      });
+    }
+    if (out.dims.length !== 3) {
+      throw new BundleError(`the model's logits have shape [${out.dims.join(", ")}], not [batch, tokens, labels]; it is not a token-classification model (use nlp classify)`);
+    }
+    const data = out.data as Float32Array;
+    const size = out.dims[1] * out.dims[2];
+    const rows: Float32Array[] = [];
+    for (let b = 0; b < batch.batch; b++) rows.push(data.subarray(b * size, (b + 1) * size));
+    return rows;
+  }
+
   async dispose(): Promise<void> {
     await this.session.release();
   }

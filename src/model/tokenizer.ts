@@ -41,6 +41,7 @@ type PostProcessor = (a: string[], b: string[] | null, addSpecial: boolean) => P
 
 interface TokenizerInternals {
   encode_text(text: string | null): string[] | null;
+  normalizer: ((text: string) => string) | null;
   post_processor: PostProcessor | null;
   added_tokens_map: Map<string, { id: number }>;
   model: { tokens_to_ids: Map<string, number>; unk_token_id?: number };
@@ -160,6 +161,33 @@ export class TextTokenizer {
     const ids = tokens.map((t) => this.idOf(t));
     const typeIds = this.returnsTypeIds && out.token_type_ids ? out.token_type_ids : new Array<number>(tokens.length).fill(0);
     return { ids, tokens, typeIds, fullLength };
+  }
+
+  // --- token classification: whole-text content tokens, normalizer and template, for offsets and stride windows
+
+  /** Content tokens of the whole text (no special tokens, no truncation). */
+  contentTokens(text: string): string[] {
+    return this.internals.encode_text(text) ?? [];
+  }
+
+  /** The tokenizer.json normalizer (identity when it has none): offsets are aligned on normalized characters. */
+  normalize(text: string): string {
+    const n = this.internals.normalizer;
+    return n ? n(text) : text;
+  }
+
+  /** How many special tokens the single-text template puts before and after the content. */
+  specialsAround(): [number, number] {
+    const marker = "\u0000nlp-content\u0000";
+    const pp = this.internals.post_processor;
+    const out = pp ? pp([marker], null, true).tokens : [marker];
+    const at = out.indexOf(marker);
+    return [at, out.length - at - 1];
+  }
+
+  /** A slice of content tokens with the template's special tokens around it. */
+  withSpecials(content: string[], fullLength: number): Encoded {
+    return this.applyTemplate(content, null, fullLength);
   }
 
   tokenToId(token: string): number | undefined {
