@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { load, type LoadedModel } from "../load.js";
+import { load, type LoadedModel, type LoadModelOptions } from "../load.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, type InputRecord } from "../io/input.js";
 import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
@@ -35,11 +35,21 @@ export const cliModelHooks = {
   defaultRef: (): string | undefined => defaultModel().ref,
 };
 
-export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedModel; texts: string[] }> {
+/** What a command loads: the sequence classifier by default; `nlp ner` passes the token classifier and its default ref. */
+export interface CliLoader<M> {
+  load: (ref: string, opts: LoadModelOptions) => Promise<M>;
+  defaultRef?: () => string | undefined;
+}
+
+export async function loadForCli<M = LoadedModel>(
+  opts: ModelCliOptions & { quiet?: boolean },
+  texts: string[],
+  loader: CliLoader<M> = { load: load as unknown as CliLoader<M>["load"] },
+): Promise<{ model: M; texts: string[] }> {
   const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
-  const ref = split.ref ?? cliModelHooks.defaultRef();
+  const ref = split.ref ?? (loader.defaultRef ?? cliModelHooks.defaultRef)();
   if (!ref) throw new UsageError("no model given; pass -m <folder | catalog ref | owner/name> (see `nlp models`)");
-  const model = await load(ref, {
+  const model = await loader.load(ref, {
     variant: opts.variant,
     maxLength: opts.maxLength,
     threads: opts.threads,
