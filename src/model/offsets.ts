@@ -1,12 +1,13 @@
 /**
  * Character offsets of tokens, as the Rust tokenizers' offset_mapping gives them: @huggingface/tokenizers
  * returns tokens only, so we align each token back onto the text. Each original character is normalized on
- * its own (a grapheme cluster when its characters normalize together differently), which keeps an alignment
- * from every normalized character to the original one; tokens are then matched in order on that normalized
+ * with an alignment from every normalized character to the original ones (aligned-normalizer.ts); tokens are
+ * then matched in order on that normalized
  * text (bytes for byte-level BPE), skipping the whitespace the pre-tokenizer drops. Offsets are code-point
  * indices (Python string indices), end exclusive; see toUtf16 for JavaScript indices.
  */
 import { UNICODE_TO_BYTES } from "./byte-level.js";
+import { alignedNormalizer, type Unit } from "./aligned-normalizer.js";
 
 export type Offset = [number, number];
 
@@ -30,7 +31,8 @@ export interface AlignerSpec {
   /** byte-level post-processing trims spaces off offsets (RobertaProcessing / ByteLevel trim_offsets) */
   trimOffsets: boolean;
   addPrefixSpace: boolean;
-  addedTokens: Set<string>;
+  /** added tokens, with whether they absorb the whitespace before / after them */
+  addedTokens: Map<string, { lstrip: boolean; rstrip: boolean }>;
 }
 
 function walk(node: unknown, visit: (n: Json) => void): void {
@@ -82,7 +84,7 @@ export function alignerSpec(tokenizerJson: Record<string, unknown>): AlignerSpec
     dropsWhitespace,
     trimOffsets: byteLevel && trimOffsets,
     addPrefixSpace,
-    addedTokens: new Set(added.map((t) => str(t.content)).filter(Boolean)),
+    addedTokens: new Map(added.filter((t) => str(t.content)).map((t) => [str(t.content), { lstrip: t.lstrip === true, rstrip: t.rstrip === true }])),
   };
 }
 
@@ -95,63 +97,36 @@ interface Units {
 }
 
 const SPACE_RE = /^\s$/u;
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
+/** Rust's char::is_whitespace (JavaScript's \s also counts U+FEFF) */
 function isSpace(cp: number): boolean {
-  return cp === 0x20 || (cp < 0x80 ? cp >= 0x09 && cp <= 0x0d : SPACE_RE.test(String.fromCodePoint(cp)));
+  return cp === 0x20 || (cp < 0x80 ? cp >= 0x09 && cp <= 0x0d : cp !== 0xfeff && SPACE_RE.test(String.fromCodePoint(cp)));
 }
 
-/**
- * Normalizes per character so each normalized character keeps its original span. A grapheme cluster
- * whose characters normalize differently together (NFKC composing "e" + U+0301) is one unit instead,
- * every normalized character spanning the whole cluster, as the Rust alignments do for compositions.
- */
-function normalizedUnits(text: string, normalize: (s: string) => string, bytes: boolean, cache: Map<string, string>): Units {
+const PUNCT_RE = /^\p{P}$/u;
+/** BertPreTokenizer's punctuation: ASCII symbols or Unicode P* */
+function isPunct(cp: number): boolean {
+  return (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126) || PUNCT_RE.test(String.fromCodePoint(cp));
+}
+
+/** Aligned normalized units as code points, or as UTF-8 bytes for byte-level models. */
+function toUnits(aligned: Unit[], bytes: boolean): Units {
   const values: number[] = [];
   const start: number[] = [];
   const end: number[] = [];
-  const norm = (s: string): string => {
-    let r = cache.get(s);
-    if (r === undefined) {
-      r = normalize(s);
-      if (cache.size < 50_000) cache.set(s, r);
-    }
-    return r;
-  };
   const encoder = bytes ? new TextEncoder() : undefined;
-  const push = (out: string, s: number, e: number) => {
+  for (const a of aligned) {
     if (encoder) {
-      for (const b of encoder.encode(out)) {
+      for (const b of encoder.encode(a.ch)) {
         values.push(b);
-        start.push(s);
-        end.push(e);
+        start.push(a.s);
+        end.push(a.e);
       }
     } else {
-      for (const ch of out) {
-        values.push(ch.codePointAt(0)!);
-        start.push(s);
-        end.push(e);
-      }
+      values.push(a.ch.codePointAt(0)!);
+      start.push(a.s);
+      end.push(a.e);
     }
-  };
-  let cp = 0;
-  for (const { segment } of segmenter.segment(text)) {
-    const chars = Array.from(segment);
-    if (chars.length === 1) {
-      push(norm(segment), cp, cp + 1);
-    } else {
-      const each = chars.map(norm);
-      const whole = norm(segment);
-      if (each.join("") === whole) each.forEach((o, k) => push(o, cp + k, cp + k + 1));
-      else {
-        // a composition: output character k takes input character k's span, as Rust's transform aligns it
-        Array.from(whole).forEach((o, k) => {
-          const at = cp + Math.min(k, chars.length - 1);
-          push(o, at, at + 1);
-        });
-      }
-    }
-    cp += chars.length;
   }
   return { values, start, end };
 }
@@ -160,14 +135,14 @@ function normalizedUnits(text: string, normalize: (s: string) => string, bytes: 
 const SPACE = -1;
 
 export class OffsetAligner {
-  private readonly cache = new Map<string, string>();
   constructor(
     readonly spec: AlignerSpec,
-    private readonly normalize: (s: string) => string,
+    private readonly normalized: (text: string) => Unit[],
   ) {}
 
+  /** `normalize` is the tokenizer's own normalizer, used per character for normalizer types we do not model. */
   static fromTokenizerJson(tokenizerJson: Record<string, unknown>, normalize: (s: string) => string): OffsetAligner {
-    return new OffsetAligner(alignerSpec(tokenizerJson), normalize);
+    return new OffsetAligner(alignerSpec(tokenizerJson), alignedNormalizer(tokenizerJson.normalizer, normalize));
   }
 
   private surface(token: string): number[] | null {
@@ -191,7 +166,7 @@ export class OffsetAligner {
   /** Offsets of each content token (code points of `text`, end exclusive). */
   offsets(text: string, tokens: readonly string[]): Offset[] {
     const sp = this.spec;
-    const u = normalizedUnits(text, this.normalize, sp.byteLevel, this.cache);
+    const u = toUnits(this.normalized(text), sp.byteLevel);
     const n = u.values.length;
     const surfaces = tokens.map((t) => this.surface(t));
     const out: Offset[] = [];
@@ -209,10 +184,6 @@ export class OffsetAligner {
       for (const v of s) {
         if (v === SPACE) {
           if (q < n && u.values[q] === 0x20) {
-            lo = Math.min(lo, u.start[q]);
-            hi = Math.max(hi, u.end[q]);
-            q++;
-          } else if (q < n && sp.metaspace && isSpace(u.values[q])) {
             lo = Math.min(lo, u.start[q]);
             hi = Math.max(hi, u.end[q]);
             q++;
@@ -242,8 +213,12 @@ export class OffsetAligner {
           out.push([lastEnd, lastEnd]);
           continue;
         }
-        const end = at + Array.from(tokens[i]).length;
-        out.push([at, end]);
+        let end = at + Array.from(tokens[i]).length;
+        let begin = at;
+        const strip = sp.addedTokens.get(tokens[i])!;
+        if (strip.lstrip) while (begin > lastEnd && /\s/u.test(cps[begin - 1])) begin--;
+        if (strip.rstrip) while (end < cps.length && /\s/u.test(cps[end])) end++;
+        out.push([begin, end]);
         lastEnd = end;
         pos = p;
         while (pos < n && u.start[pos] < end) pos++;
@@ -253,7 +228,10 @@ export class OffsetAligner {
         // unknown token: from here up to where the next known token matches, or the end of the word
         const next = surfaces.slice(i + 1).find((x) => x !== null) ?? null;
         let q = p + 1;
-        while (q < n && !(sp.dropsWhitespace && isSpace(u.values[q])) && !(next && next.length > 0 && matchAt(next, q))) q++;
+        if (sp.modelType === "WordPiece") {
+          // WordPiece gives [UNK] for a whole pre-token word: up to a space or a punctuation mark
+          if (!isPunct(u.values[p])) while (q < n && !isSpace(u.values[q]) && !isPunct(u.values[q])) q++;
+        } else while (q < n && !(sp.dropsWhitespace && isSpace(u.values[q])) && !(next && next.length > 0 && matchAt(next, q))) q++;
         if (p < n) {
           out.push([u.start[p], u.end[Math.min(q, n) - 1]]);
           lastEnd = u.end[Math.min(q, n) - 1];
