@@ -177,6 +177,24 @@ test("redirects: dot segments, an unexpected Hub path, another scheme, a storage
   assert.ok(existsSync(join(repoDir(sb.cache, GENERIC), "snapshots", commit, "config.json")), "cached under the name asked for, as huggingface_hub does");
 });
 
+test("user arguments: a revision or repo id that cannot be one is a usage error (exit 2), before any request", async () => {
+  const sb = sandbox();
+  hub.clear();
+  const runs = [
+    [["pull", `${GENERIC}@../../../x`, "-q"], /^nlp: "\.\.\/\.\.\/\.\.\/x" is not a revision \(it has a "\.\." segment\); give a branch, tag or commit/],
+    [["pull", GENERIC, "--revision", "refs/../../x", "-q"], /is not a revision \(it has a "\.\." segment\)/],
+    [["info", GENERIC, "--revision", "%2e%2e/x"], /is not a revision \(it percent-decodes to a name that has a "\.\." segment\)/],
+    [["pull", "someone/generic--model", "-q"], /neither a folder here nor an owner\/name Hub id/],
+  ];
+  for (const [args, why] of runs) {
+    const r = await runCli(args, { env: sb.env });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr.trim(), why);
+  }
+  assert.equal(hub.log.length, 0, "no request sent");
+  assert.deepEqual(outsideHome(sb.root, sb.home), []);
+});
+
 /** A cache in Python's layout for GENERIC, built by hand (no request), with its snapshot folder. */
 function pythonCache(cache) {
   const dir = repoDir(cache, GENERIC);

@@ -98,8 +98,7 @@ export function requireRevision(rev: string): void {
 
 /** A name quoted for a one-line message: escapes control characters, cuts long ones. */
 export function show(name: string): string {
-  const q = JSON.stringify(name.length > 120 ? `${name.slice(0, 120)}…` : name).replace(/[\u2028\u2029\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return q;
+  return JSON.stringify(name.length > 120 ? `${name.slice(0, 120)}…` : name).replace(/[\u2028\u2029\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The refusal of something a Hub (or whatever answers at HF_ENDPOINT) sent: names the repo, the name and what to check. */
