@@ -206,7 +206,7 @@ export class TextClassifier {
   }
 
   async *classifyStream(texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions = {}): AsyncGenerator<ClassifyRecord> {
-    validatePredictOptions(opts, this.labels.length);
+    validatePredictOptions(opts);
     if (needsDocumentPath(opts)) {
       yield* classifyDocuments(this, texts, opts);
       return;
@@ -250,7 +250,7 @@ async function* classifyDocuments(model: TextClassifier, texts: AsyncIterable<st
   }
 }
 
-export function validatePredictOptions(opts: ClassifyOptions, numLabels: number): void {
+export function validatePredictOptions(opts: ClassifyOptions): void {
   if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) {
     throw new UsageError(`--top-k must be a positive integer, got ${opts.topK}`);
   }
@@ -260,5 +260,4 @@ export function validatePredictOptions(opts: ClassifyOptions, numLabels: number)
   if (opts.function !== undefined && !["softmax", "sigmoid", "none"].includes(opts.function)) {
     throw new UsageError(`--function must be softmax, sigmoid or none, got ${opts.function}`);
   }
-  void numLabels;
 }
