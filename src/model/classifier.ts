@@ -130,6 +130,9 @@ export class TextClassifier {
       throw new UsageError(`--batch-size must be a positive integer, got ${opts.batchSize}`);
     }
     const bundle = readBundle(dir, opts.variant);
+    // a token head's logits are [batch, seq, labels]: read as a sentence head they would give a plausible, wrong label
+    const tokenHead = bundle.configJson.architectures?.find((a) => a.endsWith("ForTokenClassification"));
+    if (tokenHead) throw new UsageError(`${dir} is a token-classification model (${tokenHead}): it labels tokens, not texts; run it with \`nlp ner\``);
     let tokenizer: TextTokenizer;
     try {
       tokenizer = new TextTokenizer(bundle.tokenizerJson, bundle.tokenizerConfigJson, bundle.configJson, opts.maxLength);
