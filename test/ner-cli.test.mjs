@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AGGREGATION_STRATEGIES } from "../dist/index.js";
-import { runCli, jsonl } from "./helpers.mjs";
+import { join } from "node:path";
+import { runCli, jsonl, ROOT } from "./helpers.mjs";
 import { TOKEN_ARCHS, tokenFixture, nerReference, assertEntities } from "./ner-helpers.mjs";
 
 for (const arch of TOKEN_ARCHS) {
@@ -112,4 +113,10 @@ test("--threshold, --ignore-labels, --offsets utf16 and usage errors", async () 
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, /^nlp: /);
   }
+});
+
+test("a text-classification model is refused with the command to use (exit 2)", async () => {
+  const r = await runCli(["ner", "-m", join(ROOT, "test", "fixtures", "hf-reference", "bert"), "Ada"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /text-classification model.*nlp classify/);
 });

@@ -3,7 +3,7 @@
  * graph's inputs and outputs, and turns a padded batch into logits.
  */
 import type { InferenceSession, Tensor } from "onnxruntime-node";
-import { BundleError, InferenceError } from "../errors.js";
+import { BundleError, InferenceError, UsageError } from "../errors.js";
 import type { PaddedBatch } from "../core/batching.js";
 import { physicalCores } from "./cores.js";
 
@@ -120,7 +120,8 @@ export class OnnxClassifierSession {
       });
     }
     if (out.dims.length !== 3) {
-      throw new BundleError(`the model's logits have shape [${out.dims.join(", ")}], not [batch, tokens, labels]; it is not a token-classification model (use nlp classify)`);
+      // the wrong kind of model for the command: a usage error, as classify's refusal of token classifiers
+      throw new UsageError(`the model's logits have shape [${out.dims.join(", ")}], not [batch, tokens, labels]: it is a text-classification model, not a token classifier; run it with \`nlp classify\``);
     }
     const data = out.data as Float32Array;
     const size = out.dims[1] * out.dims[2];

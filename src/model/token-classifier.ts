@@ -124,6 +124,8 @@ export class TokenClassifier {
       throw new UsageError(`--batch-size must be a positive integer, got ${opts.batchSize}`);
     }
     const bundle = readBundle(dir, opts.variant);
+    const textHead = bundle.configJson.architectures?.find((a) => a.endsWith("ForSequenceClassification"));
+    if (textHead) throw new UsageError(`${dir} is a text-classification model (${textHead}): it labels whole texts, not tokens; run it with \`nlp classify\``);
     let tokenizer: TextTokenizer;
     try {
       tokenizer = new TextTokenizer(bundle.tokenizerJson, bundle.tokenizerConfigJson, bundle.configJson, opts.maxLength);
