@@ -7,15 +7,22 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { ModelConfig, TokenizerConfig } from "./bundle.js";
 import { windowRanges } from "../core/chunking.js";
+import { prefixSafe, safeCut } from "./bounded-prefix.js";
 
 export interface Encoded {
   ids: number[];
   tokens: string[];
   /** segment ids from the post-processor template; zeros when the template has none */
   typeIds: number[];
-  /** token count before truncation, special tokens included */
+  /** token count before truncation, special tokens included; with `prefixChars`, that of the prefix (the text has at least as many) */
   fullLength: number;
+  /** set when only this many leading characters were tokenized (a long text in truncate mode, see bounded-prefix.ts) */
+  prefixChars?: number;
 }
+
+/** First guess at the characters holding the tokens needed: generous for English (≈4.5 characters a token). */
+const PREFIX_CHARS_PER_TOKEN = 16;
+const MIN_PREFIX_CHARS = 256;
 
 export type PaddingSide = "left" | "right";
 
@@ -62,6 +69,8 @@ export class TextTokenizer {
   private readonly tk: HfTokenizer;
   private readonly internals: TokenizerInternals;
   private readonly specialCount = new Map<string, number>();
+  /** whether a long text may be tokenized by a bounded prefix (right truncation and a pipeline proven safe) */
+  readonly boundedPrefix: boolean;
 
   constructor(
     tokenizerJson: Record<string, unknown>,
@@ -78,6 +87,7 @@ export class TextTokenizer {
       (padding?.direction === "Left" ? "left" : undefined) ??
       (LEFT_PADDING_CLASSES.has(String(tokenizerConfig.tokenizer_class)) ? "left" : "right");
     this.truncationSide = tokenizerConfig.truncation_side ?? "right";
+    this.boundedPrefix = this.truncationSide === "right" && prefixSafe(tokenizerJson);
     this.returnsTypeIds = Array.isArray(tokenizerConfig.model_input_names)
       ? (tokenizerConfig.model_input_names as unknown[]).includes("token_type_ids")
       : !NO_TYPE_ID_CLASSES.test(String(tokenizerConfig.tokenizer_class ?? ""));
@@ -122,16 +132,36 @@ export class TextTokenizer {
    * as the zero-shot pipeline's "only_first") to at most maxLength tokens.
    */
   encode(text: string, pair?: string, maxLength = this.maxLength): Encoded {
-    let first = this.internals.encode_text(text) ?? [];
     const second = pair !== undefined ? (this.internals.encode_text(pair) ?? []) : null;
     const specials = this.specials(second !== null);
+    const room = maxLength - specials - (second?.length ?? 0);
+    let { tokens: first, prefixChars } = this.leadingTokens(text, room);
     const fullLength = first.length + (second?.length ?? 0) + specials;
     const excess = fullLength - maxLength;
     if (excess > 0) {
       const keep = Math.max(0, first.length - excess);
       first = this.truncationSide === "left" ? first.slice(first.length - keep) : first.slice(0, keep);
     }
-    return this.applyTemplate(first, second, fullLength);
+    return { ...this.applyTemplate(first, second, fullLength), ...(prefixChars !== undefined ? { prefixChars } : {}) };
+  }
+
+  /**
+   * The text's content tokens, or, for a long text, those of a prefix holding
+   * more than `room` of them: its first `room` tokens are the text's (proof in
+   * bounded-prefix.ts). The prefix grows ×4 while too short, so a text is
+   * tokenized at most about 1.3 times over in the worst case.
+   */
+  private leadingTokens(text: string, room: number): { tokens: string[]; prefixChars?: number } {
+    if (this.boundedPrefix) {
+      for (let want = Math.max(MIN_PREFIX_CHARS, Math.max(room, 1) * PREFIX_CHARS_PER_TOKEN); want < text.length; want *= 4) {
+        const cut = safeCut(text, want);
+        if (cut < 0) break;
+        const tokens = this.internals.encode_text(text.slice(0, cut)) ?? [];
+        if (tokens.length > room) return { tokens, prefixChars: cut };
+        want = cut;
+      }
+    }
+    return { tokens: this.internals.encode_text(text) ?? [] };
   }
 
   /** Content tokens that fit in one sequence of maxLength beside the special tokens. */
