@@ -43,6 +43,7 @@ export interface InputCliOptions {
   header?: boolean;
   delimiter?: string;
   shard?: Shard;
+  fullText?: boolean;
 }
 
 export function addModelOptions(cmd: Command): Command {
@@ -67,5 +68,6 @@ export function addInputOptions(cmd: Command): Command {
     .option("--shard <K/N>", "take only records K, K+N, K+2N, … (1-based): split one input across N workers", parseShard)
     .option("--skip-invalid", "report invalid input records on stderr and go on instead of stopping")
     .option("--format <format>", "output: table, json, jsonl, csv, tsv (default: table on a terminal, else jsonl)")
+    .option("--full-text", "echo texts longer than 100,000 characters whole in the output's text field (default: their start and …)")
     .option("-q, --quiet", "no progress or notices on stderr");
 }

@@ -82,16 +82,30 @@ export function runDocuments(
   model: TextClassifier,
   records: AsyncIterable<InputRecord>,
   plan: DocumentPlan | undefined,
-  opts: { function?: ScoreFunction; batchSize?: number; skipInvalid?: boolean; warn?: (line: string) => void },
+  opts: {
+    function?: ScoreFunction;
+    batchSize?: number;
+    skipInvalid?: boolean;
+    warn?: (line: string) => void;
+    /** called once per input text scored: whether it was cut at the token limit (for the end-of-run notice) */
+    onText?: (cut: boolean) => void;
+  },
 ): CliRun {
   let refused = 0;
   let firstLine = 0;
+  const onText = opts.onText ?? (() => undefined);
   async function* results(): AsyncGenerator<CliResult> {
     if (!plan) {
-      for await (const s of model.scoreStream(records, (r) => r.text, opts)) yield { source: s.item.source, text: s.item.text, scores: s.scores };
+      for await (const s of model.scoreStream(records, (r) => r.text, opts)) {
+        onText(s.encoded.fullLength > s.encoded.ids.length);
+        yield { source: s.item.source, text: s.item.text, scores: s.scores };
+      }
       return;
     }
+    let lastDoc = -1;
     for await (const u of scoreDocuments(model, records, (r) => r.text, plan, opts)) {
+      if (u.doc !== lastDoc) onText(Boolean(u.truncated));
+      lastDoc = u.doc;
       if (u.error) {
         if (refused++ === 0) firstLine = u.item.line;
         opts.warn?.(`${opts.skipInvalid ? "skipped" : "error"}: line ${u.item.line}: ${u.error}`);

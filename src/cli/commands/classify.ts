@@ -8,6 +8,8 @@ import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOption
 import { loadForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import { addDocumentOptions, planFromCli, runDocuments, SENTENCE_COLUMNS, type DocumentCliOptions } from "../document-options.js";
+import { interruptible } from "../interrupt.js";
+import { RunNotices } from "../notices.js";
 
 interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions, DocumentCliOptions {
   topK?: number;
@@ -64,13 +66,31 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
   if (opts.allScores) columns.push(...labels.map((l) => `${p}score_${l}`));
   if (opts.topK !== undefined || opts.threshold !== undefined) columns.push(`${p}labels`);
   if (plan?.zeroShot) columns.push(`${p}error`);
-  const writer = createWriter(format, process.stdout, { columns });
+  // table: labels and scores keep their width on every row, so rows print as they come
+  const table: Record<string, { width: number; min?: number }> = {
+    [`${p}label`]: { width: Math.max(...labels.map((l) => l.length)) },
+    [`${p}score`]: { width: 7 }, // "0.1234", "-3.1234" with --function none
+    [`${p}labels`]: { width: 48, min: 12 },
+    [`${p}error`]: { width: 48, min: 12 },
+  };
+  for (const l of labels) table[`${p}score_${l}`] = { width: 7 };
+  const writer = createWriter(format, process.stdout, { columns, table });
   const rowWriter = tabularIn && plan?.level !== "sentence" && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, process.stdout, columns.slice(1), opts.quiet ? undefined : (l) => process.stderr.write(`nlp: ${l}\n`)) : undefined;
   const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction });
 
+  const notices = new RunNotices({
+    maxLength: model.tokenizer.maxLength,
+    userLimit: opts.maxLength !== undefined && opts.maxLength === model.tokenizer.maxLength,
+    long: plan?.long,
+    fullText: opts.fullText,
+  });
   const shape = (source: unknown, text: string, pr: Prediction): OutRecord => {
     const base: OutRecord =
-      passThrough && source && typeof source === "object" ? (isCsvRow(source) ? csvRowObject(source) : { ...(source as OutRecord) }) : { text };
+      passThrough && source && typeof source === "object"
+        ? isCsvRow(source)
+          ? csvRowObject(source)
+          : { ...(source as OutRecord) }
+        : { text: notices.echo(text) };
     base[`${p}label`] = pr.label;
     base[`${p}score`] = pr.score;
     if (pr.scores) {
@@ -84,20 +104,26 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
     return base;
   };
 
+  const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+  const run = runDocuments(model, input.records, plan, { ...predict, skipInvalid: opts.skipInvalid, warn, onText: (cut) => notices.text(cut) });
+  const stop = interruptible(run.results);
+  let written = 0;
   try {
-    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
-    const run = runDocuments(model, input.records, plan, { ...predict, skipInvalid: opts.skipInvalid, warn });
-    for await (const s of run.results) {
+    for await (const s of stop.items) {
       let record = shape(s.source, s.text, s.scores ? predictionFrom(s.scores, labels, predict) : ({ label: null, score: null } as unknown as Prediction));
       if (s.error) record[`${p}error`] = s.error;
       if (s.lead) record = { ...s.lead, ...record };
       if (rowWriter && isCsvRow(s.source)) await rowWriter.write(s.source, record);
       else await writer.write(record);
+      written++;
       progress.tick();
     }
     await (rowWriter ?? writer).end();
-    run.finish();
   } finally {
     progress.stop();
   }
+  stop.finish(written);
+  // once, at the end, after the output is complete (and the spinner gone)
+  for (const line of notices.lines()) warn?.(line);
+  run.finish();
 }
