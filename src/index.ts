@@ -32,3 +32,4 @@ export * from "./errors.js";
 export { findEntry, defaultEntry, listEntries, loadCatalog, Catalog } from "./catalog/catalog.js";
 export type { CatalogEntry } from "./catalog/schema.js";
 export { pullModel, type PullOptions, type PullResult } from "./catalog/pull.js";
+export { defaultModel, EMBEDDED_MODEL, type DefaultModel } from "./catalog/default-model.js";

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { load } from "../dist/index.js";
+import { editDistance } from "../dist/catalog/suggest.js";
 import { BIN, ROOT, fixture, runCli, jsonl } from "./helpers.mjs";
 
 const M = fixture("distilbert");
@@ -69,6 +70,11 @@ test("a first argument one edit away from a catalog reference is a usage error w
   const ok = await runCli(["classify", "-m", M, "--format", "jsonl", "e.g.", "node.js", "great"], { env: cleanEnv() });
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(jsonl(ok.stdout).map((o) => o.text), ["e.g.", "node.js", "great"]);
+  // a swap of two letters is one typo
+  assert.equal(editDistance("imbd", "imdb"), 1);
+  const swapped = await runCli(["classify", "en.classify.bert.imbd", "great"], { env: cleanEnv() });
+  assert.equal(swapped.code, 2);
+  assert.match(swapped.stderr, /did you mean en\.classify\.bert\.imdb\?/);
   const plain = await runCli(["classify", "-m", M, "--format", "jsonl", "en.clasify.imdb"], { env: cleanEnv() });
   assert.equal(plain.code, 0, "with -m the first argument is a text, whatever it looks like");
 });

@@ -10,8 +10,7 @@ import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
-import { defaultModel } from "./default-model.js";
-import { isCatalogOrHubRef } from "../catalog/positional.js";
+import { isCatalogOrHubRef, mistypedRef } from "../catalog/positional.js";
 
 /** Where no -m is given, a first positional that is a model folder names the model. */
 export function splitModelArg(opts: ModelCliOptions, texts: string[], isModelRef: (s: string) => boolean): { ref?: string; texts: string[] } {
@@ -28,18 +27,19 @@ function isFolder(s: string): boolean {
   }
 }
 
-/** Hooks later layers fill in (catalog refs as positionals, the default model). */
+/** Hooks later layers fill in (catalog refs as positionals). */
 export const cliModelHooks = {
   isModelRef: (s: string): boolean => isFolder(s) || isCatalogOrHubRef(s),
-  // NLP_DEFAULT_MODEL, else the user config file, else the embedded model (never "whatever was downloaded")
-  defaultRef: (): string | undefined => defaultModel().ref,
 };
 
 export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedModel; texts: string[] }> {
   const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
-  const ref = split.ref ?? cliModelHooks.defaultRef();
-  if (!ref) throw new UsageError("no model given; pass -m <folder | catalog ref | owner/name> (see `nlp models`)");
-  const model = await load(ref, {
+  if (split.ref === undefined && texts.length > 0) {
+    const typo = mistypedRef(texts[0]);
+    if (typo) throw typo;
+  }
+  // no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model)
+  const model = await load(split.ref, {
     variant: opts.variant,
     maxLength: opts.maxLength,
     threads: opts.threads,
