@@ -158,9 +158,10 @@ export class Catalog {
     return [...out];
   }
 
-  /** What to suggest for a reference that is not found: the near references first, then the closest names. */
+  /** What to suggest for a reference that is not found: the references one typo away, else the closest names. */
   didYouMean(typed: string): string[] {
-    return [...new Set([...this.nearRefs(typed), ...suggest(typed, this.names())])].slice(0, 3);
+    const near = this.nearRefs(typed);
+    return near.length > 0 ? near.slice(0, 3) : suggest(typed, this.names());
   }
 
   /** lookup(), or a usage error with "did you mean …" (exit 2). */
