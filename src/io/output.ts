@@ -24,7 +24,7 @@ export interface WriterOptions {
   headings?: string[];
   /** write the header row (CSV/TSV) */
   header?: boolean;
-  /** table: how each column may be sized (default: its heading; "text" takes the room left, up to 80) */
+  /** table: how each column may be sized (default: "text" up to 80, others up to 20, cut with … to fit) */
   table?: Record<string, ColumnFit>;
   /** table: the width to fit (default: the terminal's, else $COLUMNS, else 100) */
   width?: number;
@@ -104,6 +104,8 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
 
 /** The text column's default: the room left, but not wider than a comfortable line. */
 const TEXT_COLUMN: ColumnFit = { width: 80, min: 12 };
+/** Any other column nobody sized: room for a short value, cut to fit. */
+const OTHER_COLUMN: ColumnFit = { width: 20, min: 8 };
 const GAP = "  ";
 
 /** The width to fit: the terminal's, else $COLUMNS (as `ls` and most shell tools), else 100. */
@@ -128,7 +130,7 @@ export function widthsOf(records: readonly OutRecord[], columns: readonly string
  */
 export function fitColumns(columns: readonly string[], headings: readonly string[], fits: Record<string, ColumnFit>, total: number): { index: number; width: number }[] {
   let cols = columns.map((c, index) => {
-    const f = fits[c] ?? (c === "text" ? TEXT_COLUMN : {});
+    const f = fits[c] ?? (c === "text" ? TEXT_COLUMN : OTHER_COLUMN);
     const width = Math.max(headings[index].length, f.width ?? 0);
     return { index, width, min: Math.min(width, Math.max(headings[index].length, f.min ?? width)), drop: f.drop ?? 0 };
   });
