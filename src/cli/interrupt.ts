@@ -28,18 +28,23 @@ export function interruptible<T>(source: AsyncIterable<T>): Interruptible<T> {
 
   async function* items(): AsyncGenerator<T> {
     const it = source[Symbol.asyncIterator]();
-    for (;;) {
-      if (signal) break;
-      const next = it.next();
-      // the losing read may fail later (input or inference torn down on exit): not an unhandled rejection
-      next.catch(() => undefined);
-      const r = await Promise.race([next, stopped]);
-      if (r === STOP || r.done) break;
-      yield r.value;
+    try {
+      for (;;) {
+        if (signal) break;
+        const next = it.next();
+        // the losing read may fail later (input or inference torn down on exit): not an unhandled rejection
+        next.catch(() => undefined);
+        const r = await Promise.race([next, stopped]);
+        if (r === STOP || r.done) break;
+        yield r.value;
+      }
+    } finally {
+      // also when the loop over items ends early or throws: handlers never outlive the output
+      release();
+      // not awaited after a signal: the source may be blocked on stdin or a model run
+      if (signal) void it.return?.(undefined)?.catch(() => undefined);
+      else await it.return?.(undefined);
     }
-    // not awaited after a signal: the source may be blocked on stdin or a model run
-    if (signal) void it.return?.(undefined)?.catch(() => undefined);
-    else await it.return?.(undefined);
   }
 
   return {
