@@ -45,6 +45,7 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
     threads: opts.threads,
     batchSize: opts.batchSize,
     offline: Boolean(opts.offline), // HF_HUB_OFFLINE is read by the Hub layer, which then names the right cause
+    offlineReason: opts.offline ? "--offline was given" : undefined,
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
     progress: !opts.quiet && Boolean(process.stderr.isTTY),
@@ -60,7 +61,7 @@ export interface OpenedInput {
 }
 
 /** Records from TEXT arguments, else the file or stdin, read through the binary guard. */
-export async function openInput(texts: string[], opts: InputCliOptions & Pick<InputOptions, "textFlag">): Promise<OpenedInput> {
+export async function openInput(texts: string[], opts: InputCliOptions & Pick<InputOptions, "textFlag" | "goldColumn">): Promise<OpenedInput> {
   if (texts.length > 0) {
     if (opts.file) throw new UsageError("give texts as arguments or with --file, not both");
     rejectTabularFlags(opts, "args");

@@ -165,7 +165,7 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
         if (columns === undefined) {
           columns = header ? record : record.map((_, i) => `col${i + 1}`);
           const dataLike = header ? dataLikeCells(record) : [];
-          textIndex = pickColumn(columns, opts.column, header, { flag: opts.textFlag, headerLooksLikeData: dataLike.length > 0 });
+          textIndex = pickColumn(columns, opts.column, header, { flag: opts.textFlag, exclude: opts.goldColumn, headerLooksLikeData: dataLike.length > 0 });
           // named by its header name: the user knows the first row is a header
           if (dataLike.length > 0 && !(opts.column !== undefined && columns.includes(opts.column))) {
             const shown = dataLike.slice(0, 2).map((c) => JSON.stringify(c.length > 30 ? c.slice(0, 29) + "…" : c)).join(", ");

@@ -34,6 +34,8 @@ export interface InputOptions {
   quote?: string;
   /** the flag that names the text field/column, for messages (eval's is --text-column) */
   textFlag?: string;
+  /** CSV/TSV: the gold-label column, left out of the text-column guess (default "label") */
+  goldColumn?: string;
 }
 
 /** A reader turns a byte stream into records; formats register theirs here. */
