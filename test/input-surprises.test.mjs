@@ -77,6 +77,14 @@ test("a header that looks like data: a stderr hint to use --no-header; long cell
   assert.match(none.stderr, /--no-header/);
   assert.ok(none.stderr.length < 400, `short message: ${none.stderr}`);
   assert.doesNotMatch(none.stderr, /Customer service/);
+  // a number is a position even where a header cell reads the same: ag_news's first row is "3","title","description"
+  const ag = await runCli(["classify", ...M, "--input", "csv", "--column", "3", "--format", "jsonl"], {
+    input: '"3","Fears for T N pension after talks","Unions representing workers say they are disappointed"\n"4","A title","The body"\n',
+  });
+  assert.equal(ag.code, 0, ag.stderr);
+  assert.equal(jsonl(ag.stdout)[0].text, undefined);
+  assert.deepEqual(Object.values(jsonl(ag.stdout)[0]).slice(0, 3), ["4", "A title", "The body"]);
+  assert.match(ag.stderr, /looks like data.*--no-header/);
   // a real header: no hint
   const ok = await runCli(["classify", ...M, "-f", join(IN, "sst2-dev-head.tsv"), "--format", "jsonl"]);
   assert.equal(ok.code, 0, ok.stderr);

@@ -80,8 +80,8 @@ export function dataLikeCells(cells: readonly string[]): string[] {
 }
 
 /**
- * Which field holds the text: --column by header name (exact, then ignoring
- * case) or by 1-based number; without --column, the one guess classify and eval
+ * Which field holds the text: --column by 1-based number, or by header name
+ * (exact, then ignoring case); without --column, the one guess classify and eval
  * share: a column named "text", else "sentence" (GLUE's name), else the only
  * column besides the gold label ("label" unless told otherwise).
  */
@@ -100,15 +100,16 @@ export function pickColumn(columns: readonly string[], column: string | undefine
     }
     throw new UsageError(`which column holds the text? pass ${flag} <name or number> (columns: ${list})${noHeaderHint}`);
   }
-  if (header) {
-    let i = columns.indexOf(column);
-    if (i < 0) i = lower.indexOf(column.trim().toLowerCase());
-    if (i >= 0) return i;
-  }
+  // a number is a position, even where a header cell reads the same (ag_news's first row is "3","…","…")
   if (/^\d+$/.test(column)) {
     const n = Number(column);
     if (n >= 1 && n <= columns.length) return n - 1;
     throw new UsageError(`${flag} ${column} is out of range: the input has ${columns.length} column(s) (columns: ${list})`);
+  }
+  if (header) {
+    let i = columns.indexOf(column);
+    if (i < 0) i = lower.indexOf(column.trim().toLowerCase());
+    if (i >= 0) return i;
   }
   throw new UsageError(
     header
@@ -167,7 +168,7 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
           const dataLike = header ? dataLikeCells(record) : [];
           textIndex = pickColumn(columns, opts.column, header, { flag: opts.textFlag, exclude: opts.goldColumn, headerLooksLikeData: dataLike.length > 0 });
           // named by its header name: the user knows the first row is a header
-          if (dataLike.length > 0 && !(opts.column !== undefined && columns.includes(opts.column))) {
+          if (dataLike.length > 0 && !(opts.column !== undefined && !/^\d+$/.test(opts.column))) {
             const shown = dataLike.slice(0, 2).map((c) => JSON.stringify(c.length > 30 ? c.slice(0, 29) + "…" : c)).join(", ");
             opts.warn?.(`the first row, read as the header, looks like data (${shown}); if the file has no header row, pass --no-header`);
           }

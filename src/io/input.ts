@@ -86,7 +86,7 @@ export function rejectTabularFlags(opts: { column?: string; header?: boolean; de
   if (given.length === 0) return;
   const what = format === "args" ? "texts given as arguments" : format === "jsonl" ? "JSONL input" : "plain-line input";
   const fix = format === "jsonl" ? "name the JSON field with --text-key, or pass --input csv for CSV" : "add --input csv (or --input tsv) to read CSV";
-  throw new UsageError(`${given.join(", ")} only apply to CSV/TSV, but this is ${what}; ${fix}`);
+  throw new UsageError(`${given.join(", ")} ${given.length > 1 ? "apply" : "applies"} only to CSV/TSV, but this is ${what}; ${fix}`);
 }
 
 export function readRecords(format: string, stream: AsyncIterable<Buffer | string>, opts: InputOptions): AsyncIterable<InputRecord> {
