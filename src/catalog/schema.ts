@@ -3,7 +3,7 @@
  * lists every problem at once. Pure: no file access.
  */
 import { VARIANT_FILES } from "../model/bundle.js";
-import { canonicalKey, isLanguage, parseHubId } from "./grammar.js";
+import { actionFits, canonicalKey, isLanguage, parseHubId, parseRef } from "./grammar.js";
 
 export type EntrySource = "hub" | "embedded" | "local";
 
@@ -67,6 +67,10 @@ export const TASKS = [
   "topic",
   "intent",
   "zero-shot",
+  /** token classification: named entities, part-of-speech tags, personal data */
+  "ner",
+  "pos",
+  "pii",
   "other",
 ] as const;
 
@@ -86,7 +90,8 @@ export function entryProblems(e: unknown, where: string, opts: { user?: boolean 
   if (typeof ref !== "string" || !ref.trim()) p("ref must be a non-empty string");
   else {
     if (/[\s/@]/.test(ref)) p(`ref "${ref}" must not contain blanks, "/" or "@" (those mean Hub ids)`);
-    if (!opts.user && !/^[a-z]{2}\.(classify|zero_shot)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(ref)) p(`ref "${ref}" is not lang.action.family.dataset`);
+    if (!opts.user && !/^[a-z]{2}\.(classify|zero_shot|ner|pos)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(ref)) p(`ref "${ref}" is not lang.action.family.dataset`);
+    else if (!opts.user && typeof e.task === "string" && !actionFits(parseRef(ref).action, e.task)) p(`ref "${ref}" names a ${parseRef(ref).action} model but task is ${e.task}`);
     if (!opts.user && !isLanguage(ref.split(".")[0])) p(`ref "${ref}" does not start with a language code`);
   }
   if (!Array.isArray(e.aliases) || !e.aliases.every((a) => typeof a === "string" && a.trim() && !/[\s/@]/.test(a))) {

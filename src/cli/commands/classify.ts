@@ -51,7 +51,7 @@ Examples:
 async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<void> {
   const fn = opts.function as ScoreFunction | undefined;
   const predict = { topK: opts.topK, allScores: opts.allScores, threshold: opts.threshold, function: fn };
-  validatePredictOptions(predict, 0);
+  validatePredictOptions(predict);
   let format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
   const { model, texts: rest } = await loadForCli(opts, texts);
   const input = await openInput(rest, opts);
