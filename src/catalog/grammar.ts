@@ -12,6 +12,8 @@
  * - family and dataset may come in either order where that is unambiguous (the catalog checks that)
  */
 
+import { repoIdProblem } from "../hub/safe-path.js";
+
 /** Family spellings seen in NLU and on the Hub → one canonical family token. */
 export const FAMILY_SYNONYMS: Record<string, string> = {
   bert_sequence: "bert",
@@ -183,11 +185,15 @@ export function defaultRequest(ref: string): { task: string; lang: string } | nu
   return null;
 }
 
-/** `owner/name` or `owner/name@revision`, as the Hub spells repo ids. */
-const HUB_ID = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)(?:@(.+))?$/;
-
+/**
+ * `owner/name` or `owner/name@revision`: a repo id huggingface_hub accepts
+ * (safe-path.ts), with the owner written out. The revision is checked where
+ * it is used (a bad one is a usage error naming it, not "unknown model").
+ */
 export function parseHubId(ref: string): { repo: string; revision?: string } | null {
-  const m = HUB_ID.exec(ref.trim());
-  if (!m || m[2].endsWith(".") || m[2].includes("..")) return null;
-  return { repo: `${m[1]}/${m[2]}`, revision: m[3] };
+  const trimmed = ref.trim();
+  const at = trimmed.indexOf("@");
+  const repo = at < 0 ? trimmed : trimmed.slice(0, at);
+  if (!repo.includes("/") || repoIdProblem(repo) !== null) return null;
+  return { repo, revision: at < 0 ? undefined : trimmed.slice(at + 1) };
 }

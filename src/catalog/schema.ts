@@ -4,6 +4,7 @@
  */
 import { VARIANT_FILES } from "../model/bundle.js";
 import { actionFits, canonicalKey, isLanguage, parseHubId, parseRef } from "./grammar.js";
+import { filePathProblem, revisionProblem } from "../hub/safe-path.js";
 
 export type EntrySource = "hub" | "embedded" | "local";
 
@@ -77,8 +78,9 @@ export const TASKS = [
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string" && x.length > 0);
 
+/** The one rule for repo-relative names (safe-path.ts), so a catalog entry cannot name a file outside its snapshot. */
 function badPath(p: string): boolean {
-  return p.startsWith("/") || p.split("/").some((s) => s === ".." || s === "") || p.includes("\\");
+  return filePathProblem(p) !== null;
 }
 
 /** Checks one entry; `where` prefixes each problem. */
@@ -109,7 +111,7 @@ export function entryProblems(e: unknown, where: string, opts: { user?: boolean 
   const source = e.source;
   if (source === "hub") {
     if (typeof e.repo !== "string" || !parseHubId(e.repo) || e.repo.includes("@")) p("repo must be owner/name");
-    if (typeof e.revision !== "string" || !e.revision.trim()) p("revision must be a branch, tag or commit");
+    if (typeof e.revision !== "string" || revisionProblem(e.revision) !== null) p("revision must be a branch, tag or commit");
   } else if (source === "embedded") {
     if (typeof e.path !== "string" || badPath(e.path)) p("embedded entries need a package-relative path");
   } else if (source === "local") {
