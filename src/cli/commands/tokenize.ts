@@ -24,8 +24,8 @@ Examples:
       const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
       const { model, texts: rest } = await loadForCli(opts, texts);
       const input = await openInput(rest, opts);
-      const table = { text: { width: 40, min: 12 }, tokens: { width: 60, min: 12 }, ids: { width: 60, min: 12 } };
-      const writer = createWriter(format, process.stdout, { columns: ["text", "tokens", "ids"], table });
+      const table = { text: { width: 40, min: 12 }, tokens: { width: 60, min: 12 }, ids: { width: 60, min: 12 }, length: { width: 6 }, truncated: { width: 9 } };
+      const writer = createWriter(format, process.stdout, { columns: ["text", "tokens", "ids", "length", "truncated"], table });
       const notices = new RunNotices({ maxLength: model.tokenizer.maxLength, userLimit: false, fullText: opts.fullText });
       const stop = interruptible(input.records);
       let written = 0;
