@@ -1,6 +1,6 @@
 /**
  * The `nlp` command line: a thin layer over the library. Exit codes are set
- * here and only here: 0 ok, 1 runtime failure, 2 usage error.
+ * here and only here: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.
  */
 import { Command, CommanderError } from "commander";
 import { describeError, exitCodeFor } from "../errors.js";
@@ -30,7 +30,7 @@ Examples:
   $ cat reviews.txt | nlp classify -m ./bundle > labels.jsonl
   $ nlp tokenize -m ./bundle "Why was this scored so?"
 
-Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
+Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
     );
   registerClassify(program);
   registerTokenize(program);
