@@ -7,6 +7,7 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { ModelConfig, TokenizerConfig } from "./bundle.js";
 import { windowRanges } from "../core/chunking.js";
+import { matchRustTokenizers, type PortInternals } from "./rust-parity.js";
 
 export interface Encoded {
   ids: number[];
@@ -39,8 +40,7 @@ interface PostProcessorOut {
 }
 type PostProcessor = (a: string[], b: string[] | null, addSpecial: boolean) => PostProcessorOut;
 
-interface TokenizerInternals {
-  encode_text(text: string | null): string[] | null;
+interface TokenizerInternals extends PortInternals {
   post_processor: PostProcessor | null;
   added_tokens_map: Map<string, { id: number }>;
   model: { tokens_to_ids: Map<string, number>; unk_token_id?: number };
@@ -71,6 +71,7 @@ export class TextTokenizer {
   ) {
     this.tk = new HfTokenizer(tokenizerJson, tokenizerConfig);
     this.internals = this.tk as unknown as TokenizerInternals;
+    matchRustTokenizers(this.internals);
     const padding = tokenizerJson.padding as { direction?: string; pad_id?: number } | null | undefined;
     this.maxLength = TextTokenizer.effectiveMaxLength(tokenizerConfig, modelConfig, maxLength);
     this.paddingSide =
@@ -127,7 +128,9 @@ export class TextTokenizer {
     const specials = this.specials(second !== null);
     const fullLength = first.length + (second?.length ?? 0) + specials;
     const excess = fullLength - maxLength;
-    if (excess > 0) {
+    // A premise that cannot absorb the cut makes Rust's only_first fail ("too short"),
+    // and the zero-shot pipeline then encodes that pair untruncated.
+    if (excess > 0 && (second === null || first.length > excess)) {
       const keep = Math.max(0, first.length - excess);
       first = this.truncationSide === "left" ? first.slice(first.length - keep) : first.slice(0, keep);
     }
