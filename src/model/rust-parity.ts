@@ -16,7 +16,7 @@ const { PrecompiledNormalizer, SequenceNormalizer, StripNormalizer, SequencePreT
     AnyClass
   >;
 
-/** The parts of the port's Tokenizer that differ from Rust. */
+/** The parts of the port's Tokenizer that matchRustTokenizers patches. */
 export interface PortInternals {
   encode_text(text: string | null): string[] | null;
   normalizer: unknown;
@@ -24,7 +24,7 @@ export interface PortInternals {
   remove_space?: boolean;
 }
 
-interface Node {
+interface PortNode {
   config: Record<string, unknown>;
   normalize(text: string): string;
   pre_tokenize_text(text: string): string[];
@@ -34,6 +34,8 @@ interface Node {
 
 /** Rust's char::is_whitespace; JS \s and trim() add U+FEFF and miss U+0085. */
 const WHITE_SPACE_RUN = /\p{White_Space}+/u;
+const LEADING_WHITE_SPACE = /^\p{White_Space}+/u;
+const TRAILING_WHITE_SPACE = /\p{White_Space}+$/u;
 const LONE_SURROGATE = /[\ud800-\udfff]/gu;
 
 export function matchRustTokenizers(tk: PortInternals): void {
@@ -49,7 +51,7 @@ export function matchRustTokenizers(tk: PortInternals): void {
 }
 
 function patchNormalizers(n: unknown): void {
-  const node = n as Node | null;
+  const node = n as PortNode | null;
   if (!node) return;
   if (node instanceof SequenceNormalizer) {
     for (const child of node.normalizers ?? []) patchNormalizers(child);
@@ -60,15 +62,15 @@ function patchNormalizers(n: unknown): void {
     const left = node.config.strip_left === true;
     const right = node.config.strip_right === true;
     node.normalize = (text) => {
-      if (left) text = text.replace(/^\p{White_Space}+/u, "");
-      if (right) text = text.replace(/\p{White_Space}+$/u, "");
+      if (left) text = text.replace(LEADING_WHITE_SPACE, "");
+      if (right) text = text.replace(TRAILING_WHITE_SPACE, "");
       return text;
     };
   }
 }
 
 function patchPreTokenizers(p: unknown): void {
-  const node = p as Node | null;
+  const node = p as PortNode | null;
   if (!node) return;
   if (node instanceof SequencePreTokenizer) {
     for (const child of node.tokenizers ?? []) patchPreTokenizers(child);
