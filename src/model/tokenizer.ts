@@ -8,6 +8,7 @@ import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { ModelConfig, TokenizerConfig } from "./bundle.js";
 import { windowRanges } from "../core/chunking.js";
 import { prefixSafe, safeCut } from "./bounded-prefix.js";
+import { matchRustTokenizers, type PortInternals } from "./rust-parity.js";
 
 export interface Encoded {
   ids: number[];
@@ -46,8 +47,7 @@ interface PostProcessorOut {
 }
 type PostProcessor = (a: string[], b: string[] | null, addSpecial: boolean) => PostProcessorOut;
 
-interface TokenizerInternals {
-  encode_text(text: string | null): string[] | null;
+interface TokenizerInternals extends PortInternals {
   post_processor: PostProcessor | null;
   added_tokens_map: Map<string, { id: number }>;
   model: { tokens_to_ids: Map<string, number>; unk_token_id?: number };
@@ -80,6 +80,7 @@ export class TextTokenizer {
   ) {
     this.tk = new HfTokenizer(tokenizerJson, tokenizerConfig);
     this.internals = this.tk as unknown as TokenizerInternals;
+    matchRustTokenizers(this.internals);
     const padding = tokenizerJson.padding as { direction?: string; pad_id?: number } | null | undefined;
     this.maxLength = TextTokenizer.effectiveMaxLength(tokenizerConfig, modelConfig, maxLength);
     this.paddingSide =
@@ -138,7 +139,9 @@ export class TextTokenizer {
     let { tokens: first, prefixChars } = this.leadingTokens(text, room);
     const fullLength = first.length + (second?.length ?? 0) + specials;
     const excess = fullLength - maxLength;
-    if (excess > 0) {
+    // A premise that cannot absorb the cut makes Rust's only_first fail ("too short"),
+    // and the zero-shot pipeline then encodes that pair untruncated.
+    if (excess > 0 && (second === null || first.length > excess)) {
       const keep = Math.max(0, first.length - excess);
       first = this.truncationSide === "left" ? first.slice(first.length - keep) : first.slice(0, keep);
     }
@@ -152,8 +155,9 @@ export class TextTokenizer {
    * tokenized at most about 1.3 times over in the worst case.
    */
   private leadingTokens(text: string, room: number): { tokens: string[]; prefixChars?: number } {
-    if (this.boundedPrefix) {
-      for (let want = Math.max(MIN_PREFIX_CHARS, Math.max(room, 1) * PREFIX_CHARS_PER_TOKEN); want < text.length; want *= 4) {
+    // room ≤ 0: the pair cannot be cut (see encode), so every token of the text is needed
+    if (this.boundedPrefix && room > 0) {
+      for (let want = Math.max(MIN_PREFIX_CHARS, room * PREFIX_CHARS_PER_TOKEN); want < text.length; want *= 4) {
         const cut = safeCut(text, want);
         if (cut < 0) break;
         const tokens = this.internals.encode_text(text.slice(0, cut)) ?? [];
