@@ -32,3 +32,7 @@ export * from "./errors.js";
 export { findEntry, defaultEntry, listEntries, loadCatalog, Catalog } from "./catalog/catalog.js";
 export type { CatalogEntry } from "./catalog/schema.js";
 export { pullModel, type PullOptions, type PullResult } from "./catalog/pull.js";
+export { loadEmbedder, type LoadEmbedderOptions, type LoadedEmbedder } from "./load-embedder.js";
+export { TextEmbedder, type EmbedOptions, type EmbedLoadOptions, type EmbeddedItem, type EmbedderInfo } from "./model/embedder.js";
+export { readSentenceConfig, type SentenceConfig } from "./model/sentence-bundle.js";
+export { similarity, normalize, poolSequence, POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "./core/pooling.js";
