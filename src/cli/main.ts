@@ -12,6 +12,7 @@ import { registerPull } from "./commands/pull.js";
 import { registerCache } from "./commands/cache.js";
 import { registerImport } from "./commands/import.js";
 import { registerEval } from "./commands/eval.js";
+import { registerEmbed } from "./commands/embed.js";
 
 export const VERSION = "0.1.0";
 
@@ -40,6 +41,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
   registerCache(program);
   registerImport(program);
   registerEval(program);
+  registerEmbed(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { load, type LoadedModel } from "../load.js";
+import { load, type LoadedModel, type LoadModelOptions } from "../load.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, type InputRecord } from "../io/input.js";
 import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
@@ -39,7 +39,13 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
   const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
   const ref = split.ref ?? cliModelHooks.defaultRef();
   if (!ref) throw new UsageError("no model given; pass -m <folder | catalog ref | owner/name> (see `nlp models`)");
-  const model = await load(ref, {
+  const model = await load(ref, loadOptionsFromCli(opts));
+  return { model, texts: split.texts };
+}
+
+/** The model flags as library load options (every model-running command). */
+export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }): LoadModelOptions {
+  return {
     variant: opts.variant,
     maxLength: opts.maxLength,
     threads: opts.threads,
@@ -48,8 +54,7 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
     progress: !opts.quiet && Boolean(process.stderr.isTTY),
-  });
-  return { model, texts: split.texts };
+  };
 }
 
 export interface OpenedInput {

@@ -1,0 +1,124 @@
+/**
+ * Why: `nlp embed` — one sentence vector per input record, in input order, as
+ * JSON/JSONL/CSV/TSV records, a NumPy .npy matrix, or a terminal summary.
+ */
+import { createWriteStream } from "node:fs";
+import type { Writable } from "node:stream";
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { float32Number, norm } from "../../core/pooling.js";
+import { createWriter, parseOutputFormat, type OutRecord, type OutputFormat } from "../../io/output.js";
+import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
+import { createCsvRowWriter } from "../../io/csv-output.js";
+import { createNpyWriter } from "../../io/npy.js";
+import type { InputRecord } from "../../io/input.js";
+import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { openInput } from "../runtime.js";
+import { startProgress } from "../progress.js";
+import { addEmbedOptions, embedOptionsFrom, loadEmbedderForCli, type EmbedCliOptions } from "../embed-options.js";
+
+interface EmbedCommandOptions extends ModelCliOptions, InputCliOptions, EmbedCliOptions {
+  output?: string;
+}
+
+/** Values shown per vector on a terminal. */
+const PREVIEW = 4;
+
+export function registerEmbed(program: Command): void {
+  const cmd = program
+    .command("embed")
+    .description("sentence embeddings with a sentence-transformers model (its pooling, normalization, prompts)")
+    .argument("[text...]", "texts to embed (else --file, else stdin, one record per line)");
+  addModelOptions(cmd);
+  addInputOptions(cmd);
+  addEmbedOptions(cmd);
+  cmd
+    .option("-o, --output <file>", "write to a file instead of stdout (required for --format npy; a .npy name implies it)")
+    .addHelpText(
+      "after",
+      `
+Output: one record per input record, in input order: JSON/JSONL {"text", "embedding": [...]} (JSONL/CSV
+input records are echoed with "embedding" added), CSV/TSV with the input columns and an "embedding" column
+(a JSON array), or --format npy: a float32 [rows, dims] matrix whose row i is input record i.
+
+Examples:
+  $ nlp embed -m ./all-MiniLM-L6-v2 "A cat sat on the mat"
+  $ nlp embed -m DIR --input jsonl --text-key text --format jsonl --prompt-name query < texts.jsonl
+  $ nlp embed -m DIR --file corpus.txt --format npy -o corpus.npy
+  $ nlp embed -m DIR --input csv --column review --format csv < reviews.csv > reviews-embedded.csv
+  $ nlp embed -m DIR --dimensions 256 --prompt "search_document: " -f docs.txt`,
+    )
+    .action(async (texts: string[], opts: EmbedCommandOptions) => runEmbed(texts, opts));
+}
+
+/** A file for -o, opened before any work so a bad path fails at once with the fix. */
+async function openOutput(path: string): Promise<Writable> {
+  const out = createWriteStream(path);
+  await new Promise<void>((resolve, reject) => {
+    out.once("ready", () => resolve());
+    out.once("error", (err) => reject(new UsageError(`cannot write -o ${path}: ${err.message}; check that its folder exists and is writable`)));
+  });
+  return out;
+}
+
+function outputFormat(opts: EmbedCommandOptions): OutputFormat | "npy" {
+  const npy = opts.format?.toLowerCase() === "npy" || (opts.format === undefined && /\.npy$/i.test(opts.output ?? ""));
+  if (npy) {
+    if (!opts.output || opts.output === "-") throw new UsageError("--format npy writes a binary file: pass -o FILE.npy");
+    return "npy";
+  }
+  return parseOutputFormat(opts.format, opts.output === undefined && Boolean(process.stdout.isTTY));
+}
+
+async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<void> {
+  let format = outputFormat(opts);
+  const embedOpts = embedOptionsFrom(opts);
+  const { model, texts: rest } = await loadEmbedderForCli(opts, texts);
+  model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
+  const input = await openInput(rest, opts);
+  const tabularIn = input.format === "csv" || input.format === "tsv";
+  // CSV in, CSV out, as classify
+  if (tabularIn && opts.format === undefined && format !== "npy" && (opts.output !== undefined || !process.stdout.isTTY)) format = input.format as "csv" | "tsv";
+  const progress = await startProgress("embedding", { quiet: opts.quiet, fraction: input.fraction });
+  const stream = model.embedStream(input.records, { ...embedOpts, textOf: (r: InputRecord) => r.text });
+  try {
+    if (format === "npy") {
+      const npy = await createNpyWriter(opts.output!);
+      for await (const r of stream) {
+        await npy.write(r.embedding);
+        progress.tick();
+      }
+      const [rows, cols] = await npy.end();
+      if (!opts.quiet) process.stderr.write(`nlp: wrote ${opts.output} (float32 [${rows}, ${cols}], row i = input record i)\n`);
+      return;
+    }
+    const out: Writable = opts.output && opts.output !== "-" ? await openOutput(opts.output) : process.stdout;
+    const table = format === "table";
+    const columns = table ? ["text", "dims", "norm", "values"] : ["text", "embedding"];
+    const writer = createWriter(format, out, { columns });
+    const rowWriter = tabularIn && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, out, ["embedding"], opts.quiet ? undefined : (l) => process.stderr.write(`nlp: ${l}\n`)) : undefined;
+    const passThrough = (input.format === "jsonl" || tabularIn) && (format === "jsonl" || format === "json");
+    for await (const { item, embedding } of stream) {
+      if (table) {
+        const head = Array.from(embedding.subarray(0, PREVIEW), (x) => x.toFixed(4)).join(" ");
+        await writer.write({ text: item.text, dims: embedding.length, norm: norm(embedding), values: embedding.length > PREVIEW ? `${head} …` : head });
+      } else {
+        const vector = Array.from(embedding, float32Number);
+        const source = item.source;
+        if (rowWriter && isCsvRow(source)) await rowWriter.write(source, { embedding: vector });
+        else {
+          const base: OutRecord =
+            passThrough && source && typeof source === "object" ? (isCsvRow(source) ? csvRowObject(source) : { ...(source as OutRecord) }) : { text: item.text };
+          base.embedding = vector;
+          await writer.write(base);
+        }
+      }
+      progress.tick();
+    }
+    await (rowWriter ?? writer).end();
+    if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  } finally {
+    progress.stop();
+    await model.dispose();
+  }
+}

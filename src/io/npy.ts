@@ -1,0 +1,58 @@
+/**
+ * Why: `nlp embed --format npy -o FILE` streams float32 rows straight to disk
+ * for NumPy (np.load) without holding the matrix: the header's row count is
+ * unknown until the end, so a fixed-size header is reserved and rewritten last.
+ * Hand-written because the format is a 10-line spec (NEP 1, version 1.0) and no
+ * maintained npm writer streams.
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import { endianness } from "node:os";
+import { InputError, UsageError } from "../errors.js";
+
+/** Header bytes reserved: room for any shape, a multiple of 64 as NumPy aligns it. */
+const HEADER_BYTES = 128;
+
+/** The NPY v1.0 header for a C-order little-endian float32 matrix, padded with spaces to `total` bytes. */
+export function npyHeader(rows: number, cols: number, total = HEADER_BYTES): Buffer {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  const pad = total - 10 - dict.length - 1;
+  if (pad < 0) throw new RangeError(`shape (${rows}, ${cols}) does not fit a ${total}-byte header`);
+  const head = Buffer.alloc(10);
+  head.write("\x93NUMPY", 0, "latin1");
+  head[6] = 1; // major version
+  head[7] = 0;
+  head.writeUInt16LE(total - 10, 8);
+  return Buffer.concat([head, Buffer.from(dict + " ".repeat(pad) + "\n", "latin1")]);
+}
+
+export interface NpyWriter {
+  write(row: Float32Array): Promise<void>;
+  /** rewrites the header with the final shape and closes the file; returns the shape */
+  end(): Promise<[number, number]>;
+}
+
+export async function createNpyWriter(path: string): Promise<NpyWriter> {
+  if (endianness() !== "LE") throw new InputError("--format npy is written little-endian only; this machine is big-endian");
+  let fh: FileHandle;
+  try {
+    fh = await open(path, "w");
+  } catch (err) {
+    throw new UsageError(`cannot write -o ${path}: ${(err as Error).message}; check that its folder exists and is writable`);
+  }
+  await fh.write(npyHeader(0, 0));
+  let rows = 0;
+  let cols: number | undefined;
+  return {
+    async write(row) {
+      if (cols === undefined) cols = row.length;
+      else if (row.length !== cols) throw new InputError(`row ${rows + 1} has ${row.length} values but the matrix has ${cols}`);
+      await fh.write(new Uint8Array(row.buffer, row.byteOffset, row.byteLength));
+      rows++;
+    },
+    async end() {
+      await fh.write(npyHeader(rows, cols ?? 0), 0, HEADER_BYTES, 0);
+      await fh.close();
+      return [rows, cols ?? 0];
+    },
+  };
+}
