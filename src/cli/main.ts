@@ -13,6 +13,7 @@ import { registerCache } from "./commands/cache.js";
 import { registerImport } from "./commands/import.js";
 import { registerEval } from "./commands/eval.js";
 import { registerEmbed } from "./commands/embed.js";
+import { registerSimilarity } from "./commands/similarity.js";
 
 export const VERSION = "0.1.0";
 
@@ -42,6 +43,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
   registerImport(program);
   registerEval(program);
   registerEmbed(program);
+  registerSimilarity(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }
