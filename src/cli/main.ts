@@ -14,6 +14,7 @@ import { registerImport } from "./commands/import.js";
 import { registerEval } from "./commands/eval.js";
 import { registerEmbed } from "./commands/embed.js";
 import { registerSimilarity } from "./commands/similarity.js";
+import { registerSearch } from "./commands/search.js";
 
 export const VERSION = "0.1.0";
 
@@ -44,6 +45,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
   registerEval(program);
   registerEmbed(program);
   registerSimilarity(program);
+  registerSearch(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }

@@ -56,3 +56,52 @@ export async function createNpyWriter(path: string): Promise<NpyWriter> {
     },
   };
 }
+
+export interface NpyMatrix {
+  rows: number;
+  cols: number;
+  /** byte offset of the first value */
+  dataOffset: number;
+}
+
+/** Reads and checks the header of a float32 C-order 2-D .npy file (what createNpyWriter writes, or NumPy's np.save). */
+export async function readNpyHeader(fh: FileHandle, path: string): Promise<NpyMatrix> {
+  const bad = (why: string) => new InputError(`${path} is not a float32 [rows, dims] .npy matrix (${why}); rebuild it with nlp embed --index`);
+  const head = Buffer.alloc(10);
+  const { bytesRead } = await fh.read(head, 0, 10, 0);
+  if (bytesRead < 10 || head.subarray(0, 6).toString("latin1") !== "\x93NUMPY") throw bad("no NumPy magic");
+  if (head[6] !== 1) throw bad(`format version ${head[6]}.${head[7]}`);
+  const len = head.readUInt16LE(8);
+  const dictBuf = Buffer.alloc(len);
+  await fh.read(dictBuf, 0, len, 10);
+  const dict = dictBuf.toString("latin1");
+  if (!/'descr':\s*'<f4'/.test(dict)) throw bad("not little-endian float32");
+  if (!/'fortran_order':\s*False/.test(dict)) throw bad("Fortran order");
+  const shape = dict.match(/'shape':\s*\((\d+),\s*(\d+)\)/);
+  if (!shape) throw bad("not 2-D");
+  const m = { rows: Number(shape[1]), cols: Number(shape[2]), dataOffset: 10 + len };
+  const { size } = await fh.stat();
+  if (size !== m.dataOffset + m.rows * m.cols * 4) throw bad(`${size} bytes where the header promises ${m.dataOffset + m.rows * m.cols * 4}; it was cut short`);
+  return m;
+}
+
+/** The matrix's rows in chunks (bounded memory whatever its size). */
+export async function* npyRows(path: string, chunkRows = 4096): AsyncGenerator<{ first: number; data: Float32Array; cols: number }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    throw new InputError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const m = await readNpyHeader(fh, path);
+    for (let first = 0; first < m.rows; first += chunkRows) {
+      const n = Math.min(chunkRows, m.rows - first);
+      const buf = new Float32Array(n * m.cols);
+      await fh.read(new Uint8Array(buf.buffer), 0, buf.byteLength, m.dataOffset + first * m.cols * 4);
+      yield { first, data: buf, cols: m.cols };
+    }
+  } finally {
+    await fh.close();
+  }
+}

@@ -34,7 +34,16 @@ export interface EmbedOptions {
   /** Matryoshka: keep the first N dimensions (then normalize when normalizing) */
   dimensions?: number;
   batchSize?: number;
+  /**
+   * Without a prompt or prompt name: "query" uses the model's "query" prompt,
+   * "document" its "document", "passage" or "corpus" prompt (sentence-transformers'
+   * encode_query / encode_document); unset, the default prompt.
+   */
+  role?: "query" | "document";
 }
+
+/** encode_query / encode_document's prompt names, first present wins. */
+const ROLE_PROMPTS = { query: ["query"], document: ["document", "passage", "corpus"] } as const;
 
 export interface EmbeddedItem<T> {
   item: T;
@@ -130,10 +139,11 @@ export class TextEmbedder {
   }
 
   /** The prompt encode() puts before each text: --prompt, else --prompt-name, else the model's default prompt. */
-  promptFor(opts: Pick<EmbedOptions, "prompt" | "promptName"> = {}): string {
+  promptFor(opts: Pick<EmbedOptions, "prompt" | "promptName" | "role"> = {}): string {
     if (opts.prompt !== undefined && opts.promptName !== undefined) throw new UsageError("give --prompt or --prompt-name, not both");
     if (opts.prompt !== undefined) return opts.prompt;
-    const name = opts.promptName ?? this.config.defaultPromptName;
+    const byRole = opts.role ? ROLE_PROMPTS[opts.role].find((n) => n in this.config.prompts) : undefined;
+    const name = opts.promptName ?? byRole ?? this.config.defaultPromptName;
     if (name === null) return "";
     const prompt = this.config.prompts[name];
     if (prompt === undefined) {

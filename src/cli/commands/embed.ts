@@ -11,6 +11,7 @@ import { createWriter, parseOutputFormat, type OutRecord, type OutputFormat } fr
 import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
 import { createCsvRowWriter } from "../../io/csv-output.js";
 import { createNpyWriter } from "../../io/npy.js";
+import { createIndexWriter } from "../../io/embedding-index.js";
 import type { InputRecord } from "../../io/input.js";
 import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { openInput } from "../runtime.js";
@@ -19,6 +20,7 @@ import { addEmbedOptions, embedOptionsFrom, loadEmbedderForCli, type EmbedCliOpt
 
 interface EmbedCommandOptions extends ModelCliOptions, InputCliOptions, EmbedCliOptions {
   output?: string;
+  index?: string;
 }
 
 /** Values shown per vector on a terminal. */
@@ -34,6 +36,7 @@ export function registerEmbed(program: Command): void {
   addEmbedOptions(cmd);
   cmd
     .option("-o, --output <file>", "write to a file instead of stdout (required for --format npy; a .npy name implies it)")
+    .option("--index <dir>", "build a search index in dir for `nlp search --index` (default prompt: the model's document/passage prompt)")
     .addHelpText(
       "after",
       `
@@ -46,7 +49,8 @@ Examples:
   $ nlp embed -m DIR --input jsonl --text-key text --format jsonl --prompt-name query < texts.jsonl
   $ nlp embed -m DIR --file corpus.txt --format npy -o corpus.npy
   $ nlp embed -m DIR --input csv --column review --format csv < reviews.csv > reviews-embedded.csv
-  $ nlp embed -m DIR --dimensions 256 --prompt "search_document: " -f docs.txt`,
+  $ nlp embed -m DIR --dimensions 256 --prompt "search_document: " -f docs.txt
+  $ nlp embed -m DIR --index corpus.idx -f corpus.txt && nlp search --index corpus.idx "my question"`,
     )
     .action(async (texts: string[], opts: EmbedCommandOptions) => runEmbed(texts, opts));
 }
@@ -71,10 +75,12 @@ function outputFormat(opts: EmbedCommandOptions): OutputFormat | "npy" {
 }
 
 async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<void> {
-  let format = outputFormat(opts);
-  const embedOpts = embedOptionsFrom(opts);
+  if (opts.index !== undefined && (opts.output !== undefined || opts.format !== undefined)) throw new UsageError("--index writes its own files; drop -o/--format");
+  let format = opts.index !== undefined ? "npy" : outputFormat(opts);
+  // an index is a corpus: sentence-transformers' encode_document prompt unless one is given
+  const embedOpts = { ...embedOptionsFrom(opts), role: opts.index !== undefined ? ("document" as const) : undefined };
   const { model, texts: rest } = await loadEmbedderForCli(opts, texts);
-  model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
+  const prompt = model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
   const input = await openInput(rest, opts);
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out, as classify
@@ -82,6 +88,23 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<voi
   const progress = await startProgress("embedding", { quiet: opts.quiet, fraction: input.fraction });
   const stream = model.embedStream(input.records, { ...embedOpts, textOf: (r: InputRecord) => r.text });
   try {
+    if (opts.index !== undefined) {
+      const index = await createIndexWriter(opts.index);
+      for await (const r of stream) {
+        await index.write(r.item.line, r.item.text, r.embedding);
+        progress.tick();
+      }
+      const b = model.bundle;
+      const meta = await index.end({
+        model: { ref: model.resolved.ref, dir: b.dir, variant: b.variant },
+        prompt,
+        normalize: embedOpts.normalize ?? model.config.normalize,
+        dimensions: embedOpts.dimensions ?? null,
+        similarity_fn_name: model.similarityFn,
+      });
+      if (!opts.quiet) process.stderr.write(`nlp: indexed ${meta.rows} record(s) of ${meta.dims} dimensions in ${opts.index}\n`);
+      return;
+    }
     if (format === "npy") {
       const npy = await createNpyWriter(opts.output!);
       for await (const r of stream) {
