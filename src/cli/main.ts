@@ -15,6 +15,7 @@ import { registerEval } from "./commands/eval.js";
 import { registerEmbed } from "./commands/embed.js";
 import { registerSimilarity } from "./commands/similarity.js";
 import { registerSearch } from "./commands/search.js";
+import { registerRerank } from "./commands/rerank.js";
 
 export const VERSION = "0.1.0";
 
@@ -46,6 +47,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
   registerEmbed(program);
   registerSimilarity(program);
   registerSearch(program);
+  registerRerank(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }

@@ -7,6 +7,7 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { ModelConfig, TokenizerConfig } from "./bundle.js";
 import { windowRanges } from "../core/chunking.js";
+import { longestFirstLengths } from "../core/pair-truncation.js";
 
 export interface Encoded {
   ids: number[];
@@ -131,6 +132,18 @@ export class TextTokenizer {
       const keep = Math.max(0, first.length - excess);
       first = this.truncationSide === "left" ? first.slice(first.length - keep) : first.slice(0, keep);
     }
+    return this.applyTemplate(first, second, fullLength);
+  }
+
+  /** A (query, document) pair as cross-encoders tokenize it: truncation="longest_first" (both texts may be cut). */
+  encodePairLongestFirst(text: string, pair: string, maxLength = this.maxLength): Encoded {
+    let first = this.internals.encode_text(text) ?? [];
+    let second = this.internals.encode_text(pair) ?? [];
+    const fullLength = first.length + second.length + this.specials(true);
+    const [k1, k2] = longestFirstLengths(first.length, second.length, Math.max(0, maxLength - this.specials(true)));
+    const cut = (t: string[], k: number) => (k >= t.length ? t : this.truncationSide === "left" ? t.slice(t.length - k) : t.slice(0, k));
+    first = cut(first, k1);
+    second = cut(second, k2);
     return this.applyTemplate(first, second, fullLength);
   }
 
