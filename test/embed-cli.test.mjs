@@ -148,3 +148,15 @@ test("embed: usage errors exit 2 with the fix", async () => {
     assert.equal(res.stderr.trim().split("\n").length, 1, "one line");
   }
 });
+
+test("info shows a sentence-transformers folder's pooling, normalization, max_seq_length, prompts and similarity", async () => {
+  const res = await runCli(["info", join(DIR, "bert"), "--format", "json"]);
+  assert.equal(res.code, 0, res.stderr);
+  const info = JSON.parse(res.stdout);
+  assert.deepEqual(
+    [info.embedding_pooling, info.embedding_normalize, info.embedding_max_seq_length, info.embedding_prompts, info.embedding_similarity],
+    ["mean", true, 64, { query: "query: ", passage: "passage: " }, "cosine"],
+  );
+  const x = JSON.parse((await runCli(["info", join(DIR, "xlm_roberta"), "--format", "json"])).stdout);
+  assert.deepEqual([x.embedding_pooling, x.embedding_normalize, x.embedding_max_seq_length], ["cls", false, 128]);
+});

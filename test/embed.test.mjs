@@ -264,3 +264,35 @@ test("--max-length caps max_seq_length; a bundle whose modules nlp cannot run an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("include_prompt false: the prompt's tokens ([CLS] query :) leave the mean, as Pooling with prompt_length", async () => {
+  const ort = await import("onnxruntime-node");
+  const ref = embedRef("bert");
+  const dir = variantOf("bert", (d) => editJson(join(d, "1_Pooling", "config.json"), (c) => ({ ...c, include_prompt: false })));
+  const session = await ort.InferenceSession.create(join(EMBED_FIXTURES, "bert", "onnx", "model.onnx"));
+  const model = await loadEmbedder(dir);
+  try {
+    const cases = ref.cases.filter((c) => c.prompt_name === "query").slice(0, 6);
+    const got = await model.embed(cases.map((c) => c.text), { promptName: "query", batchSize: 4 });
+    for (const [i, c] of cases.entries()) {
+      // SentenceTransformer._get_prompt_length("query: "): [CLS] query : [SEP] is 4 tokens, less the trailing special one
+      const skip = 3;
+      const n = c.input_ids.length;
+      const t = (a) => new ort.Tensor("int64", BigInt64Array.from(a.map(BigInt)), [1, a.length]);
+      const out = await session.run({ input_ids: t(c.input_ids), attention_mask: t(c.input_ids.map(() => 1)), token_type_ids: t(c.input_ids.map(() => 0)) });
+      const h = out.last_hidden_state.data;
+      const mean = Array.from({ length: 32 }, (_, d) => {
+        let s = 0;
+        for (let k = skip; k < n; k++) s += h[k * 32 + d];
+        return s / (n - skip);
+      });
+      const len = Math.hypot(...mean);
+      assert.ok(maxDiff(got[i], mean.map((x) => x / len)) <= TOL, `case ${i}`);
+      assert.ok(maxDiff(got[i], c.embedding) > 1e-3, "differs from the include_prompt true vector");
+    }
+  } finally {
+    await model.dispose();
+    await session.release();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

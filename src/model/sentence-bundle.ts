@@ -125,3 +125,19 @@ function seqConfig(sbert: Record<string, unknown>): { maxSeqLength?: number; doL
   const m = sbert.max_seq_length;
   return { maxSeqLength: typeof m === "number" && m > 0 ? m : undefined, doLowerCase: sbert.do_lower_case === true };
 }
+
+/** For `nlp info`: the embedding settings of a sentence-transformers folder, or undefined for other folders. */
+export function describeSentenceConfig(dir: string): Record<string, unknown> | undefined {
+  if (!["modules.json", "config_sentence_transformers.json", "sentence_bert_config.json"].some((f) => existsSync(join(dir, f)))) return undefined;
+  const c = readSentenceConfig(dir);
+  return {
+    embedding_pooling: c.pooling.join("+") || "in the graph",
+    embedding_include_prompt: c.includePrompt ? undefined : false,
+    embedding_normalize: c.normalize,
+    embedding_max_seq_length: c.maxSeqLength,
+    embedding_prompts: Object.keys(c.prompts).length > 0 ? c.prompts : undefined,
+    embedding_default_prompt: c.defaultPromptName ?? undefined,
+    embedding_similarity: c.similarityFn,
+    embedding_other_modules: c.otherModules.length > 0 ? c.otherModules : undefined,
+  };
+}
