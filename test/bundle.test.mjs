@@ -101,3 +101,14 @@ test("CLI: a broken bundle exits 1 with one line on stderr and nothing on stdout
   assert.match(r.stderr, /^nlp: .*tokenizer\.json is missing/);
   assert.equal(exitCodeFor(new BundleError("x")), 1);
 });
+
+test("a token-classification model given to classify is refused with the command that runs it", async () => {
+  const dir = copyBert();
+  const cfgPath = join(dir, "config.json");
+  const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
+  writeFileSync(cfgPath, JSON.stringify({ ...cfg, architectures: ["BertForTokenClassification"] }));
+  const r = await runCli(["classify", "-m", dir, "--variant", "fp32", "great"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^nlp: .*token-classification model.*nlp ner/);
+});

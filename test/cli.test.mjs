@@ -141,3 +141,17 @@ test("usage errors exit 2 with one line and the fix; help has examples", async (
   assert.equal(h.code, 0);
   assert.match(h.stdout, /Examples:\n {2}\$ nlp classify/);
 });
+
+test("nlp tokenize: csv and table carry length and truncated, as json does", async () => {
+  const t = await runCli(["tokenize", "-m", BERT, "--max-length", "5", "--format", "csv", "one two three four five six", "hi"]);
+  assert.equal(t.code, 0, t.stderr);
+  const rows = parse(t.stdout, { columns: true });
+  assert.deepEqual(Object.keys(rows[0]), ["text", "tokens", "ids", "length", "truncated"]);
+  assert.equal(rows[0].length, "5");
+  assert.equal(rows[0].truncated, "true");
+  assert.equal(rows[1].length, "3");
+  assert.equal(rows[1].truncated, "false");
+  const tbl = await runCli(["tokenize", "-m", BERT, "--max-length", "5", "--format", "table", "one two three four five six"]);
+  assert.match(tbl.stdout, /length/);
+  assert.match(tbl.stdout, /truncated/);
+});

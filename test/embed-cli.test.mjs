@@ -160,3 +160,17 @@ test("info shows a sentence-transformers folder's pooling, normalization, max_se
   const x = JSON.parse((await runCli(["info", join(DIR, "xlm_roberta"), "--format", "json"])).stdout);
   assert.deepEqual([x.embedding_pooling, x.embedding_normalize, x.embedding_max_seq_length], ["cls", false, 128]);
 });
+
+test("embed: an input field named embedding is kept; ours becomes pred_embedding (the one rule for added names)", async () => {
+  const input = '{"text":"a","embedding":"old"}\n{"text":"b","embedding":"old"}\n';
+  const res = await runCli(["embed", "-m", join(DIR, "bert"), "--input", "jsonl", "--format", "jsonl"], { input });
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, /already has "embedding": kept as is; the added fields are pred_embedding/);
+  for (const o of jsonl(res.stdout)) {
+    assert.equal(o.embedding, "old");
+    assert.equal(o.pred_embedding.length, 32);
+  }
+  // --prefix names the field outright
+  const named = jsonl((await runCli(["embed", "-m", join(DIR, "bert"), "--format", "jsonl", "--prefix", "vec_", "a"])).stdout)[0];
+  assert.deepEqual(Object.keys(named), ["text", "vec_embedding"]);
+});

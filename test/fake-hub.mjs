@@ -8,7 +8,11 @@
 // Errors as the Hub sends them (X-Error-Code): RepoNotFound (401 without a token), GatedRepo,
 // RevisionNotFound, EntryNotFound. Faults, each for the first `times` matching requests:
 //   status (e.g. 500), cut (close the socket after `at` bytes), slow (pause `pauseMs` after `at` bytes),
-//   corrupt (flip a byte).
+//   corrupt (flip a byte), headers (answer as usual but with these headers, and `status` if given:
+//   a hostile X-Repo-Commit, ETag or redirect Location).
+// Hostile mode: `hub.answerAnything = { commit, body }` makes the Hub answer every path it does not
+// know (including one a client normalised "../" out of) with that file at that commit, as a
+// malicious endpoint would.
 // Every request is logged with its headers so tests can count requests and check Authorization.
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
@@ -44,10 +48,11 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
 
   const record = (server, req) => log.push({ server, method: req.method, url: req.url, headers: { ...req.headers } });
 
-  const send = (res, status, headers = {}, body) => {
+  const sendRaw = (res, status, headers = {}, body) => {
     res.writeHead(status, headers);
     res.end(body);
   };
+  const send = sendRaw;
   const error = (res, status, code, message) =>
     send(res, status, { "x-error-code": code, "x-error-message": message, "content-type": "application/json" }, JSON.stringify({ error: message }));
 
@@ -61,6 +66,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     if (range) start = Number(range[1]);
     if (start >= buf.length && buf.length > 0) return send(res, 416, { "content-range": `bytes */${buf.length}` });
     const fault = takeFault("cdn", req.method, req.url);
+    if (fault?.headers) return send(res, fault.status ?? 200, fault.headers, "");
     if (fault?.status) return send(res, fault.status, {}, "injected failure");
     let body = buf.subarray(start);
     if (fault?.corrupt) {
@@ -90,12 +96,19 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     const auth = req.headers.authorization;
     const authed = auth === `Bearer ${token}`;
     const fault = takeFault("hub", req.method, req.url);
-    if (fault?.status) return error(res, fault.status, "ServerError", "injected failure");
+    if (fault?.status && !fault.headers) return error(res, fault.status, "ServerError", "injected failure");
+    // a hostile fault keeps the usual answer and overrides its headers (and status)
+    const send = (res, status, headers = {}, body) => sendRaw(res, fault?.headers ? (fault.status ?? status) : status, { ...headers, ...fault?.headers }, body);
 
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const m = api ?? resolve;
-    if (!m) return send(res, 404, {}, "not found");
+    const anything = () => {
+      const { commit, body } = handle.answerAnything;
+      const headers = { "x-repo-commit": commit, etag: `"${gitSha1(body)}"`, "content-length": String(body.length) };
+      return send(res, 200, headers, req.method === "HEAD" ? undefined : body);
+    };
+    if (!m) return handle.answerAnything ? anything() : send(res, 404, {}, "not found");
     const repoId = decodeURIComponent(m[1]);
     const repo = repos[repoId];
     if (!repo || (repo.private && !authed)) {
@@ -113,6 +126,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     }
     const path = decodeURIComponent(m[3]);
     const buf = files[path];
+    if (!buf && handle.answerAnything) return anything();
     if (!buf) return send(res, 404, { "x-error-code": "EntryNotFound", "x-repo-commit": commit }, "Entry not found");
     const common = { "x-repo-commit": commit, "access-control-expose-headers": "X-Repo-Commit,X-Linked-Etag,X-Linked-Size" };
     if (buf.length >= LARGE) {
@@ -136,7 +150,9 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
   const storagePort = await listen(storage);
   const storageOrigin = `http://127.0.0.1:${storagePort}`;
 
-  return {
+  const handle = {
+    /** hostile mode (see the top): { commit, body } or null */
+    answerAnything: null,
     endpoint: `http://127.0.0.1:${hubPort}`,
     storageOrigin,
     token,
@@ -150,6 +166,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     clear() {
       log.length = 0;
       faults.length = 0;
+      handle.answerAnything = null;
     },
     requests(filter = () => true) {
       return log.filter(filter);
@@ -160,6 +177,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
       return Promise.all([new Promise((r) => hub.close(r)), new Promise((r) => storage.close(r))]);
     },
   };
+  return handle;
 }
 
 /** An HTTP proxy on 127.0.0.1 (CONNECT tunnels and absolute-URI requests), counting what goes through it. */

@@ -77,17 +77,21 @@ test("rerank: sigmoid of the cross-encoder logit, best first with line numbers; 
   top2.forEach((o, i) => assert.ok(Math.abs(o.score - logits[want[i].line - 1]) <= 1e-4, "raw logit"));
 });
 
-test("rerank: JSONL records come back whole with rank and score replaced; a multi-label model is refused", async () => {
+test("rerank: JSONL records come back whole, rank and score added clear of the input's (e.g. nlp search hits); a multi-label model is refused", async () => {
   const input = DOCS.map((text, i) => JSON.stringify({ id: `d${i}`, text, rank: 99, score: -1 })).join("\n") + "\n";
   const res = await runCli(["rerank", "-m", MODEL, "--variant", "fp32", "--input", "jsonl", QUERY], { input });
   assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, /already has "rank", "score": kept as is; the added fields are pred_rank, pred_score/);
   const out = jsonl(res.stdout);
   assert.equal(out.length, DOCS.length);
   out.forEach((o, i) => {
-    assert.equal(o.rank, i + 1);
-    assert.ok(o.score >= 0 && o.score <= 1);
+    assert.deepEqual([o.rank, o.score], [99, -1], "input fields kept");
+    assert.equal(o.pred_rank, i + 1);
+    assert.ok(o.pred_score >= 0 && o.pred_score <= 1);
     assert.equal(o.text, DOCS[Number(o.id.slice(1))]);
   });
+  const plain = jsonl((await runCli(["rerank", "-m", MODEL, "--variant", "fp32", "--input", "jsonl", QUERY], { input: '{"text":"a"}\n{"text":"b"}\n' })).stdout);
+  assert.deepEqual(plain.map((o) => Object.keys(o).sort()), [["rank", "score", "text"], ["rank", "score", "text"]]);
   const nli = await runCli(["rerank", "-m", fixture("bert_nli"), QUERY, "doc"]);
   assert.equal(nli.code, 2);
   assert.match(nli.stderr, /has 3 labels; a reranker/);

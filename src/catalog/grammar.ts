@@ -1,14 +1,18 @@
 /**
  * The reference grammar: `lang.action.family.dataset`, as in John Snow Labs
- * NLU, made forgiving. Pure functions only; the catalog uses them to index
- * its entries and to read what the user typed.
+ * NLU, made forgiving. Actions: classify, zero_shot, ner (token labels:
+ * entities, PII) and pos (part-of-speech tags). Pure functions only; the
+ * catalog uses them to index its entries and to read what the user typed.
  *
  * - case, surrounding blanks and trailing dots are ignored ("en.classify.bert.hate." = "en.classify.bert.hate")
  * - "-" and "_" are the same inside a token ("go-emotions" = "go_emotions")
  * - the language defaults to en and the action to classify ("bert.imdb" = "en.classify.bert.imdb")
+ * - an action alone asks for its task's default ("en.ner", "pos"); a task word must fit the action
  * - family synonyms fold ("distilbert_sequence" = "distil_bert" = "distilbert")
  * - family and dataset may come in either order where that is unambiguous (the catalog checks that)
  */
+
+import { repoIdProblem } from "../hub/safe-path.js";
 
 /** Family spellings seen in NLU and on the Hub → one canonical family token. */
 export const FAMILY_SYNONYMS: Record<string, string> = {
@@ -46,7 +50,33 @@ export const ACTION_SYNONYMS: Record<string, string> = {
   zero_shot: "zero_shot",
   zeroshot: "zero_shot",
   zero_shot_classifier: "zero_shot",
+  ner: "ner",
+  named_entity: "ner",
+  named_entities: "ner",
+  named_entity_recognition: "ner",
+  token_classify: "ner",
+  token_classification: "ner",
+  token_classifier: "ner",
+  pos: "pos",
+  part_of_speech: "pos",
+  pos_tag: "pos",
+  pos_tagger: "pos",
+  postag: "pos",
 };
+
+/** The task an action alone asks for ("en.classify" = sentiment, "en.ner" = ner). */
+const ACTION_DEFAULT_TASK: Record<string, string> = { classify: "sentiment", zero_shot: "zero-shot", ner: "ner", pos: "pos" };
+
+/** Tasks whose models label tokens, not texts; only the ner and pos actions name them. */
+const TOKEN_TASKS = new Set(["ner", "pos", "pii"]);
+
+/** Whether a model of this task is named with this action (refs, and task words after an action). */
+export function actionFits(action: string, task: string): boolean {
+  if (action === "zero_shot") return task === "zero-shot";
+  if (action === "ner") return task === "ner" || task === "pii";
+  if (action === "pos") return task === "pos";
+  return !TOKEN_TASKS.has(task);
+}
 
 /** Words that name a task (for defaults such as `sentiment` or `fr.zero_shot`). */
 export const TASK_WORDS: Record<string, string> = {
@@ -70,6 +100,7 @@ export const TASK_WORDS: Record<string, string> = {
   hate_speech: "hate-speech",
   topic: "topic",
   news_topic: "topic",
+  pii: "pii",
 };
 
 /** ISO 639-1 codes plus NLU's "xx" (multilingual). A first token that is one of these is the language. */
@@ -89,7 +120,7 @@ export interface ParsedRef {
   lang: string;
   /** whether the language was written */
   langGiven: boolean;
-  /** "classify" or "zero_shot" */
+  /** "classify", "zero_shot", "ner" or "pos" */
   action: string;
   actionGiven: boolean;
   /** the remaining tokens, family synonyms folded, in the order given */
@@ -136,27 +167,33 @@ export function looseKey(ref: string): string {
 
 /**
  * A task default the reference asks for, if it is one: `sentiment`, `fr.sentiment`,
- * `en.classify`, `fr.classify.emotion`, `zero-shot`, `fr.zero_shot`, a bare language `de`.
+ * `en.classify`, `fr.classify.emotion`, `zero-shot`, `fr.zero_shot`, a bare language `de`,
+ * `en.ner`, `pos`, `pii`, `en.ner.pii`.
  */
 export function defaultRequest(ref: string): { task: string; lang: string } | null {
   const p = parseRef(ref);
   if (p.rest.length === 0) {
     if (!p.langGiven && !p.actionGiven) return null;
-    return { task: p.action === "zero_shot" ? "zero-shot" : "sentiment", lang: p.lang };
+    return { task: ACTION_DEFAULT_TASK[p.action], lang: p.lang };
   }
   if (p.rest.length === 1 && TASK_WORDS[p.rest[0]]) {
     const task = TASK_WORDS[p.rest[0]];
-    if (p.action === "zero_shot" && task !== "zero-shot") return null;
+    // "en.ner.sentiment" or "en.classify.pii" name no model
+    if (p.actionGiven && !actionFits(p.action, task)) return null;
     return { task, lang: p.lang };
   }
   return null;
 }
 
-/** `owner/name` or `owner/name@revision`, as the Hub spells repo ids. */
-const HUB_ID = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)(?:@(.+))?$/;
-
+/**
+ * `owner/name` or `owner/name@revision`: a repo id huggingface_hub accepts
+ * (safe-path.ts), with the owner written out. The revision is checked where
+ * it is used (a bad one is a usage error naming it, not "unknown model").
+ */
 export function parseHubId(ref: string): { repo: string; revision?: string } | null {
-  const m = HUB_ID.exec(ref.trim());
-  if (!m || m[2].endsWith(".") || m[2].includes("..")) return null;
-  return { repo: `${m[1]}/${m[2]}`, revision: m[3] };
+  const trimmed = ref.trim();
+  const at = trimmed.indexOf("@");
+  const repo = at < 0 ? trimmed : trimmed.slice(0, at);
+  if (!repo.includes("/") || repoIdProblem(repo) !== null) return null;
+  return { repo, revision: at < 0 ? undefined : trimmed.slice(at + 1) };
 }

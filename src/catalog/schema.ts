@@ -3,7 +3,8 @@
  * lists every problem at once. Pure: no file access.
  */
 import { VARIANT_FILES } from "../model/bundle.js";
-import { canonicalKey, isLanguage, parseHubId } from "./grammar.js";
+import { actionFits, canonicalKey, isLanguage, parseHubId, parseRef } from "./grammar.js";
+import { filePathProblem, revisionProblem } from "../hub/safe-path.js";
 
 export type EntrySource = "hub" | "embedded" | "local";
 
@@ -67,14 +68,19 @@ export const TASKS = [
   "topic",
   "intent",
   "zero-shot",
+  /** token classification: named entities, part-of-speech tags, personal data */
+  "ner",
+  "pos",
+  "pii",
   "other",
 ] as const;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string" && x.length > 0);
 
+/** The one rule for repo-relative names (safe-path.ts), so a catalog entry cannot name a file outside its snapshot. */
 function badPath(p: string): boolean {
-  return p.startsWith("/") || p.split("/").some((s) => s === ".." || s === "") || p.includes("\\");
+  return filePathProblem(p) !== null;
 }
 
 /** Checks one entry; `where` prefixes each problem. */
@@ -86,7 +92,8 @@ export function entryProblems(e: unknown, where: string, opts: { user?: boolean 
   if (typeof ref !== "string" || !ref.trim()) p("ref must be a non-empty string");
   else {
     if (/[\s/@]/.test(ref)) p(`ref "${ref}" must not contain blanks, "/" or "@" (those mean Hub ids)`);
-    if (!opts.user && !/^[a-z]{2}\.(classify|zero_shot)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(ref)) p(`ref "${ref}" is not lang.action.family.dataset`);
+    if (!opts.user && !/^[a-z]{2}\.(classify|zero_shot|ner|pos)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(ref)) p(`ref "${ref}" is not lang.action.family.dataset`);
+    else if (!opts.user && typeof e.task === "string" && !actionFits(parseRef(ref).action, e.task)) p(`ref "${ref}" names a ${parseRef(ref).action} model but task is ${e.task}`);
     if (!opts.user && !isLanguage(ref.split(".")[0])) p(`ref "${ref}" does not start with a language code`);
   }
   if (!Array.isArray(e.aliases) || !e.aliases.every((a) => typeof a === "string" && a.trim() && !/[\s/@]/.test(a))) {
@@ -104,7 +111,7 @@ export function entryProblems(e: unknown, where: string, opts: { user?: boolean 
   const source = e.source;
   if (source === "hub") {
     if (typeof e.repo !== "string" || !parseHubId(e.repo) || e.repo.includes("@")) p("repo must be owner/name");
-    if (typeof e.revision !== "string" || !e.revision.trim()) p("revision must be a branch, tag or commit");
+    if (typeof e.revision !== "string" || revisionProblem(e.revision) !== null) p("revision must be a branch, tag or commit");
   } else if (source === "embedded") {
     if (typeof e.path !== "string" || badPath(e.path)) p("embedded entries need a package-relative path");
   } else if (source === "local") {

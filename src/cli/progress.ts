@@ -3,13 +3,14 @@
  * done, rows/s, and an ETA when the total is known. Silent otherwise so logs
  * and pipes stay clean.
  */
+import { startSpinner } from "../io/spinner.js";
+
 export interface Progress {
   tick(n?: number): void;
-  text(s: string): void;
-  stop(summary?: string): void;
+  stop(): void;
 }
 
-const SILENT: Progress = { tick() {}, text() {}, stop() {} };
+const SILENT: Progress = { tick() {}, stop() {} };
 
 export async function startProgress(
   label: string,
@@ -17,11 +18,9 @@ export async function startProgress(
 ): Promise<Progress> {
   // a terminal of 0 columns (some `docker -t` and CI ptys) sends ora's line counting into an endless loop
   if (opts.quiet || !process.stderr.isTTY || !(process.stderr.columns > 0)) return SILENT;
-  const { default: ora } = await import("ora");
-  const spinner = ora({ text: label, stream: process.stderr, discardStdin: false }).start();
+  const { spinner, update } = await startSpinner(label);
   const t0 = Date.now();
   let done = 0;
-  let last = 0;
   const render = () => {
     const secs = (Date.now() - t0) / 1000;
     const rate = secs > 0 ? done / secs : 0;
@@ -31,23 +30,15 @@ export async function startProgress(
       const f = opts.fraction();
       if (f > 0.01 && f < 1) s += `, ${Math.round(f * 100)}%, ETA ${Math.round((secs * (1 - f)) / f)} s`;
     }
-    spinner.text = s;
+    return s;
   };
   return {
     tick(n = 1) {
       done += n;
-      const now = Date.now();
-      if (now - last > 100) {
-        last = now;
-        render();
-      }
+      update(render);
     },
-    text(s) {
-      spinner.text = s;
-    },
-    stop(summary) {
-      if (summary) spinner.succeed(summary);
-      else spinner.stop();
+    stop() {
+      spinner.stop();
     },
   };
 }

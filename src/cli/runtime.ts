@@ -5,7 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { load, type LoadedModel, type LoadModelOptions } from "../load.js";
-import { argumentRecords, inputFormatFor, openSource, readRecords, type InputRecord } from "../io/input.js";
+import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
@@ -51,6 +51,7 @@ export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }):
     threads: opts.threads,
     batchSize: opts.batchSize,
     offline: Boolean(opts.offline), // HF_HUB_OFFLINE is read by the Hub layer, which then names the right cause
+    offlineReason: opts.offline ? "--offline was given" : undefined,
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
     progress: !opts.quiet && Boolean(process.stderr.isTTY),
@@ -64,15 +65,17 @@ export interface OpenedInput {
   fraction?: () => number;
 }
 
-export async function openInput(texts: string[], opts: InputCliOptions): Promise<OpenedInput> {
+/** Records from TEXT arguments, else the file or stdin, read through the binary guard. */
+export async function openInput(texts: string[], opts: InputCliOptions & Pick<InputOptions, "textFlag" | "goldColumn">): Promise<OpenedInput> {
   if (texts.length > 0) {
     if (opts.file) throw new UsageError("give texts as arguments or with --file, not both");
+    rejectTabularFlags(opts, "args");
     return { format: "args", records: argumentRecords(texts) };
   }
   if (!opts.file && process.stdin.isTTY) {
     throw new UsageError('no input: pass a TEXT argument, --file <path>, or pipe text on stdin (e.g. echo "great movie" | nlp classify ...)');
   }
-  const format = inputFormatFor({ input: opts.input, file: opts.file });
+  const format = inputFormatFor(opts);
   const warn = opts.quiet ? undefined : (line: string) => process.stderr.write(`nlp: ${line}\n`);
   const name = opts.file && opts.file !== "-" ? opts.file : "standard input";
   const source = guardSource(openSource(opts.file), name);

@@ -39,7 +39,7 @@ export interface PaddedBatch {
 }
 
 /** Pads rows to the longest of them, on the tokenizer's side, with mask 0 on padding. */
-export function padBatch(rows: readonly TokenRow[], padId: number, side: "left" | "right", padTypeId = 0): PaddedBatch {
+export function padBatch(rows: readonly TokenRow[], padId: number, side: "left" | "right"): PaddedBatch {
   const batch = rows.length;
   const seqLen = rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
   const inputIds = new BigInt64Array(batch * seqLen);
@@ -52,8 +52,7 @@ export function padBatch(rows: readonly TokenRow[], padId: number, side: "left" 
     const base = b * seqLen;
     for (let j = 0; j < seqLen; j++) {
       inputIds[base + j] = BigInt(padId);
-      tokenTypeIds[base + j] = BigInt(padTypeId);
-    }
+          }
     for (let j = 0; j < ids.length; j++) {
       inputIds[base + start + j] = BigInt(ids[j]);
       attentionMask[base + start + j] = 1n;

@@ -28,13 +28,16 @@ export function defaultFunction(config: HeadConfig, numLabels: number): ScoreFun
 export function applyFunction(logits: ArrayLike<number>, fn: ScoreFunction): number[] {
   const out = Array.from(logits, Number);
   if (fn === "sigmoid") return out.map((x) => 1 / (1 + Math.exp(-x)));
-  if (fn === "softmax") {
-    const max = Math.max(...out);
-    const exps = out.map((x) => Math.exp(x - max));
-    const sum = exps.reduce((a, b) => a + b, 0);
-    return exps.map((e) => e / sum);
-  }
+  if (fn === "softmax") return softmax(out);
   return out;
+}
+
+/** Softmax with the max subtracted first, as numpy/torch do, so large logits do not overflow. */
+export function softmax(xs: readonly number[]): number[] {
+  const max = Math.max(...xs);
+  const exps = xs.map((x) => Math.exp(x - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
 }
 
 /** Labels by index from id2label, LABEL_i where a label is missing (as transformers does). */

@@ -4,6 +4,8 @@
  * an NLI model scores (text, hypothesis), and the entailment logits become scores.
  */
 
+import { softmax } from "./postprocess.js";
+
 export const DEFAULT_HYPOTHESIS = "This example is {}.";
 
 /** "sports, politics,,tech" → ["sports", "politics", "tech"] (the pipeline's own parsing of a comma string). */
@@ -66,13 +68,6 @@ export function nliIndices(label2id: Record<string, number> | undefined, id2labe
   let contradiction = find("contradict");
   if (contradiction === undefined || !(contradiction >= 0 && contradiction < numLabels)) contradiction = entailment === 0 ? numLabels - 1 : 0;
   return { entailment, contradiction };
-}
-
-function softmax(xs: readonly number[]): number[] {
-  const max = Math.max(...xs);
-  const e = xs.map((x) => Math.exp(x - max));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
 }
 
 /**

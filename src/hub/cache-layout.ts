@@ -10,19 +10,22 @@
  *     .no_exist/{commit}/{path}    an optional file the repo does not have
  *   $HF_HUB_CACHE/.locks/models--{owner}--{name}/   our lock folders
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { HubError } from "../errors.js";
 import { hubCacheDir } from "./env.js";
+import { assertInside, filePathProblem, repoIdProblem, resolvesInside, revisionProblem, show } from "./safe-path.js";
 
 export function repoFolderName(repo: string): string {
   return `models--${repo.split("/").join("--")}`;
 }
 
-/** models--owner--name → owner/name (null for datasets/spaces or anything else). */
+/** models--owner--name → owner/name (null for datasets/spaces, or a folder no valid repo id makes). */
 export function repoFromFolderName(folder: string): string | null {
   if (!folder.startsWith("models--")) return null;
   const parts = folder.slice("models--".length).split("--");
-  return parts.length >= 2 ? `${parts[0]}/${parts.slice(1).join("--")}` : null;
+  const repo = parts.length >= 2 ? `${parts[0]}/${parts.slice(1).join("--")}` : null;
+  return repo && repoIdProblem(repo) === null ? repo : null;
 }
 
 export const COMMIT_RE = /^[0-9a-f]{40}$/;
@@ -41,42 +44,82 @@ export function isSha256(etag: string): boolean {
   return /^[0-9a-f]{64}$/.test(etag);
 }
 
+/** What the Hub names blobs by: a git blob sha1 (small files) or an LFS sha256. Anything else never becomes a file name. */
+export function isBlobEtag(etag: string): boolean {
+  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(etag);
+}
+
+/** A snapshot entry: a link into blobs/, a copy (where links fail), or a link that leaves blobs/ or dangles. */
+export interface SnapshotEntry {
+  path: string;
+  file: string;
+  /** the blob a link really resolves to, inside blobs/ (null for a copy or a bad link) */
+  blob: string | null;
+  /** a link that resolves outside blobs/ (or to nothing): never read, only unlinked */
+  badLink: "outside" | "dangling" | null;
+}
+
 export class RepoCache {
   readonly dir: string;
   constructor(
     readonly repo: string,
     readonly cacheDir = hubCacheDir(),
   ) {
-    this.dir = join(cacheDir, repoFolderName(repo));
+    // every path below is built from these names; callers validate them with a better message first
+    const problem = repoIdProblem(repo);
+    if (problem) throw new HubError(`${show(repo)} is not a Hub repo id (it ${problem}); use owner/name as on huggingface.co`);
+    this.dir = assertInside(cacheDir, join(cacheDir, repoFolderName(repo)), repo);
+  }
+
+  /** A path inside the repo's folder: the name is checked, then where it resolves. */
+  private inRepo(parts: string[], name: string, what: string): string {
+    const problem = filePathProblem(name);
+    if (problem) throw new HubError(`refused ${what} ${show(name)} for ${this.repo}: it ${problem}; check HF_ENDPOINT and any proxy, or the catalog entry`);
+    return assertInside(this.dir, join(this.dir, ...parts, ...name.split("/")), this.repo, this.cacheDir);
+  }
+  private checkedCommit(commit: string): string {
+    if (!isCommit(commit)) throw new HubError(`refused commit ${show(commit)} for ${this.repo}: not 40 hex digits; check HF_ENDPOINT and any proxy`);
+    return commit;
+  }
+  private checkedEtag(etag: string): string {
+    if (!isBlobEtag(etag)) throw new HubError(`refused ETag ${show(etag)} for ${this.repo}: not a sha1 or sha256; check HF_ENDPOINT and any proxy`);
+    return etag;
   }
 
   blob(etag: string): string {
-    return join(this.dir, "blobs", etag);
+    return this.inRepo(["blobs"], this.checkedEtag(etag), "blob");
   }
   incomplete(etag: string): string {
-    return `${this.blob(etag)}.incomplete`;
+    return this.inRepo(["blobs"], `${this.checkedEtag(etag)}.incomplete`, "blob");
   }
   snapshotDir(commit: string): string {
-    return join(this.dir, "snapshots", commit);
+    return this.inRepo(["snapshots"], this.checkedCommit(commit), "snapshot");
   }
   snapshotFile(commit: string, path: string): string {
-    return join(this.snapshotDir(commit), ...path.split("/"));
+    return this.inRepo(["snapshots", this.checkedCommit(commit)], path, "file name");
   }
   refFile(revision: string): string {
-    return join(this.dir, "refs", ...revision.split("/"));
+    const problem = revisionProblem(revision);
+    if (problem) throw new HubError(`refused revision ${show(revision)} for ${this.repo}: it ${problem}; give a branch, tag or commit`);
+    return this.inRepo(["refs"], revision, "revision");
   }
   noExistFile(commit: string, path: string): string {
-    return join(this.dir, ".no_exist", commit, ...path.split("/"));
+    return this.inRepo([".no_exist", this.checkedCommit(commit)], path, "file name");
   }
   locksDir(): string {
-    return join(this.cacheDir, ".locks", repoFolderName(this.repo));
+    return assertInside(join(this.cacheDir, ".locks"), join(this.cacheDir, ".locks", repoFolderName(this.repo)), this.repo, this.cacheDir);
+  }
+  /** What proper-lockfile locks for a blob: .locks/models--owner--name/{etag} (it adds .nlp.lock). */
+  lockTarget(etag: string): string {
+    return assertInside(this.locksDir(), join(this.locksDir(), this.checkedEtag(etag)), this.repo, this.cacheDir);
   }
 
   /** The commit a revision points to in the cache: a commit is itself, a branch or tag reads refs/. */
   commitFor(revision: string): string | null {
     if (isCommit(revision)) return existsSync(this.snapshotDir(revision)) ? revision : null;
+    const ref = this.refFile(revision);
     try {
-      const c = readFileSync(this.refFile(revision), "utf8").trim();
+      const c = readFileSync(ref, "utf8").trim();
       return isCommit(c) ? c : null;
     } catch {
       return null;
@@ -85,10 +128,29 @@ export class RepoCache {
 
   /** A file is usable when its snapshot entry resolves to existing bytes (a dangling link is not). */
   hasFile(commit: string, path: string): boolean {
+    const file = this.snapshotFile(commit, path);
     try {
-      return statSync(this.snapshotFile(commit, path)).isFile();
+      return statSync(file).isFile();
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Before a snapshot is read as a model: every entry is a copy or a link that
+   * really resolves into this repo's blobs/, and the snapshot folder itself is
+   * no link out of the repo. Otherwise nothing in it is read.
+   */
+  assertReadable(commit: string): void {
+    const dir = this.snapshotDir(commit);
+    if (!resolvesInside(this.dir, dir)) {
+      throw new HubError(`${this.repo}: the snapshot folder ${dir} leads outside ${this.dir}; nlp will not read it: remove it (nlp cache rm ${this.repo}) and download again`);
+    }
+    const bad = this.snapshotFiles(commit).find((f) => f.badLink === "outside");
+    if (bad) {
+      throw new HubError(
+        `${this.repo}: ${show(bad.path)} in snapshot ${commit.slice(0, 10)} links outside the repo's blobs/ (to ${show(safeReadlink(bad.file))}); nlp will not read through it: run \`nlp cache verify --fix\` to remove such links, then retry`,
+      );
     }
   }
 
@@ -121,10 +183,11 @@ export class RepoCache {
     renameSync(tmp, dest);
   }
 
-  /** Every snapshot file with the blob it points to, for `nlp cache list|verify`. */
-  snapshotFiles(commit: string): { path: string; file: string; blob: string | null }[] {
+  /** Every snapshot entry with the blob it really resolves to (links followed to the end), for reading and `nlp cache list|verify`. */
+  snapshotFiles(commit: string): SnapshotEntry[] {
     const root = this.snapshotDir(commit);
-    const out: { path: string; file: string; blob: string | null }[] = [];
+    const blobs = join(this.dir, "blobs");
+    const out: SnapshotEntry[] = [];
     const walk = (d: string) => {
       for (const name of readdirSync(d)) {
         const full = join(d, name);
@@ -132,15 +195,13 @@ export class RepoCache {
         if (st.isDirectory()) walk(full);
         else {
           let blob: string | null = null;
+          let badLink: SnapshotEntry["badLink"] = null;
           if (st.isSymbolicLink()) {
-            try {
-              const target = readlinkAbs(full);
-              blob = target.startsWith(join(this.dir, "blobs") + sep) ? target : null;
-            } catch {
-              blob = null;
-            }
+            if (!existsSync(full)) badLink = isInsideLexically(blobs, readlinkAbs(full)) ? "dangling" : "outside";
+            else if (resolvesInside(blobs, full)) blob = join(blobs, relative(realpathOr(blobs), realpathOr(full)));
+            else badLink = "outside";
           }
-          out.push({ path: relative(root, full).split(sep).join("/"), file: full, blob });
+          out.push({ path: relative(root, full).split(sep).join("/"), file: full, blob, badLink });
         }
       }
     };
@@ -150,7 +211,8 @@ export class RepoCache {
 
   snapshots(): string[] {
     const d = join(this.dir, "snapshots");
-    return existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith(".")) : [];
+    // only commit-named folders are snapshots (anything else is not ours to read)
+    return existsSync(d) ? readdirSync(d).filter(isCommit) : [];
   }
 
   refs(): Record<string, string> {
@@ -169,7 +231,31 @@ export class RepoCache {
 }
 
 function readlinkAbs(p: string): string {
-  return join(dirname(p), readlinkSync(p));
+  try {
+    return resolve(dirname(p), readlinkSync(p));
+  } catch {
+    return p;
+  }
+}
+
+function safeReadlink(p: string): string {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return "?";
+  }
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+function isInsideLexically(root: string, target: string): boolean {
+  return resolve(target).startsWith(resolve(root) + sep);
 }
 
 /** Write to a temporary name in the same folder, then rename: readers see the old or the new file, never half. */

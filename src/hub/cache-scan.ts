@@ -1,9 +1,22 @@
-/** Reading and tidying the whole cache: list, verify, remove, clear. */
-import { existsSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
+/**
+ * Reading and tidying the whole cache: list, verify, remove, clear. Deletes
+ * never go through a link: fs.rm removes a link, not what it points to, and
+ * every path deleted is first checked to lie inside the cache (isInside), so a
+ * linked folder cannot lead a delete out of it.
+ */
+import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { RepoCache, cachedRepos, isSha256 } from "./cache-layout.js";
 import { sha256File } from "./download.js";
 import { hubCacheDir } from "./env.js";
+import { isInside } from "./safe-path.js";
+
+/** Deletes `target` (a link itself, never its target) when it really lies inside `root`; returns whether it did. */
+function removeInside(root: string, target: string, cacheDir: string): boolean {
+  if (!isInside(root, target, cacheDir)) return false;
+  rmSync(target, { recursive: true, force: true });
+  return true;
+}
 
 export interface CachedRepo {
   repo: string;
@@ -48,8 +61,8 @@ export function removeRepo(repo: string, cacheDir = hubCacheDir()): number | nul
   const c = new RepoCache(repo, cacheDir);
   if (!existsSync(c.dir)) return null;
   const bytes = folderBytes(c.dir);
-  rmSync(c.dir, { recursive: true, force: true });
-  rmSync(c.locksDir(), { recursive: true, force: true });
+  removeInside(cacheDir, c.dir, cacheDir);
+  removeInside(join(cacheDir, ".locks"), c.locksDir(), cacheDir);
   return bytes;
 }
 
@@ -69,13 +82,10 @@ export async function verifyRepo(repo: string, opts: { fix?: boolean } = {}, cac
   for (const commit of c.snapshots()) {
     for (const f of c.snapshotFiles(commit)) {
       const target = f.blob;
-      if (target === null && lstatSync(f.file).isSymbolicLink()) {
-        out.push({ commit, path: f.path, state: "missing", detail: "link points outside the cache" });
-        continue;
-      }
-      if (target !== null && !existsSync(target)) {
-        out.push({ commit, path: f.path, state: "missing", detail: "blob deleted" });
-        if (opts.fix) rmSync(f.file, { force: true });
+      if (f.badLink) {
+        // the link goes, never what it points to
+        out.push({ commit, path: f.path, state: "missing", detail: f.badLink === "outside" ? "link points outside the repo's blobs/" : "blob deleted" });
+        if (opts.fix) removeInside(c.dir, f.file, cacheDir);
         continue;
       }
       const etag = target ? basename(target) : null;
@@ -92,8 +102,8 @@ export async function verifyRepo(repo: string, opts: { fix?: boolean } = {}, cac
       else {
         out.push({ commit, path: f.path, state: "corrupt", detail: `sha256 ${digest.slice(0, 12)}… ≠ ${etag.slice(0, 12)}…` });
         if (opts.fix) {
-          rmSync(target!, { force: true });
-          rmSync(f.file, { force: true });
+          removeInside(join(c.dir, "blobs"), target!, cacheDir);
+          removeInside(c.dir, f.file, cacheDir);
         }
       }
     }
@@ -111,21 +121,20 @@ export function clearCache(opts: { partialOnly: boolean }, cacheDir = hubCacheDi
       if (!existsSync(blobs)) continue;
       for (const name of readdirSync(blobs).filter((n) => n.endsWith(".incomplete"))) {
         const p = join(blobs, name);
-        freed += statSync(p).size;
-        rmSync(p, { force: true });
+        const size = lstatSync(p).size;
+        if (removeInside(c.dir, p, cacheDir)) freed += size;
       }
     } else {
       freed += removeRepo(repo, cacheDir) ?? 0;
     }
   }
-  if (!opts.partialOnly) rmSync(join(cacheDir, ".locks"), { recursive: true, force: true });
-  else {
-    const locks = join(cacheDir, ".locks");
-    if (existsSync(locks)) {
-      for (const d of readdirSync(locks)) {
-        const dir = join(locks, d);
-        for (const n of readdirSync(dir).filter((x) => x.endsWith(".nlp.lock"))) rmSync(join(dir, n), { recursive: true, force: true });
-      }
+  const locks = join(cacheDir, ".locks");
+  if (!opts.partialOnly) removeInside(cacheDir, locks, cacheDir);
+  else if (existsSync(locks)) {
+    for (const d of readdirSync(locks)) {
+      const dir = join(locks, d);
+      if (!lstatSync(dir).isDirectory()) continue;
+      for (const n of readdirSync(dir).filter((x) => x.endsWith(".nlp.lock"))) removeInside(dir, join(dir, n), cacheDir);
     }
   }
   return freed;

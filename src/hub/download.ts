@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { HubError } from "../errors.js";
-import { isCommit, isSha256, normalizeEtag, type RepoCache } from "./cache-layout.js";
+import { isBlobEtag, isCommit, isSha256, normalizeEtag, type RepoCache } from "./cache-layout.js";
 import { maxAttempts } from "./env.js";
 import {
   backoffMs,
@@ -25,6 +25,7 @@ import {
 import type { HttpClient, HubResponse } from "./http.js";
 import { withBlobLock } from "./lock.js";
 import type { DownloadProgress } from "./progress.js";
+import { refusedFromHub } from "./safe-path.js";
 
 export interface FetchContext {
   http: HttpClient;
@@ -90,7 +91,7 @@ export async function requestWithRetries(
 export async function fileMetadata(ctx: FetchContext, revision: string, path: string): Promise<FileMeta> {
   const url = resolveUrl(ctx.endpoint, ctx.repo, revision, path);
   const fcx = failureContext(ctx, revision, path);
-  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true }));
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true, repo: ctx.repo, what: path }));
   await res.body.dump().catch(() => undefined);
   if (res.status >= 400) throw httpFailure(res.status, res.headers, fcx);
   const h = res.headers;
@@ -101,10 +102,9 @@ export async function fileMetadata(ctx: FetchContext, revision: string, path: st
       `${new URL(url).host} answered for ${path} of ${ctx.repo} without X-Repo-Commit/ETag: HF_ENDPOINT must point at a Hugging Face Hub (or mirror) and any proxy must pass these headers`,
     );
   }
-  // both name paths in the cache: never let a header reach outside it
-  if (!isCommit(commit) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(etag)) {
-    throw new HubError(`${new URL(url).host} sent a malformed commit or ETag for ${path} of ${ctx.repo}; check HF_ENDPOINT`);
-  }
+  // both name paths in the cache (snapshots/{commit}, blobs/{etag}): only what the Hub really sends is used
+  if (!isCommit(commit)) throw refusedFromHub(ctx.repo, ctx.endpoint, `X-Repo-Commit of ${path}`, commit, "is not a 40-hex commit");
+  if (!isBlobEtag(etag)) throw refusedFromHub(ctx.repo, ctx.endpoint, `ETag of ${path}`, etag, "is not a sha1 or sha256 in hex");
   const sizeText = h["x-linked-size"] ?? (res.status < 300 ? h["content-length"] : undefined);
   const size = sizeText !== undefined && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
   const location = res.status >= 300 && res.status < 400 && h.location ? new URL(h.location, res.url).toString() : res.url;
@@ -147,8 +147,7 @@ export async function downloadBlob(ctx: FetchContext, meta: FileMeta, path: stri
   if (cached()) return false;
   mkdirSync(dirname(blob), { recursive: true });
   return withBlobLock(
-    cache.locksDir(),
-    meta.etag,
+    cache.lockTarget(meta.etag),
     () => ctx.progress.note(`waiting for another process downloading ${path}`),
     async () => {
       if (cached()) return false;
@@ -174,7 +173,7 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
       let res: HubResponse;
       try {
         res = await requestWithRetries(meta.location, fcx, () =>
-          ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {} }),
+          ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, repo: ctx.repo, what: path }),
         );
       } catch (err) {
         if (err instanceof HubError) throw err;

@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { HubError } from "../errors.js";
 import { headersTimeoutMs, hubEndpoint, stallTimeoutMs } from "./env.js";
+import { redirectProblem, show } from "./safe-path.js";
 
 export interface HubResponse {
   status: number;
@@ -19,8 +20,15 @@ export interface HubResponse {
 export interface HttpClient {
   /** One request, no redirects followed. */
   send(method: "GET" | "HEAD", url: string, headers?: Record<string, string>): Promise<HubResponse>;
-  /** Follows redirects (all, or only same-host ones), sending the token to the Hub host only. */
-  fetch(method: "GET" | "HEAD", url: string, opts?: { headers?: Record<string, string>; sameHostOnly?: boolean }): Promise<HubResponse>;
+  /**
+   * Follows redirects (all, or only same-host ones), sending the token to the Hub host only.
+   * Every Location, followed or handed back, has passed redirectProblem; `repo` and `what` name the request in a refusal.
+   */
+  fetch(
+    method: "GET" | "HEAD",
+    url: string,
+    opts?: { headers?: Record<string, string>; sameHostOnly?: boolean; repo?: string; what?: string },
+  ): Promise<HubResponse>;
   close(): Promise<void>;
   /** how many requests were sent (for logs and tests) */
   readonly requests: number;
@@ -72,6 +80,14 @@ export function createHttpClient(token?: string): HttpClient {
       const res = await send(method, current, opts.headers);
       const location = res.headers.location;
       if (res.status < 300 || res.status >= 400 || !location) return res;
+      const problem = redirectProblem(location, current, new URL(endpoint).origin, opts.repo);
+      if (problem) {
+        await res.body.dump().catch(() => undefined);
+        const what = [opts.what, opts.repo].filter(Boolean).join(" of ") || current;
+        throw new HubError(
+          `refused the redirect to ${show(location)} (${what}, from ${new URL(current).host}): it ${problem}; a genuine Hub never sends this: check HF_ENDPOINT (${endpoint}) and any proxy in between (HTTPS_PROXY)`,
+        );
+      }
       const next = new URL(location, current).toString();
       if (opts.sameHostOnly && new URL(next).origin !== new URL(current).origin) return res;
       await res.body.dump().catch(() => undefined);

@@ -5,15 +5,15 @@
  * stale and is taken over instead of blocking forever.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import lockfile from "proper-lockfile";
 
 /** A held lock older than this (not refreshed) belongs to a dead process. */
 const STALE_MS = 20_000;
 
-export async function withBlobLock<T>(locksDir: string, etag: string, onWait: () => void, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(locksDir, { recursive: true });
-  const target = join(locksDir, etag);
+/** `target` comes from RepoCache.lockTarget, which has checked it lies inside the cache's .locks folder. */
+export async function withBlobLock<T>(target: string, onWait: () => void, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(target), { recursive: true });
   const opts = { realpath: false, stale: STALE_MS, lockfilePath: `${target}.nlp.lock`, onCompromised: () => undefined };
   let release: () => Promise<void>;
   try {

@@ -3,6 +3,8 @@
  * asked for (the CLI asks only when stderr is a terminal), else one log line
  * per file, else nothing.
  */
+import { startSpinner } from "../io/spinner.js";
+
 export interface DownloadProgress {
   start(file: string, total: number | undefined, already: number): void;
   bytes(n: number): void;
@@ -33,14 +35,12 @@ export async function createDownloadProgress(label: string, opts: { tty?: boolea
       stop() {},
     };
   }
-  const { default: ora } = await import("ora");
-  const spinner = ora({ text: `${label}: checking`, stream: process.stderr, discardStdin: false }).start();
+  const { spinner, update } = await startSpinner(`${label}: checking`);
   let file = "";
   let total: number | undefined;
   let got = 0;
   let fresh = 0;
   let t0 = Date.now();
-  let last = 0;
   const render = () => {
     const secs = (Date.now() - t0) / 1000;
     const rate = secs > 0 ? fresh / secs : 0;
@@ -48,7 +48,7 @@ export async function createDownloadProgress(label: string, opts: { tty?: boolea
     if (total) s += ` / ${formatBytes(total)}`;
     if (rate > 0) s += `, ${formatBytes(rate)}/s`;
     if (total && rate > 0) s += `, ETA ${Math.max(0, Math.round((total - got) / rate))} s`;
-    spinner.text = s;
+    return s;
   };
   return {
     start(f, t, already) {
@@ -57,16 +57,12 @@ export async function createDownloadProgress(label: string, opts: { tty?: boolea
       got = already;
       fresh = 0;
       t0 = Date.now();
-      render();
+      spinner.text = render();
     },
     bytes(n) {
       got += n;
       fresh += n;
-      const now = Date.now();
-      if (now - last > 100) {
-        last = now;
-        render();
-      }
+      update(render);
     },
     done(f, size, fromCache) {
       if (!fromCache) spinner.info(`${label}: ${f} ${formatBytes(size)}`);

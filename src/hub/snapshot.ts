@@ -3,13 +3,14 @@
  * request at all), else from the Hub. Offline, a missing file is an error
  * naming the file and the `nlp pull` to run.
  */
-import { HubError, UsageError } from "../errors.js";
+import { HubError } from "../errors.js";
 import { RepoCache, isCommit } from "./cache-layout.js";
-import { downloadBlob, failureContext, fileMetadata, requestWithRetries, type FetchContext } from "./download.js";
+import { downloadBlob, failureContext, fileMetadata, requestWithRetries, type FetchContext, type FileMeta } from "./download.js";
 import { hubCacheDir, hubEndpoint, hubToken, offlineFromEnv } from "./env.js";
 import { MissingFileError, fsFailure, httpFailure } from "./failures.js";
 import { createHttpClient } from "./http.js";
 import { createDownloadProgress } from "./progress.js";
+import { filePathProblem, refusedFromHub, requireRevision, show } from "./safe-path.js";
 
 /** Which files to fetch: required ones in order (the ONNX graph last), optional ones after. */
 export interface FilePlan {
@@ -26,6 +27,8 @@ export interface EnsureOptions {
   revision: string;
   /** never touch the network (also HF_HUB_OFFLINE=1) */
   offline?: boolean;
+  /** who asked for offline mode, for messages; the library never assumes a CLI flag */
+  offlineReason?: string;
   /** ask the Hub even when the cache is complete (nlp pull): refreshes refs/{revision} */
   refresh?: boolean;
   /** ora progress on stderr */
@@ -54,37 +57,57 @@ function missingFiles(cache: RepoCache, commit: string | null, plan: FilePlan): 
   ];
 }
 
-/** What the cache holds for this revision, without any request. */
+/** What the cache holds for this revision, without any request; a snapshot found is one safe to read (see assertReadable). */
 export function cachedSnapshot(repo: string, revision: string, source: PlanSource): { commit: string; plan: FilePlan } | { missing: string[] } {
+  requireRevision(revision);
   const cache = new RepoCache(repo);
   const commit = cache.commitFor(revision);
+  let hit: { commit: string; plan: FilePlan } | { missing: string[] };
   if (source.kind === "fixed") {
     const missing = missingFiles(cache, commit, source.plan);
-    return commit && missing.length === 0 ? { commit, plan: source.plan } : { missing };
+    hit = commit && missing.length === 0 ? { commit, plan: source.plan } : { missing };
+  } else {
+    const plan = commit ? source.fromSnapshot(cache.snapshotDir(commit)) : null;
+    hit = commit && plan ? { commit, plan } : { missing: ["config.json", "tokenizer.json", "an .onnx file"] };
   }
-  const plan = commit ? source.fromSnapshot(cache.snapshotDir(commit)) : null;
-  return commit && plan ? { commit, plan } : { missing: ["config.json", "tokenizer.json", "an .onnx file"] };
+  if ("commit" in hit) cache.assertReadable(hit.commit);
+  return hit;
+}
+
+/** Every name in the plan is a safe repo-relative path: checked for the whole plan before anything is written. */
+function checkPlan(ctx: FetchContext, plan: FilePlan, from: string): void {
+  for (const name of [...plan.required, ...plan.optional]) {
+    const problem = filePathProblem(name);
+    if (!problem) continue;
+    if (from === "the catalog") {
+      throw new HubError(`refused file name ${show(name)} in the catalog entry for ${ctx.repo}: it ${problem}; fix or remove that entry in your catalog`);
+    }
+    throw refusedFromHub(ctx.repo, ctx.endpoint, "file name", name, problem);
+  }
+}
+
+/** Why this run is offline, in the caller's terms: its own reason, the load option, or the environment. */
+function offlineWhy(opts: EnsureOptions): string {
+  if (opts.offline) return opts.offlineReason ?? "load() was called with offline: true";
+  return "HF_HUB_OFFLINE=1 is set";
 }
 
 export async function ensureSnapshot(repo: string, source: PlanSource, opts: EnsureOptions): Promise<SnapshotResult> {
+  requireRevision(opts.revision);
   const cache = new RepoCache(repo);
   const label = opts.label ?? repo;
-  if (!opts.revision || opts.revision.startsWith("/") || opts.revision.split("/").some((p) => p === "" || p === "." || p === "..")) {
-    throw new UsageError(`"${opts.revision}" is not a revision; give a branch, tag or commit`);
-  }
   if (!opts.refresh) {
     const hit = cachedSnapshot(repo, opts.revision, source);
     if ("commit" in hit) {
       return { repo, dir: cache.snapshotDir(hit.commit), commit: hit.commit, files: hit.plan.required, downloaded: [], requests: 0 };
     }
     if (opts.offline || offlineFromEnv()) {
-      const why = opts.offline ? "--offline" : "HF_HUB_OFFLINE=1";
       throw new HubError(
-        `${label} is not in the cache (${hubCacheDir()}): missing ${hit.missing.join(", ")} of ${repo}@${opts.revision}; run \`nlp pull ${label}\` while online (offline because of ${why})`,
+        `${label} is not in the cache (${hubCacheDir()}): missing ${hit.missing.join(", ")} of ${repo}@${opts.revision}; run \`nlp pull ${label}\` while online (offline: ${offlineWhy(opts)})`,
       );
     }
   } else if (opts.offline || offlineFromEnv()) {
-    throw new HubError(`cannot pull ${label} offline (HF_HUB_OFFLINE=1 or --offline); unset it and retry`);
+    throw new HubError(`cannot pull ${label} offline (${offlineWhy(opts)}); go online and retry`);
   }
 
   const token = hubToken();
@@ -94,34 +117,51 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
   const ctx: FetchContext = { http, endpoint, cache, repo, tokenSent: Boolean(token), progress };
   const downloaded: string[] = [];
   try {
+    // 1. Ask first, write nothing: the listing, every name and every file's headers are checked
+    //    before anything of this repo touches the disk, so a hostile answer leaves no trace.
     let commit: string | undefined = isCommit(opts.revision) ? opts.revision : undefined;
     let plan: FilePlan;
-    if (source.kind === "fixed") plan = source.plan;
-    else {
+    if (source.kind === "fixed") {
+      plan = source.plan;
+      checkPlan(ctx, plan, "the catalog");
+    } else {
       const listed = await listRepoFiles(ctx, opts.revision);
       commit = listed.commit;
       plan = source.choose(listed.files);
+      checkPlan(ctx, plan, "the repo's file list");
     }
-    const fetchOne = async (path: string): Promise<void> => {
+    const metas = new Map<string, FileMeta>();
+    const absent: string[] = [];
+    const head = async (path: string): Promise<void> => {
       const meta = await fileMetadata(ctx, commit ?? opts.revision, path);
       // every later file is asked for at this commit, so a push meanwhile cannot mix two versions
+      if (commit && meta.commit !== commit) {
+        throw refusedFromHub(repo, endpoint, `X-Repo-Commit of ${path}`, meta.commit, `differs from the commit asked for (${commit})`);
+      }
       commit ??= meta.commit;
-      const fetched = await downloadBlob(ctx, meta, path, opts.revision);
-      if (fetched) downloaded.push(path);
-      cache.linkSnapshot(meta.commit, path, meta.etag);
-      progress.done(path, meta.size ?? 0, !fetched);
+      metas.set(path, meta);
     };
-    for (const path of plan.required) await fetchOne(path);
+    for (const path of plan.required) await head(path);
     for (const path of plan.optional) {
       try {
-        await fetchOne(path);
+        await head(path);
       } catch (err) {
-        if (!(err instanceof MissingFileError) || !commit) throw err;
-        cache.markMissing(commit, path);
+        if (!(err instanceof MissingFileError)) throw err;
+        absent.push(path);
       }
     }
     if (!commit) throw new HubError(`${repo}: the Hub named no commit for revision ${opts.revision}`);
+    // 2. The bytes: blobs are named by their checksum and verified, so a blob alone never makes a snapshot inconsistent.
+    for (const [path, meta] of metas) {
+      const fetched = await downloadBlob(ctx, meta, path, opts.revision);
+      if (fetched) downloaded.push(path);
+      progress.done(path, meta.size ?? 0, !fetched);
+    }
+    // 3. Only with every blob in place: the snapshot's links, .no_exist markers and the ref.
+    for (const [path, meta] of metas) cache.linkSnapshot(commit, path, meta.etag);
+    for (const path of absent) cache.markMissing(commit, path);
     cache.writeRef(opts.revision, commit);
+    cache.assertReadable(commit);
     return { repo, dir: cache.snapshotDir(commit), commit, files: plan.required, downloaded, requests: http.requests };
   } catch (err) {
     const fsErr = err instanceof HubError ? null : fsFailure(err, (err as { path?: string }).path ?? cache.dir, cache.cacheDir);
@@ -136,7 +176,7 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
 async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ commit: string; files: string[] }> {
   const url = `${ctx.endpoint}/api/models/${ctx.repo}/revision/${encodeURIComponent(revision)}`;
   const fcx = failureContext(ctx, revision);
-  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true }));
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true, repo: ctx.repo, what: "the file list" }));
   if (res.status >= 400) {
     await res.body.dump().catch(() => undefined);
     throw httpFailure(res.status, res.headers, fcx);
@@ -147,7 +187,12 @@ async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ com
   } catch {
     throw new HubError(`${new URL(url).host} sent an unreadable file list for ${ctx.repo}; check HF_ENDPOINT`);
   }
-  const files = (info.siblings ?? []).map((s) => s.rfilename).filter((f): f is string => typeof f === "string");
+  const files = (Array.isArray(info.siblings) ? info.siblings : []).map((s) => s?.rfilename).filter((f): f is string => typeof f === "string");
   if (typeof info.sha !== "string" || !isCommit(info.sha)) throw new HubError(`the Hub's file list for ${ctx.repo} names no commit; check HF_ENDPOINT`);
+  // every name, not only those a plan would pick: a listing with one hostile name is not trusted at all
+  for (const name of files) {
+    const problem = filePathProblem(name);
+    if (problem) throw refusedFromHub(ctx.repo, ctx.endpoint, "file name", name, problem);
+  }
   return { commit: info.sha, files };
 }

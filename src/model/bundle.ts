@@ -4,7 +4,7 @@
  * checks them for consistency; it does not run anything.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { BundleError, UsageError } from "../errors.js";
 
 /** Where ONNX variants live, in the order we look (Hub standard first). */
@@ -154,9 +154,4 @@ export function readBundle(dir: string, variant?: string): Bundle {
     throw new BundleError(`${files.config}: "id2label" must be an object of index → label`);
   }
   return { ...files, configJson, tokenizerJson, tokenizerConfigJson };
-}
-
-/** A path relative to the bundle, for messages. */
-export function shortPath(b: BundleFiles, p: string): string {
-  return relative(b.dir, p) || p;
 }

@@ -135,6 +135,9 @@ export class TextClassifier {
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TextClassifier> {
     validateLoadOptions(opts);
     const bundle = readBundle(dir, opts.variant);
+    // a token head's logits are [batch, seq, labels]: read as a sentence head they would give a plausible, wrong label
+    const tokenHead = bundle.configJson.architectures?.find((a) => a.endsWith("ForTokenClassification"));
+    if (tokenHead) throw new UsageError(`${dir} is a token-classification model (${tokenHead}): it labels tokens, not texts; run it with \`nlp ner\``);
     let tokenizer: TextTokenizer;
     try {
       tokenizer = new TextTokenizer(bundle.tokenizerJson, bundle.tokenizerConfigJson, bundle.configJson, opts.maxLength);
@@ -211,7 +214,7 @@ export class TextClassifier {
   }
 
   async *classifyStream(texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions = {}): AsyncGenerator<ClassifyRecord> {
-    validatePredictOptions(opts, this.labels.length);
+    validatePredictOptions(opts);
     if (needsDocumentPath(opts)) {
       yield* classifyDocuments(this, texts, opts);
       return;
@@ -264,7 +267,7 @@ export function validateLoadOptions(opts: { maxLength?: number; batchSize?: numb
   }
 }
 
-export function validatePredictOptions(opts: ClassifyOptions, numLabels: number): void {
+export function validatePredictOptions(opts: ClassifyOptions): void {
   if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) {
     throw new UsageError(`--top-k must be a positive integer, got ${opts.topK}`);
   }
@@ -274,5 +277,4 @@ export function validatePredictOptions(opts: ClassifyOptions, numLabels: number)
   if (opts.function !== undefined && !["softmax", "sigmoid", "none"].includes(opts.function)) {
     throw new UsageError(`--function must be softmax, sigmoid or none, got ${opts.function}`);
   }
-  void numLabels;
 }

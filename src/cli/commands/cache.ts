@@ -91,7 +91,7 @@ async function runPath(ref: string | undefined, opts: { variant?: string }): Pro
   }
   const { resolveReference } = await import("../../catalog/resolve.js");
   // offline: only say where it is, never download
-  const r = await resolveReference(ref, { offline: true, variant: opts.variant });
+  const r = await resolveReference(ref, { offline: true, offlineReason: "`nlp cache path` only looks in the cache", variant: opts.variant });
   process.stdout.write(`${r.dir}\n`);
 }
 

@@ -7,9 +7,8 @@ import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { float32Number, norm } from "../../core/pooling.js";
-import { createWriter, parseOutputFormat, type OutRecord, type OutputFormat } from "../../io/output.js";
-import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
-import { createCsvRowWriter } from "../../io/csv-output.js";
+import { createWriter, parseOutputFormat, type OutputFormat, type RecordWriter } from "../../io/output.js";
+import { createEcho, type Echo } from "../echo.js";
 import { createNpyWriter } from "../../io/npy.js";
 import { createIndexWriter } from "../../io/embedding-index.js";
 import type { InputRecord } from "../../io/input.js";
@@ -21,6 +20,7 @@ import { addEmbedOptions, embedOptionsFrom, loadEmbedderForCli, type EmbedCliOpt
 interface EmbedCommandOptions extends ModelCliOptions, InputCliOptions, EmbedCliOptions {
   output?: string;
   index?: string;
+  prefix?: string;
 }
 
 /** Values shown per vector on a terminal. */
@@ -36,6 +36,7 @@ export function registerEmbed(program: Command): void {
   addEmbedOptions(cmd);
   cmd
     .option("-o, --output <file>", "write to a file instead of stdout (required for --format npy; a .npy name implies it)")
+    .option("--prefix <p>", "prefix for the added field/column (embedding), e.g. pred_", "")
     .option("--index <dir>", "build a search index in dir for `nlp search --index` (default prompt: the model's document/passage prompt)")
     .addHelpText(
       "after",
@@ -117,28 +118,18 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<voi
     }
     const out: Writable = opts.output && opts.output !== "-" ? await openOutput(opts.output) : process.stdout;
     const table = format === "table";
-    const columns = table ? ["text", "dims", "norm", "values"] : ["text", "embedding"];
-    const writer = createWriter(format, out, { columns });
-    const rowWriter = tabularIn && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, out, ["embedding"], opts.quiet ? undefined : (l) => process.stderr.write(`nlp: ${l}\n`)) : undefined;
-    const passThrough = (input.format === "jsonl" || tabularIn) && (format === "jsonl" || format === "json");
+    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+    const writer = table
+      ? createWriter("table", out, { columns: ["text", "dims", "norm", "values"] })
+      : createEcho({ inputFormat: input.format, format, out, plainFields: ["text"], added: ["embedding"], prefix: opts.prefix, warn });
     for await (const { item, embedding } of stream) {
       if (table) {
         const head = Array.from(embedding.subarray(0, PREVIEW), (x) => x.toFixed(4)).join(" ");
-        await writer.write({ text: item.text, dims: embedding.length, norm: norm(embedding), values: embedding.length > PREVIEW ? `${head} …` : head });
-      } else {
-        const vector = Array.from(embedding, float32Number);
-        const source = item.source;
-        if (rowWriter && isCsvRow(source)) await rowWriter.write(source, { embedding: vector });
-        else {
-          const base: OutRecord =
-            passThrough && source && typeof source === "object" ? (isCsvRow(source) ? csvRowObject(source) : { ...(source as OutRecord) }) : { text: item.text };
-          base.embedding = vector;
-          await writer.write(base);
-        }
-      }
+        await (writer as RecordWriter).write({ text: item.text, dims: embedding.length, norm: norm(embedding), values: embedding.length > PREVIEW ? `${head} …` : head });
+      } else await (writer as Echo).write(item.source, item.line, { text: item.text }, { embedding: Array.from(embedding, float32Number) });
       progress.tick();
     }
-    await (rowWriter ?? writer).end();
+    await writer.end();
     if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } finally {
     progress.stop();

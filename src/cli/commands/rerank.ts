@@ -6,8 +6,8 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { load } from "../../load.js";
 import { defaultEntry } from "../../catalog/catalog.js";
-import { createWriter, parseOutputFormat, type OutRecord } from "../../io/output.js";
-import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
+import { parseOutputFormat } from "../../io/output.js";
+import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { rerank } from "../../model/cross-encoder.js";
 import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
@@ -17,6 +17,7 @@ import { startProgress } from "../progress.js";
 interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
   topK?: number;
   activation?: "sigmoid" | "none";
+  prefix?: string;
 }
 
 export function registerRerank(program: Command): void {
@@ -29,6 +30,7 @@ export function registerRerank(program: Command): void {
   addInputOptions(cmd);
   cmd
     .option("--top-k <n>", "keep only the n best documents", intArg("--top-k"))
+    .option("--prefix <p>", "prefix for the added fields/columns (rank, score), e.g. pred_", "")
     .option("--activation <fn>", "sigmoid or none (raw logits); default: the model's activation_fn, else sigmoid")
     .addHelpText(
       "after",
@@ -53,15 +55,11 @@ async function runRerank(query: string, docs: string[], opts: RerankCliOptions):
   try {
     const input = await openInput(rest, opts);
     const hits = await rerank(model, q, input.records, (r: InputRecord) => r.text, { topK: opts.topK, activation: opts.activation, batchSize: opts.batchSize });
-    const writer = createWriter(format, process.stdout, { columns: ["rank", "score", "line", "text"] });
-    // JSONL/CSV records (e.g. nlp search's hits) come back whole, with rank and score replaced
-    const passThrough = input.format !== "args" && input.format !== "lines" && (format === "jsonl" || format === "json");
+    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+    // JSONL/CSV records (e.g. nlp search's hits) come back whole with rank and score added (pred_rank, pred_score where taken)
+    const writer = createEcho({ inputFormat: input.format, format, out: process.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
     let rank = 0;
-    for (const h of hits) {
-      const src = h.item.source;
-      const base = passThrough && src && typeof src === "object" ? (isCsvRow(src) ? csvRowObject(src) : { ...(src as OutRecord) }) : { line: h.item.line, text: h.item.text };
-      await writer.write({ rank: ++rank, score: h.score, ...base, ...(passThrough ? { rank, score: h.score } : {}) });
-    }
+    for (const h of hits) await writer.write(h.item.source, h.item.line, { line: h.item.line, text: h.item.text }, { rank: ++rank, score: h.score });
     await writer.end();
   } finally {
     progress.stop();

@@ -96,7 +96,7 @@ async function runSearch(args: string[], opts: SearchCliOptions): Promise<void> 
         progress.tick(n);
       }
     } else {
-      const format = inputFormatFor({ input: opts.input, file: opts.corpus });
+      const format = inputFormatFor({ ...opts, file: opts.corpus });
       const source = guardSource(openSource(opts.corpus), opts.corpus!);
       const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
       const records = readRecords(format, source.stream, { ...opts, warn });

@@ -6,10 +6,10 @@
 import type { Command } from "commander";
 import { InputError, UsageError } from "../../errors.js";
 import { SIMILARITY_FUNCTIONS, similarity, type SimilarityFunction } from "../../core/pooling.js";
-import { createWriter, parseOutputFormat, type OutRecord } from "../../io/output.js";
-import { csvRowObject, isCsvRow, pickColumn, type CsvRow } from "../../io/csv-input.js";
-import { createCsvRowWriter } from "../../io/csv-output.js";
-import { getPath, type InputRecord } from "../../io/input.js";
+import { parseOutputFormat } from "../../io/output.js";
+import { isCsvRow, pickColumn, type CsvRow } from "../../io/csv-input.js";
+import { createEcho } from "../echo.js";
+import { getPath, inputFormatFor, type InputRecord } from "../../io/input.js";
 import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
@@ -19,12 +19,15 @@ interface SimilarityCliOptions extends ModelCliOptions, InputCliOptions, EmbedCl
   pairKey?: string;
   pairColumn?: string;
   function?: string;
+  prefix?: string;
 }
 
 interface Pair {
   text: string;
   pair: string;
   source?: unknown;
+  /** input line (record) number, for messages */
+  line: number;
 }
 
 export function registerSimilarity(program: Command): void {
@@ -38,6 +41,7 @@ export function registerSimilarity(program: Command): void {
   cmd
     .option("--pair-key <key>", "JSONL field holding the second text (dotted paths allowed)", "text_pair")
     .option("--pair-column <name|n>", 'CSV/TSV column holding the second text (default: "text_pair", or the other column of a two-column file)')
+    .option("--prefix <p>", "prefix for the added field/column (score), e.g. pred_", "")
     .option("--function <fn>", `override the model's similarity function: ${SIMILARITY_FUNCTIONS.join(", ")} (euclidean and manhattan are negated distances)`)
     .addHelpText(
       "after",
@@ -84,14 +88,14 @@ async function* pairsFrom(records: AsyncIterable<InputRecord>, opts: SimilarityC
     const src = r.source;
     if (isCsvRow(src)) {
       cols ??= csvPairColumns(src, opts);
-      yield { text: src.values[cols[0]] ?? "", pair: src.values[cols[1]] ?? "", source: src };
+      yield { text: src.values[cols[0]] ?? "", pair: src.values[cols[1]] ?? "", source: src, line: r.line };
       continue;
     }
     const value = getPath(src, pairKey);
     if (value === undefined || value === null) {
       // a blank JSONL line is an empty record: an empty pair, one output per input line
       if (src && typeof src === "object" && Object.keys(src).length === 0) {
-        yield { text: "", pair: "", source: src };
+        yield { text: "", pair: "", source: src, line: r.line };
         continue;
       }
       const keys = src && typeof src === "object" ? Object.keys(src).slice(0, 10).join(", ") : "none";
@@ -100,7 +104,7 @@ async function* pairsFrom(records: AsyncIterable<InputRecord>, opts: SimilarityC
       warn?.(`skipped: ${msg}`);
       continue;
     }
-    yield { text: r.text, pair: typeof value === "string" ? value : String(value), source: src };
+    yield { text: r.text, pair: typeof value === "string" ? value : String(value), source: src, line: r.line };
   }
 }
 
@@ -115,20 +119,18 @@ async function runSimilarity(texts: string[], opts: SimilarityCliOptions): Promi
   let pairs: AsyncIterable<Pair> | Iterable<Pair>;
   let inputFormat = "args";
   if (rest.length === 1) throw new UsageError("similarity needs two texts (or one and several to compare it with), or pairs from --file/stdin");
-  if (rest.length >= 2) pairs = rest.slice(1).map((pair) => ({ text: rest[0], pair }));
+  if (rest.length >= 2) pairs = rest.slice(1).map((pair, i) => ({ text: rest[0], pair, line: i + 1 }));
   else {
     // the first text comes from the reader (--column / --text-key); CSV columns are settled on the first row
-    const input = await openInput([], { ...opts, column: opts.column ?? "1" });
+    const fmt = inputFormatFor(opts);
+    const input = await openInput([], fmt === "csv" || fmt === "tsv" ? { ...opts, column: opts.column ?? "1" } : opts);
     inputFormat = input.format;
     if (inputFormat === "lines") throw new UsageError("similarity reads pairs: pass --input csv, tsv or jsonl (or a .csv/.tsv/.jsonl file)");
     pairs = pairsFrom(input.records, opts, warn);
   }
   const tabularIn = inputFormat === "csv" || inputFormat === "tsv";
   if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = inputFormat as "csv" | "tsv";
-  const columns = ["text", "text_pair", "score"];
-  const writer = createWriter(format, process.stdout, { columns });
-  const rowWriter = tabularIn && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, process.stdout, ["score"], warn) : undefined;
-  const passThrough = inputFormat !== "args" && (format === "jsonl" || format === "json");
+  const echo = createEcho({ inputFormat, format, out: process.stdout, plainFields: ["text", "text_pair"], added: ["score"], prefix: opts.prefix, warn });
   const progress = await startProgress("comparing", { quiet: opts.quiet });
 
   // both texts of a pair go through one embedding stream (batched together), then meet again in order
@@ -148,16 +150,10 @@ async function runSimilarity(texts: string[], opts: SimilarityCliOptions): Promi
       const score = similarity(first, embedding, fn);
       first = undefined;
       const p = item.p;
-      if (rowWriter && isCsvRow(p.source)) await rowWriter.write(p.source, { score });
-      else {
-        const base: OutRecord =
-          passThrough && p.source && typeof p.source === "object" ? (isCsvRow(p.source) ? csvRowObject(p.source) : { ...(p.source as OutRecord) }) : { text: p.text, text_pair: p.pair };
-        base.score = score;
-        await writer.write(base);
-      }
+      await echo.write(p.source, p.line, { text: p.text, text_pair: p.pair }, { score });
       progress.tick();
     }
-    await (rowWriter ?? writer).end();
+    await echo.end();
   } finally {
     progress.stop();
     await model.dispose();

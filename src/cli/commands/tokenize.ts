@@ -22,7 +22,7 @@ Examples:
       const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
       const { model, texts: rest } = await loadForCli(opts, texts);
       const input = await openInput(rest, opts);
-      const writer = createWriter(format, process.stdout, { columns: ["text", "tokens", "ids"] });
+      const writer = createWriter(format, process.stdout, { columns: ["text", "tokens", "ids", "length", "truncated"] });
       for await (const r of input.records) {
         const e = model.encode(r.text);
         await writer.write({ text: r.text, tokens: e.tokens, ids: e.ids, length: e.ids.length, truncated: e.fullLength > e.ids.length });
