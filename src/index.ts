@@ -36,3 +36,4 @@ export { loadEmbedder, type LoadEmbedderOptions, type LoadedEmbedder } from "./l
 export { TextEmbedder, type EmbedOptions, type EmbedLoadOptions, type EmbeddedItem, type EmbedderInfo } from "./model/embedder.js";
 export { readSentenceConfig, type SentenceConfig } from "./model/sentence-bundle.js";
 export { similarity, normalize, poolSequence, POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "./core/pooling.js";
+export { rerank, crossEncoderActivation, type RerankOptions, type RerankHit } from "./model/cross-encoder.js";
