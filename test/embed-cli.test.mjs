@@ -174,3 +174,13 @@ test("embed: an input field named embedding is kept; ours becomes pred_embedding
   const named = jsonl((await runCli(["embed", "-m", join(DIR, "bert"), "--format", "jsonl", "--prefix", "vec_", "a"])).stdout)[0];
   assert.deepEqual(Object.keys(named), ["text", "vec_embedding"]);
 });
+
+test("embed on a classifier, classify on an embedding model: exit 1 naming the command to use", async () => {
+  const { fixture } = await import("./helpers.mjs");
+  const a = await runCli(["embed", "-m", fixture("bert"), "x"]);
+  assert.equal(a.code, 1);
+  assert.match(a.stderr, /is a classifier \(outputs: logits\), not an embedding model; use nlp classify, or nlp rerank/);
+  const b = await runCli(["classify", "-m", join(DIR, "bert"), "x"]);
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /is a feature extractor .*use nlp embed/);
+});

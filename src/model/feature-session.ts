@@ -40,6 +40,9 @@ export class OnnxFeatureSession {
     const tokens = TOKEN_OUTPUTS.find((n) => outputs.includes(n));
     const sentence = outputs.includes("sentence_embedding") ? "sentence_embedding" : undefined;
     const outputName = opts.preferTokens ? (tokens ?? sentence) : (sentence ?? tokens);
+    if (!outputName && outputs.includes("logits")) {
+      throw new BundleError(`${path} is a classifier (outputs: ${outputs.join(", ")}), not an embedding model; use nlp classify, or nlp rerank for a cross-encoder`);
+    }
     if (!outputName) {
       throw new BundleError(
         `${path} has neither last_hidden_state, token_embeddings nor sentence_embedding (outputs: ${outputs.join(", ")}); export it with \`optimum-cli export onnx --task feature-extraction\``,

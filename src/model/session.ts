@@ -78,7 +78,9 @@ export class OnnxClassifierSession {
     const outputName = outputs.includes("logits") ? "logits" : undefined;
     if (!outputName) {
       throw new BundleError(
-        `${path} has no logits output (outputs: ${outputs.join(", ")}); export a sequence-classification head (--task text-classification)`,
+        outputs.some((o) => ["last_hidden_state", "token_embeddings", "sentence_embedding"].includes(o))
+          ? `${path} is a feature extractor (outputs: ${outputs.join(", ")}), not a classifier; use nlp embed, nlp similarity or nlp search with it`
+          : `${path} has no logits output (outputs: ${outputs.join(", ")}); export a sequence-classification head (--task text-classification)`,
       );
     }
     let declaredWidth: number | undefined;
