@@ -12,6 +12,10 @@ import { registerPull } from "./commands/pull.js";
 import { registerCache } from "./commands/cache.js";
 import { registerImport } from "./commands/import.js";
 import { registerEval } from "./commands/eval.js";
+import { registerEmbed } from "./commands/embed.js";
+import { registerSimilarity } from "./commands/similarity.js";
+import { registerSearch } from "./commands/search.js";
+import { registerRerank } from "./commands/rerank.js";
 
 export const VERSION = "0.1.0";
 
@@ -40,6 +44,10 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
   registerCache(program);
   registerImport(program);
   registerEval(program);
+  registerEmbed(program);
+  registerSimilarity(program);
+  registerSearch(program);
+  registerRerank(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }

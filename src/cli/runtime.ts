@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { load, type LoadedModel } from "../load.js";
+import { load, type LoadedModel, type LoadModelOptions } from "../load.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
@@ -39,7 +39,13 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
     if (typo) throw typo;
   }
   // no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model)
-  const model = await load(split.ref, {
+  const model = await load(split.ref, loadOptionsFromCli(opts));
+  return { model, texts: split.texts };
+}
+
+/** The model flags as library load options (every model-running command). */
+export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }): LoadModelOptions {
+  return {
     variant: opts.variant,
     maxLength: opts.maxLength,
     threads: opts.threads,
@@ -49,8 +55,7 @@ export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, te
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
     progress: !opts.quiet && Boolean(process.stderr.isTTY),
-  });
-  return { model, texts: split.texts };
+  };
 }
 
 export interface OpenedInput {

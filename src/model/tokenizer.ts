@@ -9,6 +9,7 @@ import type { ModelConfig, TokenizerConfig } from "./bundle.js";
 import { windowRanges } from "../core/chunking.js";
 import { prefixSafe, safeCut } from "./bounded-prefix.js";
 import { matchRustTokenizers, type PortInternals } from "./rust-parity.js";
+import { longestFirstLengths } from "../core/pair-truncation.js";
 
 export interface Encoded {
   ids: number[];
@@ -166,6 +167,18 @@ export class TextTokenizer {
       }
     }
     return { tokens: this.internals.encode_text(text) ?? [] };
+  }
+
+  /** A (query, document) pair as cross-encoders tokenize it: truncation="longest_first" (both texts may be cut). */
+  encodePairLongestFirst(text: string, pair: string, maxLength = this.maxLength): Encoded {
+    let first = this.internals.encode_text(text) ?? [];
+    let second = this.internals.encode_text(pair) ?? [];
+    const fullLength = first.length + second.length + this.specials(true);
+    const [k1, k2] = longestFirstLengths(first.length, second.length, Math.max(0, maxLength - this.specials(true)));
+    const cut = (t: string[], k: number) => (k >= t.length ? t : this.truncationSide === "left" ? t.slice(t.length - k) : t.slice(0, k));
+    first = cut(first, k1);
+    second = cut(second, k2);
+    return this.applyTemplate(first, second, fullLength);
   }
 
   /** Content tokens that fit in one sequence of maxLength beside the special tokens. */
