@@ -5,6 +5,8 @@ main(process.argv).then(
   (code) => {
     // Let stdout drain before exiting: output to a pipe is written asynchronously.
     process.exitCode = code;
+    // interrupted (130): stdin or a model run may still hold the event loop; leave once the output is flushed
+    if (code === 130) process.stdout.write("", () => process.exit(code));
   },
   (err) => {
     process.stderr.write(`nlp: unexpected error: ${err?.stack ?? err}\n`);

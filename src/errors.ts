@@ -4,9 +4,9 @@
  * as a single line, so each message must carry the fix.
  */
 export class NlpError extends Error {
-  /** 1 = runtime failure, 2 = usage error */
-  readonly exitCode: 1 | 2;
-  constructor(message: string, exitCode: 1 | 2 = 1, options?: { cause?: unknown }) {
+  /** 1 = runtime failure, 2 = usage error, 130 = interrupted (as a shell reports Ctrl-C) */
+  readonly exitCode: 1 | 2 | 130;
+  constructor(message: string, exitCode: 1 | 2 | 130 = 1, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.exitCode = exitCode;
@@ -32,8 +32,18 @@ export class HubError extends NlpError {}
 /** ONNX Runtime or tokenizer failure while running a model (exit 1). */
 export class InferenceError extends NlpError {}
 
+/** SIGINT/SIGTERM stopped the output after `records` records, which were closed cleanly (exit 130). */
+export class Interrupted extends NlpError {
+  constructor(
+    readonly records: number,
+    readonly signal: string,
+  ) {
+    super(`interrupted after ${records} record${records === 1 ? "" : "s"}`, 130);
+  }
+}
+
 /** The single mapping from any thrown value to the process exit code. */
-export function exitCodeFor(err: unknown): 1 | 2 {
+export function exitCodeFor(err: unknown): 1 | 2 | 130 {
   if (err instanceof NlpError) return err.exitCode;
   // commander marks its own usage errors with a code like "commander.unknownOption"
   const code = (err as { code?: unknown } | null)?.code;

@@ -43,3 +43,9 @@ export {
 } from "./model/token-classifier.js";
 export * from "./core/token-classification.js";
 export { OffsetAligner, alignerSpec, toUtf16, type Offset } from "./model/offsets.js";
+export { defaultModel, EMBEDDED_MODEL, type DefaultModel } from "./catalog/default-model.js";
+export { loadEmbedder, type LoadEmbedderOptions, type LoadedEmbedder } from "./load-embedder.js";
+export { TextEmbedder, type EmbedOptions, type EmbedLoadOptions, type EmbeddedItem, type EmbedderInfo } from "./model/embedder.js";
+export { readSentenceConfig, type SentenceConfig } from "./model/sentence-bundle.js";
+export { similarity, normalize, poolSequence, POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "./core/pooling.js";
+export { rerank, crossEncoderActivation, type RerankOptions, type RerankHit } from "./model/cross-encoder.js";

@@ -2,6 +2,7 @@ import { TextClassifier, type LoadOptions } from "./model/classifier.js";
 import { TokenClassifier } from "./model/token-classifier.js";
 import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolve/resolver.js";
 import "./resolve/builtin.js"; // catalog refs and Hub ids join the resolver chain
+import { defaultModel } from "./catalog/default-model.js";
 
 export interface LoadModelOptions extends LoadOptions, Omit<ResolveOptions, "variant"> {}
 
@@ -11,12 +12,14 @@ export interface LoadedModel extends TextClassifier {
 
 /**
  * Resolves a reference (folder, catalog ref, Hub id) and loads the classifier.
+ * Without one, the default model: NLP_DEFAULT_MODEL, else the user config's
+ * defaultModel, else the sentiment model shipped in the package (as the CLI).
  *
  *   const model = await load("./bundle");
  *   const [r] = await model.classify(["A heartwarming and funny movie"]);
  */
-export async function load(ref: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
-  const resolved = await resolveModel(ref, opts);
+export async function load(ref?: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  const resolved = await resolveModel(ref ?? defaultModel().ref, opts);
   const model = await TextClassifier.fromFolder(resolved.dir, {
     ...opts,
     variant: opts.variant ?? resolved.variant,

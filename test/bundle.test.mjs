@@ -78,7 +78,7 @@ test("a graph without logits, and one without input_ids", async () => {
   rmSync(join(a, "onnx"), { recursive: true });
   mkdirSync(join(a, "onnx"));
   cpSync(join(ROOT, "test/fixtures/broken/no-logits.onnx"), join(a, "onnx", "model.onnx"));
-  await expectError(a, BundleError, /has no logits output \(outputs: last_hidden_state\)/);
+  await expectError(a, BundleError, /is a feature extractor \(outputs: last_hidden_state\), not a classifier; use nlp embed/);
   const b = copyBert();
   cpSync(join(ROOT, "test/fixtures/broken/no-input-ids.onnx"), join(b, "onnx", "model.onnx"));
   await expectError(b, BundleError, /has no input_ids input/, { variant: "fp32" });

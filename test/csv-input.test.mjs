@@ -72,12 +72,12 @@ test("TSV: a 'text' column is found without --column; --all-scores and --prefix 
   assertPrediction(out[2][2], out[2][3], REF.cases[16], "empty text");
 });
 
-test("an input column named like an added one: both kept, a notice on stderr (not with --quiet)", async () => {
+test("an input column named like an added one: kept, ours under pred_, a notice on stderr (not with --quiet)", async () => {
   const input = "sentence\tlabel\ngood\t1\n";
   const r = await runCli(["classify", "-m", M, "--input", "tsv", "--column", "sentence"], { input });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(parse(r.stdout, { delimiter: "\t" })[0], ["sentence", "label", "label", "score"]);
-  assert.match(r.stderr, /already has column\(s\) label.*--prefix/);
+  assert.deepEqual(parse(r.stdout, { delimiter: "\t" })[0], ["sentence", "label", "pred_label", "pred_score"]);
+  assert.match(r.stderr, /already has "label".*pred_label.*--prefix/);
   const q = await runCli(["classify", "-m", M, "--input", "tsv", "--column", "sentence", "--quiet"], { input });
   assert.equal(q.stderr, "");
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, fixture, runCli, jsonl } from "./helpers.mjs";
-import { defaultModel, embeddedModelDir, userConfigPath } from "../dist/cli/default-model.js";
+import { defaultModel, embeddedModelDir, userConfigPath } from "../dist/catalog/default-model.js";
 
 const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
 

@@ -73,7 +73,9 @@ for (const name of CLASSIFIERS) {
     const dir = fixture(name);
     const cls = await runCli(["classify", "--model", dir, "--variant", "fp32", "--input", "jsonl", "--text-key", "text", "--format", "jsonl", "--all-scores"], { input });
     assert.equal(cls.code, 0, cls.stderr);
-    assert.equal(cls.stderr, "");
+    // nothing on stderr but the end-of-run notice for the one reference text above 512 tokens
+    const long = ref.cases.filter((c) => c.input_ids.length === 512).length;
+    assert.equal(cls.stderr, long ? `nlp: ${long} of ${ref.cases.length} texts was longer than the model's 512 tokens and was cut; see --long chunk|sentences\n` : "");
     const out = jsonl(cls.stdout);
     assert.equal(out.length, ref.cases.length);
     ref.cases.forEach((c, i) => {

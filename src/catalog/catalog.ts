@@ -7,7 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { NlpError, UsageError } from "../errors.js";
 import { TASK_WORDS, canonicalKey, defaultRequest, looseKey, normalizeRef, parseHubId, parseRef } from "./grammar.js";
 import { catalogProblems, type CatalogEntry, type CatalogFile } from "./schema.js";
-import { suggest } from "./suggest.js";
+import { editDistance, suggest } from "./suggest.js";
 import { userCatalogPath } from "./user-path.js";
 
 export type Origin = "builtin" | "user";
@@ -136,6 +136,34 @@ export class Catalog {
     return [...this.entries.flatMap((e) => [e.ref, ...e.aliases]), ...Object.keys(this.defaults), ...Object.keys(TASK_WORDS).filter((w) => !w.includes("_"))];
   }
 
+  /**
+   * References one typo away from `typed` that the catalog resolves: a name
+   * one edit away, or one dotted part fixed ("en.clasify.imdb" → en.classify.imdb,
+   * which resolves as a shorter reference though no entry spells it so).
+   */
+  nearRefs(typed: string): string[] {
+    const t = typed.trim().toLowerCase();
+    const names = this.names();
+    const out = new Set(names.filter((n) => editDistance(t, n.toLowerCase()) === 1));
+    const parts = t.split(".");
+    const words = new Set(names.flatMap((n) => n.toLowerCase().split(".")));
+    parts.forEach((part, i) => {
+      if (words.has(part)) return;
+      for (const w of words) {
+        if (editDistance(part, w) !== 1) continue;
+        const fixed = [...parts.slice(0, i), w, ...parts.slice(i + 1)].join(".");
+        if (this.lookup(fixed).kind === "found") out.add(fixed);
+      }
+    });
+    return [...out];
+  }
+
+  /** What to suggest for a reference that is not found: the references one typo away, else the closest names. */
+  didYouMean(typed: string): string[] {
+    const near = this.nearRefs(typed);
+    return near.length > 0 ? near.slice(0, 3) : suggest(typed, this.names());
+  }
+
   /** lookup(), or a usage error with "did you mean …" (exit 2). */
   require(ref: string): Found {
     const r = this.lookup(ref);
@@ -155,7 +183,7 @@ export function unknownRef(ref: string, catalog: Catalog): UsageError {
       `no ${wanted.task} model for language "${wanted.lang}" in the catalog; see \`nlp models --task ${wanted.task}\` and name one`,
     );
   }
-  const near = suggest(ref, catalog.names());
+  const near = catalog.didYouMean(ref);
   const hint = near.length > 0 ? `; did you mean ${near.length === 1 ? near[0] : `${near.slice(0, -1).join(", ")} or ${near[near.length - 1]}`}?` : "";
   return new UsageError(
     `unknown model "${ref}"${hint} (\`nlp models\` lists the catalog; a folder path or an owner/name Hub id also works)`,

@@ -5,8 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { RepoCache } from "../hub/cache-layout.js";
-import { loadCatalog } from "./catalog.js";
 import { parseHubId, parseRef } from "./grammar.js";
+import { loadCatalog, unknownRef } from "./catalog.js";
 
 export function isCatalogOrHubRef(s: string): boolean {
   if (!s || s.length > 200 || /\s/.test(s)) return false;
@@ -27,4 +27,26 @@ export function isCatalogOrHubRef(s: string): boolean {
   if (found.kind !== "found") return false;
   const p = parseRef(s);
   return !(found.via === "default" && p.langGiven && !p.actionGiven && p.rest.length === 0);
+}
+
+/** Dotted words without spaces ("en.clasify.imdb"), not "e.g." or a sentence. */
+const REF_SHAPED = /^[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+$/u;
+
+/**
+ * A first positional shaped like a reference and one typo from one the catalog
+ * resolves is a mistyped model, not a text: the usage error (exit 2) names the
+ * suggestion, as -m with the same typo does. Undefined when it is a text.
+ */
+export function mistypedRef(s: string): Error | undefined {
+  if (s.length > 100 || !REF_SHAPED.test(s)) return undefined;
+  let catalog;
+  try {
+    catalog = loadCatalog();
+  } catch {
+    return undefined;
+  }
+  if (catalog.nearRefs(s).length === 0) return undefined;
+  const err = unknownRef(s, catalog);
+  err.message = `${err.message.replace(/ \(`nlp models`.*\)$/, "")} (to classify it as a text, name the model with -m)`;
+  return err;
 }

@@ -60,7 +60,7 @@ export interface EntryResolution extends ResolvedModel {
 }
 
 function ensureOpts(opts: EntryResolveOptions, revision: string, label: string): EnsureOptions {
-  return { revision, offline: opts.offline, refresh: opts.refresh, progress: opts.progress, log: opts.log, label };
+  return { revision, offline: opts.offline, offlineReason: opts.offlineReason, refresh: opts.refresh, progress: opts.progress, log: opts.log, label };
 }
 
 export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "via">, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {

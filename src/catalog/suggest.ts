@@ -1,10 +1,15 @@
 /** "Did you mean …": the known names closest to what the user typed. */
 
-/** Levenshtein distance (insert, delete, substitute = 1), two rows of memory. */
+/**
+ * Edit distance counting insert, delete, substitute and a swap of two adjacent
+ * characters as one edit each (optimal string alignment): "imbd" is one typo
+ * from "imdb", not two. Three rows of memory.
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   if (!a.length) return b.length;
   if (!b.length) return a.length;
+  let before = new Array<number>(b.length + 1).fill(0);
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   let cur = new Array<number>(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
@@ -12,8 +17,11 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
+        cur[j] = Math.min(cur[j], before[j - 2] + 1);
+      }
     }
-    [prev, cur] = [cur, prev];
+    [before, prev, cur] = [prev, cur, before];
   }
   return prev[b.length];
 }

@@ -42,7 +42,9 @@ export interface InputCliOptions {
   column?: string;
   header?: boolean;
   delimiter?: string;
+  quote?: string;
   shard?: Shard;
+  fullText?: boolean;
 }
 
 export function addModelOptions(cmd: Command): Command {
@@ -61,11 +63,13 @@ export function addInputOptions(cmd: Command): Command {
     .option("-f, --file <path>", "read input records from a file ('-' for stdin)")
     .addOption(new Option("--input <format>", "input format: lines, jsonl, csv, tsv (default: from the file extension, else lines)"))
     .option("--text-key <key>", "JSONL field holding the text (dotted paths allowed)", "text")
-    .option("--column <name|n>", "CSV/TSV column holding the text: header name or 1-based number (default: \"text\", or the only column)")
+    .option("--column <name|n>", 'CSV/TSV column holding the text: header name or 1-based number (default: "text", else "sentence", else the only column besides "label")')
     .option("--no-header", "CSV/TSV: the first row is data, not column names")
-    .option("--delimiter <c>", "CSV/TSV field delimiter (default: , for csv, tab for tsv)")
+    .option("--delimiter <c>", "CSV/TSV field delimiter (default: , for csv, tab for tsv); without --input, reads CSV (TSV for tab)")
+    .option("--quote <c>", "CSV/TSV quote character (default: \" for csv, none for tsv as `cut` reads it; --quote '\"' for quoted TSV)")
     .option("--shard <K/N>", "take only records K, K+N, K+2N, … (1-based): split one input across N workers", parseShard)
     .option("--skip-invalid", "report invalid input records on stderr and go on instead of stopping")
     .option("--format <format>", "output: table, json, jsonl, csv, tsv (default: table on a terminal, else jsonl)")
+    .option("--full-text", "echo texts longer than 100,000 characters whole in the output's text field (default: their start and …)")
     .option("-q, --quiet", "no progress or notices on stderr");
 }

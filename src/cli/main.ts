@@ -1,6 +1,6 @@
 /**
  * The `nlp` command line: a thin layer over the library. Exit codes are set
- * here and only here: 0 ok, 1 runtime failure, 2 usage error.
+ * here and only here: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.
  */
 import { Command, CommanderError } from "commander";
 import { describeError, exitCodeFor } from "../errors.js";
@@ -13,6 +13,10 @@ import { registerCache } from "./commands/cache.js";
 import { registerImport } from "./commands/import.js";
 import { registerEval } from "./commands/eval.js";
 import { registerNer } from "./commands/ner.js";
+import { registerEmbed } from "./commands/embed.js";
+import { registerSimilarity } from "./commands/similarity.js";
+import { registerSearch } from "./commands/search.js";
+import { registerRerank } from "./commands/rerank.js";
 
 export const VERSION = "0.1.0";
 
@@ -31,7 +35,7 @@ Examples:
   $ cat reviews.txt | nlp classify -m ./bundle > labels.jsonl
   $ nlp tokenize -m ./bundle "Why was this scored so?"
 
-Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
+Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
     );
   registerClassify(program);
   registerTokenize(program);
@@ -42,6 +46,10 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error.`,
   registerImport(program);
   registerEval(program);
   registerNer(program);
+  registerEmbed(program);
+  registerSimilarity(program);
+  registerSearch(program);
+  registerRerank(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }

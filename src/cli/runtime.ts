@@ -5,13 +5,12 @@
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { load, type LoadedModel, type LoadModelOptions } from "../load.js";
-import { argumentRecords, inputFormatFor, openSource, readRecords, type InputRecord } from "../io/input.js";
+import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
-import { defaultModel } from "./default-model.js";
-import { isCatalogOrHubRef } from "../catalog/positional.js";
+import { isCatalogOrHubRef, mistypedRef } from "../catalog/positional.js";
 
 /** Where no -m is given, a first positional that is a model folder names the model. */
 export function splitModelArg(opts: ModelCliOptions, texts: string[], isModelRef: (s: string) => boolean): { ref?: string; texts: string[] } {
@@ -28,38 +27,35 @@ function isFolder(s: string): boolean {
   }
 }
 
-/** Hooks later layers fill in (catalog refs as positionals, the default model). */
+/** Hooks later layers fill in (catalog refs as positionals). */
 export const cliModelHooks = {
   isModelRef: (s: string): boolean => isFolder(s) || isCatalogOrHubRef(s),
-  // NLP_DEFAULT_MODEL, else the user config file, else the embedded model (never "whatever was downloaded")
-  defaultRef: (): string | undefined => defaultModel().ref,
 };
 
-/** What a command loads: the sequence classifier by default; `nlp ner` passes the token classifier and its default ref. */
-export interface CliLoader<M> {
-  load: (ref: string, opts: LoadModelOptions) => Promise<M>;
-  defaultRef?: () => string | undefined;
+export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedModel; texts: string[] }> {
+  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
+  if (split.ref === undefined && texts.length > 0) {
+    const typo = mistypedRef(texts[0]);
+    if (typo) throw typo;
+  }
+  // no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model)
+  const model = await load(split.ref, loadOptionsFromCli(opts));
+  return { model, texts: split.texts };
 }
 
-export async function loadForCli<M = LoadedModel>(
-  opts: ModelCliOptions & { quiet?: boolean },
-  texts: string[],
-  loader: CliLoader<M> = { load: load as unknown as CliLoader<M>["load"] },
-): Promise<{ model: M; texts: string[] }> {
-  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
-  const ref = split.ref ?? (loader.defaultRef ?? cliModelHooks.defaultRef)();
-  if (!ref) throw new UsageError("no model given; pass -m <folder | catalog ref | owner/name> (see `nlp models`)");
-  const model = await loader.load(ref, {
+/** The model flags as library load options (every model-running command). */
+export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }): LoadModelOptions {
+  return {
     variant: opts.variant,
     maxLength: opts.maxLength,
     threads: opts.threads,
     batchSize: opts.batchSize,
     offline: Boolean(opts.offline), // HF_HUB_OFFLINE is read by the Hub layer, which then names the right cause
+    offlineReason: opts.offline ? "--offline was given" : undefined,
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
     progress: !opts.quiet && Boolean(process.stderr.isTTY),
-  });
-  return { model, texts: split.texts };
+  };
 }
 
 export interface OpenedInput {
@@ -69,15 +65,17 @@ export interface OpenedInput {
   fraction?: () => number;
 }
 
-export async function openInput(texts: string[], opts: InputCliOptions): Promise<OpenedInput> {
+/** Records from TEXT arguments, else the file or stdin, read through the binary guard. */
+export async function openInput(texts: string[], opts: InputCliOptions & Pick<InputOptions, "textFlag" | "goldColumn">): Promise<OpenedInput> {
   if (texts.length > 0) {
     if (opts.file) throw new UsageError("give texts as arguments or with --file, not both");
+    rejectTabularFlags(opts, "args");
     return { format: "args", records: argumentRecords(texts) };
   }
   if (!opts.file && process.stdin.isTTY) {
     throw new UsageError('no input: pass a TEXT argument, --file <path>, or pipe text on stdin (e.g. echo "great movie" | nlp classify ...)');
   }
-  const format = inputFormatFor({ input: opts.input, file: opts.file });
+  const format = inputFormatFor(opts);
   const warn = opts.quiet ? undefined : (line: string) => process.stderr.write(`nlp: ${line}\n`);
   const name = opts.file && opts.file !== "-" ? opts.file : "standard input";
   const source = guardSource(openSource(opts.file), name);

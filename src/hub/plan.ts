@@ -7,6 +7,9 @@ import { HubError, UsageError } from "../errors.js";
 import { DEFAULT_ORDER, VARIANT_FILES, locateBundle, normalizeVariant } from "../model/bundle.js";
 import type { FilePlan } from "./snapshot.js";
 
+/** sentence-transformers' config files at the repo root and its Pooling module's config (1_Pooling/config.json). */
+const SENTENCE_FILES = /^(modules\.json|config_sentence_transformers\.json|sentence_bert_config\.json|\d+_Pooling\/config\.json)$/;
+
 /** Where bundles keep their files, in the order bundle.ts looks. */
 const DIRS = ["", "onnx/"];
 
@@ -46,6 +49,8 @@ export function planFromListing(repo: string, list: string[], variant?: string):
   const data = list.filter((f) => f !== onnx && (f.startsWith(`${onnx}_data`) || f.startsWith(`${onnx}.data`))).sort();
   const tokDir = tokenizer.slice(0, tokenizer.length - "tokenizer.json".length);
   const optional = [`${tokDir}tokenizer_config.json`].filter((f) => files.has(f));
+  // sentence-transformers' pipeline (nlp embed): without them pooling and normalization would silently fall back
+  optional.push(...list.filter((f) => SENTENCE_FILES.test(f)));
   return { required: [config, tokenizer, ...data, onnx], optional };
 }
 

@@ -27,6 +27,8 @@ export interface EnsureOptions {
   revision: string;
   /** never touch the network (also HF_HUB_OFFLINE=1) */
   offline?: boolean;
+  /** who asked for offline mode, for messages; the library never assumes a CLI flag */
+  offlineReason?: string;
   /** ask the Hub even when the cache is complete (nlp pull): refreshes refs/{revision} */
   refresh?: boolean;
   /** ora progress on stderr */
@@ -84,6 +86,12 @@ function checkPlan(ctx: FetchContext, plan: FilePlan, from: string): void {
   }
 }
 
+/** Why this run is offline, in the caller's terms: its own reason, the load option, or the environment. */
+function offlineWhy(opts: EnsureOptions): string {
+  if (opts.offline) return opts.offlineReason ?? "load() was called with offline: true";
+  return "HF_HUB_OFFLINE=1 is set";
+}
+
 export async function ensureSnapshot(repo: string, source: PlanSource, opts: EnsureOptions): Promise<SnapshotResult> {
   requireRevision(opts.revision);
   const cache = new RepoCache(repo);
@@ -94,13 +102,12 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
       return { repo, dir: cache.snapshotDir(hit.commit), commit: hit.commit, files: hit.plan.required, downloaded: [], requests: 0 };
     }
     if (opts.offline || offlineFromEnv()) {
-      const why = opts.offline ? "--offline" : "HF_HUB_OFFLINE=1";
       throw new HubError(
-        `${label} is not in the cache (${hubCacheDir()}): missing ${hit.missing.join(", ")} of ${repo}@${opts.revision}; run \`nlp pull ${label}\` while online (offline because of ${why})`,
+        `${label} is not in the cache (${hubCacheDir()}): missing ${hit.missing.join(", ")} of ${repo}@${opts.revision}; run \`nlp pull ${label}\` while online (offline: ${offlineWhy(opts)})`,
       );
     }
   } else if (opts.offline || offlineFromEnv()) {
-    throw new HubError(`cannot pull ${label} offline (HF_HUB_OFFLINE=1 or --offline); unset it and retry`);
+    throw new HubError(`cannot pull ${label} offline (${offlineWhy(opts)}); go online and retry`);
   }
 
   const token = hubToken();

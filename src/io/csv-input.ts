@@ -19,6 +19,8 @@ export interface CsvRow {
   values: string[];
   /** the delimiter the input used, so CSV output can keep it */
   delimiter: string;
+  /** the quote character the input used (false: none, plain TSV), so TSV output can echo rows unchanged */
+  quote: string | false;
 }
 
 export function isCsvRow(x: unknown): x is CsvRow {
@@ -42,54 +44,103 @@ export function parseDelimiter(value: string | undefined, fallback: string): str
   return d;
 }
 
+/** -q/--quote: one character, or "none" for no quoting. */
+export function parseQuote(value: string | undefined, fallback: string | false): string | false {
+  if (value === undefined) return fallback;
+  if (value === "" || value.toLowerCase() === "none") return false;
+  if (value.length !== 1 || value === "\n" || value === "\r") throw new UsageError(`--quote must be one character (e.g. '"') or none, got "${value}"`);
+  return value;
+}
+
+export interface PickOptions {
+  /** the flag that names this column, for messages (eval's is --text-column) */
+  flag?: string;
+  /** a column the text is not in (the gold label), left out of the guess */
+  exclude?: string;
+  /** whether the header row looks like data, to suggest --no-header */
+  headerLooksLikeData?: boolean;
+}
+
+/** A column name for a message: long "names" (a review read as the header) are cut. */
+function shownName(c: string): string {
+  const one = c.replace(/\s+/g, " ");
+  return JSON.stringify(one.length > 30 ? one.slice(0, 29) + "…" : one);
+}
+
 /**
- * Which field holds the text: --column by header name (exact, then ignoring
- * case) or by 1-based number; without --column, a column named "text", or the
- * only column.
+ * Header cells that look like data rather than names: numbers, or prose (over 40
+ * characters or 5+ words). A real header has short names; en.csv's first row has
+ * an index, a review and a star count.
  */
-export function pickColumn(columns: readonly string[], column: string | undefined, header: boolean): number {
-  const list = header ? columns.map((c) => JSON.stringify(c)).join(", ") : `1-${columns.length}`;
+export function dataLikeCells(cells: readonly string[]): string[] {
+  return cells.filter((c) => {
+    const t = c.trim();
+    return /^[-+]?\d+([.,]\d+)?$/.test(t) || t.length > 40 || t.split(/\s+/).length >= 5;
+  });
+}
+
+/**
+ * Which field holds the text: --column by 1-based number, or by header name
+ * (exact, then ignoring case); without --column, the one guess classify and eval
+ * share: a column named "text", else "sentence" (GLUE's name), else the only
+ * column besides the gold label ("label" unless told otherwise).
+ */
+export function pickColumn(columns: readonly string[], column: string | undefined, header: boolean, opts: PickOptions = {}): number {
+  const flag = opts.flag ?? "--column";
+  const list = header ? columns.map(shownName).join(", ") : `1-${columns.length}`;
+  const noHeaderHint = header && opts.headerLooksLikeData ? `; the first row looks like data, not names: if the file has no header row, pass --no-header and ${flag} <number>` : "";
+  const lower = columns.map((c) => c.trim().toLowerCase());
   if (column === undefined) {
     if (columns.length === 1) return 0;
-    const i = header ? columns.findIndex((c) => c.trim().toLowerCase() === "text") : -1;
-    if (i >= 0) return i;
-    throw new UsageError(`which column holds the text? pass --column <name or number> (columns: ${list})`);
+    if (header) {
+      for (const name of ["text", "sentence"]) if (lower.includes(name)) return lower.indexOf(name);
+      const exclude = (opts.exclude ?? "label").trim().toLowerCase();
+      const rest = lower.flatMap((c, i) => (c === exclude ? [] : [i]));
+      if (rest.length === 1 && rest.length < columns.length) return rest[0];
+    }
+    throw new UsageError(`which column holds the text? pass ${flag} <name or number> (columns: ${list})${noHeaderHint}`);
   }
-  if (header) {
-    let i = columns.indexOf(column);
-    if (i < 0) i = columns.findIndex((c) => c.trim().toLowerCase() === column.trim().toLowerCase());
-    if (i >= 0) return i;
-  }
+  // a number is a position, even where a header cell reads the same (ag_news's first row is "3","…","…")
   if (/^\d+$/.test(column)) {
     const n = Number(column);
     if (n >= 1 && n <= columns.length) return n - 1;
-    throw new UsageError(`--column ${column} is out of range: the input has ${columns.length} column(s) (columns: ${list})`);
+    throw new UsageError(`${flag} ${column} is out of range: the input has ${columns.length} column(s) (columns: ${list})`);
+  }
+  if (header) {
+    let i = columns.indexOf(column);
+    if (i < 0) i = lower.indexOf(column.trim().toLowerCase());
+    if (i >= 0) return i;
   }
   throw new UsageError(
     header
-      ? `no column "${column}" in the header (columns: ${list}); pass --column with one of them or its number`
-      : `--column "${column}" names a column but the input has no header (--no-header); pass a number 1-${columns.length}`,
+      ? `no column "${column}" in the header (columns: ${list}); pass ${flag} with one of them or its number${noHeaderHint}`
+      : `${flag} "${column}" names a column but the input has no header (--no-header); pass a number 1-${columns.length}`,
   );
 }
+
+/** A quoted field spanning more lines than this is most likely a stray quote that joined rows. */
+const RUNAWAY_LINES = 10;
 
 function invalid(opts: InputOptions, msg: string, fix: string): void {
   if (!opts.skipInvalid) throw new InputError(`${msg}; ${fix}`);
   opts.warn?.(`skipped: ${msg}`);
 }
 
-export function csvReader(defaultDelimiter: string): RecordReader {
+export function csvReader(defaultDelimiter: string, defaultQuote: string | false): RecordReader {
   return async function* csvRecords(stream, opts): AsyncGenerator<InputRecord> {
     const delimiter = parseDelimiter(opts.delimiter, defaultDelimiter);
+    const quote = parseQuote(opts.quote, defaultQuote);
     const header = opts.header !== false;
     // csv-parse loads only when CSV is read: plain-text runs never pay for it
     const { parse } = await import("csv-parse");
     const parser = parse({
       delimiter,
+      quote,
       bom: true,
       info: true,
       // field counts are checked here, to name the row and honour --skip-invalid
       relax_column_count: true,
-      // a stray quote inside an unquoted field is text (common in TSV), not an error
+      // a stray quote inside an unquoted field is text, not an error
       relax_quotes: true,
       skip_records_with_error: Boolean(opts.skipInvalid),
       on_skip: (err) => {
@@ -101,35 +152,54 @@ export function csvReader(defaultDelimiter: string): RecordReader {
     source.on("error", (err) => parser.destroy(err));
     source.pipe(parser);
 
+    const shownDelimiter = delimiter === "\t" ? "\\t" : delimiter;
+    const quoteFix = quote ? `check the quoting (a field with ${quote} must be wrapped in ${quote}…${quote} with inner ones doubled)` : `if fields are quoted, pass --quote '"'`;
     let columns: string[] | undefined;
     let textIndex = 0;
     let row = 0;
+    let lastLine = 0;
+    let runaways = 0;
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        const firstLine = lastLine + 1;
+        lastLine = info.lines;
         if (columns === undefined) {
           columns = header ? record : record.map((_, i) => `col${i + 1}`);
-          textIndex = pickColumn(columns, opts.column, header);
+          const dataLike = header ? dataLikeCells(record) : [];
+          textIndex = pickColumn(columns, opts.column, header, { flag: opts.textFlag, exclude: opts.goldColumn, headerLooksLikeData: dataLike.length > 0 });
+          // named by its header name: the user knows the first row is a header
+          if (dataLike.length > 0 && !(opts.column !== undefined && !/^\d+$/.test(opts.column))) {
+            const shown = dataLike.slice(0, 2).map((c) => JSON.stringify(c.length > 30 ? c.slice(0, 29) + "…" : c)).join(", ");
+            opts.warn?.(`the first row, read as the header, looks like data (${shown}); if the file has no header row, pass --no-header`);
+          }
           if (header) continue;
         }
         row++;
+        if (quote && info.lines - firstLine + 1 > RUNAWAY_LINES && runaways++ < 3) {
+          opts.warn?.(
+            `row ${row} (lines ${firstLine}-${info.lines}) spans ${info.lines - firstLine + 1} lines inside one quoted field: a stray ${quote} may have joined rows; ${quoteFix}${delimiter === "\t" ? ", or pass --quote none" : ""}`,
+          );
+        }
         // a blank line in a multi-column file is not a row (as pandas reads it); in a one-column file it is an empty cell
         if (record.length === 1 && record[0] === "" && columns.length > 1) continue;
         if (record.length !== columns.length) {
           invalid(
             opts,
             `row ${row} (line ${info.lines}) has ${record.length} field(s) but ${header ? "the header has" : "the first row has"} ${columns.length}`,
-            `quote fields that contain "${delimiter === "\t" ? "\\t" : delimiter}" or newlines, check --delimiter, or pass --skip-invalid to report and skip such rows`,
+            quote
+              ? `quote fields that contain "${shownDelimiter}" or newlines, or check --delimiter, or pass --skip-invalid to report and skip such rows`
+              : `check --delimiter, or if fields are quoted pass --quote '"', or pass --skip-invalid to report and skip such rows`,
           );
           continue;
         }
-        const csvRow: CsvRow = { kind: "csv-row", columns, header, values: record, delimiter };
+        const csvRow: CsvRow = { kind: "csv-row", columns, header, values: record, delimiter, quote };
         yield { text: record[textIndex] ?? "", source: csvRow, line: info.lines };
       }
     } catch (err) {
       if (err instanceof InputError || err instanceof UsageError) throw err;
       const e = err as { code?: string; message: string };
       if (typeof e.code === "string" && e.code.startsWith("CSV_")) {
-        throw new InputError(`invalid CSV: ${e.message}; fix the quoting there (a field with quotes must be wrapped in "…" with inner quotes doubled) or check --delimiter`);
+        throw new InputError(`invalid CSV: ${e.message}; ${quoteFix} or check --delimiter`);
       }
       throw err;
     } finally {
@@ -139,5 +209,6 @@ export function csvReader(defaultDelimiter: string): RecordReader {
   };
 }
 
-registerReader("csv", csvReader(","));
-registerReader("tsv", csvReader("\t"));
+// TSV has no quoting (IANA text/tab-separated-values, `cut`): a tweet that starts with " is text
+registerReader("csv", csvReader(",", '"'));
+registerReader("tsv", csvReader("\t", false));

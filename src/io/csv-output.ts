@@ -1,7 +1,9 @@
 /**
  * CSV/TSV output for CSV/TSV input: every input column, unchanged and in
- * order, then the prediction columns. A header row is written when the input
- * had one; each row is written as soon as it is scored.
+ * order, then the prediction columns (named clear of the input's by the
+ * caller, see added-fields.ts). A header row is written when the input had
+ * one; each row is written as soon as it is scored. Unquoted TSV in gives
+ * unquoted TSV out, so a field starting with " comes back as it went in.
  */
 import type { Writable } from "node:stream";
 import { cell, loadStringify, put } from "./output.js";
@@ -22,25 +24,22 @@ export function createCsvRowWriter(
   format: "csv" | "tsv",
   out: Writable,
   predictionColumns: readonly string[],
-  /** told about input columns with the same name as an added one (sst2's "label") */
-  warn?: (line: string) => void,
 ): RowWriter {
-  // settled on the first row: every row of one input has the same delimiter and header flag
+  // settled on the first row: every row of one input has the same delimiter, quoting and header flag
   let delimiter: string | undefined;
+  let quote = '"';
   return {
     async write(row, prediction) {
       const stringify = await loadStringify();
       const rows: string[][] = [];
       if (delimiter === undefined) {
         delimiter = outputDelimiter(format, row.delimiter);
-        if (row.header) {
-          rows.push([...row.columns, ...predictionColumns]);
-          const clash = predictionColumns.filter((c) => row.columns.includes(c));
-          if (clash.length > 0) warn?.(`the input already has column(s) ${clash.join(", ")}; the added ones come after every input column (--prefix pred_ renames them)`);
-        }
+        // its values hold no tab or newline (unquoted TSV cannot), so none needs quotes
+        if (delimiter === "\t" && row.delimiter === "\t" && row.quote === false) quote = "";
+        if (row.header) rows.push([...row.columns, ...predictionColumns]);
       }
       rows.push([...row.values, ...predictionColumns.map((c) => cell(prediction[c]))]);
-      await put(out, stringify(rows, { delimiter }));
+      await put(out, stringify(rows, { delimiter, quote }));
     },
     async end() {},
   };

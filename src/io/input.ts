@@ -30,6 +30,12 @@ export interface InputOptions {
   header?: boolean;
   /** CSV/TSV: field delimiter (default "," for csv, tab for tsv) */
   delimiter?: string;
+  /** CSV/TSV: the quote character (default '"' for csv, none for tsv, as IANA's TSV and `cut`) */
+  quote?: string;
+  /** the flag that names the text field/column, for messages (eval's is --text-column) */
+  textFlag?: string;
+  /** CSV/TSV: the gold-label column, left out of the text-column guess (default "label") */
+  goldColumn?: string;
 }
 
 /** A reader turns a byte stream into records; formats register theirs here. */
@@ -46,17 +52,41 @@ export function openSource(file: string | undefined): AsyncIterable<Buffer> {
   return createReadStream(file) as AsyncIterable<Buffer>;
 }
 
-/** --input, else the file's extension, else plain lines. */
-export function inputFormatFor(opts: { input?: string; file?: string }): string {
+/**
+ * --input, else the file's extension, else plain lines. CSV/TSV flags never go
+ * silently unused: --delimiter names the format (tab → TSV, else CSV) where
+ * nothing else does; --column, --no-header or --quote on input that is not
+ * CSV/TSV is a usage error.
+ */
+export function inputFormatFor(opts: { input?: string; file?: string; column?: string; header?: boolean; delimiter?: string; quote?: string }): string {
+  let format: string;
   if (opts.input) {
     const f = opts.input.toLowerCase() === "text" || opts.input.toLowerCase() === "txt" ? "lines" : opts.input.toLowerCase();
     if (!readers.has(f)) throw new UsageError(`unknown --input "${opts.input}"; use one of ${[...readers.keys()].join(", ")}`);
-    return f;
+    format = f;
+  } else {
+    const ext = opts.file && opts.file !== "-" ? extname(opts.file).slice(1).toLowerCase() : "";
+    if (ext === "jsonl" || ext === "ndjson") format = "jsonl";
+    else if ((ext === "csv" || ext === "tsv") && readers.has(ext)) format = ext;
+    else if (opts.delimiter !== undefined) format = ["tab", "\\t", "\t"].includes(opts.delimiter.toLowerCase()) ? "tsv" : "csv";
+    else format = "lines";
   }
-  const ext = opts.file && opts.file !== "-" ? extname(opts.file).slice(1).toLowerCase() : "";
-  if (ext === "jsonl" || ext === "ndjson") return "jsonl";
-  if ((ext === "csv" || ext === "tsv") && readers.has(ext)) return ext;
-  return "lines";
+  if (format !== "csv" && format !== "tsv") rejectTabularFlags(opts, format);
+  return format;
+}
+
+/** The CSV/TSV flags given on input of another format: a usage error naming the fix. */
+export function rejectTabularFlags(opts: { column?: string; header?: boolean; delimiter?: string; quote?: string }, format: string): void {
+  const given = [
+    opts.column !== undefined && "--column",
+    opts.header === false && "--no-header",
+    opts.delimiter !== undefined && "--delimiter",
+    opts.quote !== undefined && "--quote",
+  ].filter(Boolean);
+  if (given.length === 0) return;
+  const what = format === "args" ? "texts given as arguments" : format === "jsonl" ? "JSONL input" : "plain-line input";
+  const fix = format === "jsonl" ? "name the JSON field with --text-key, or pass --input csv for CSV" : "add --input csv (or --input tsv) to read CSV";
+  throw new UsageError(`${given.join(", ")} ${given.length > 1 ? "apply" : "applies"} only to CSV/TSV, but this is ${what}; ${fix}`);
 }
 
 export function readRecords(format: string, stream: AsyncIterable<Buffer | string>, opts: InputOptions): AsyncIterable<InputRecord> {
@@ -117,7 +147,7 @@ export async function* jsonlRecords(stream: AsyncIterable<Buffer | string>, opts
         opts.warn?.(`skipped: ${msg}`);
         continue;
       }
-      throw new InputError(`${msg}; pass --text-key <field> to name the text field`);
+      throw new InputError(`${msg}; pass ${opts.textFlag ?? "--text-key"} <field> to name the text field`);
     }
     yield { text: typeof value === "string" ? value : String(value), source: obj, line };
   }

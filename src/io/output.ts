@@ -24,6 +24,20 @@ export interface WriterOptions {
   headings?: string[];
   /** write the header row (CSV/TSV) */
   header?: boolean;
+  /** table: how each column may be sized (default: "text" up to 80, others up to 20, cut with … to fit) */
+  table?: Record<string, ColumnFit>;
+  /** table: the width to fit (default: the terminal's, else $COLUMNS, else 100) */
+  width?: number;
+}
+
+/** A table column's sizing: its natural width, how far it may shrink, and whether it may be dropped to fit. */
+export interface ColumnFit {
+  /** the longest cell expected (the heading counts too) */
+  width?: number;
+  /** cells may be cut with … down to this width (default: not at all) */
+  min?: number;
+  /** when the table is still too wide, columns are dropped highest `drop` first (default: never) */
+  drop?: number;
 }
 
 export function parseOutputFormat(value: string | undefined, isTTY: boolean): OutputFormat {
@@ -88,29 +102,91 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
   }
 }
 
-/** Tables need every row before they can be drawn; they are for a terminal, not for big files. */
+/** The text column's default: the room left, but not wider than a comfortable line. */
+const TEXT_COLUMN: ColumnFit = { width: 80, min: 12 };
+/** Any other column nobody sized: room for a short value, cut to fit. */
+const OTHER_COLUMN: ColumnFit = { width: 20, min: 8 };
+const GAP = "  ";
+
+/** The width to fit: the terminal's, else $COLUMNS (as `ls` and most shell tools), else 100. */
+export function terminalWidth(out: Writable): number {
+  const tty = (out as { columns?: number }).columns;
+  if (typeof tty === "number" && tty > 0) return tty;
+  const env = Number(process.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : 100;
+}
+
+/** Natural widths of columns from rows known in advance (e.g. `nlp models`). */
+export function widthsOf(records: readonly OutRecord[], columns: readonly string[]): Record<string, number> {
+  const w: Record<string, number> = {};
+  for (const c of columns) w[c] = Math.max(c.length, ...records.map((r) => tableCell(r[c]).length));
+  return w;
+}
+
+/**
+ * Which columns to show and how wide, to fit `total`: drop columns (highest
+ * `drop` first) until their minimum widths fit, then cut the columns that may
+ * shrink, widest first. Undroppable, unshrinkable columns may still overflow.
+ */
+export function fitColumns(columns: readonly string[], headings: readonly string[], fits: Record<string, ColumnFit>, total: number): { index: number; width: number }[] {
+  let cols = columns.map((c, index) => {
+    const f = fits[c] ?? (c === "text" ? TEXT_COLUMN : OTHER_COLUMN);
+    const width = Math.max(headings[index].length, f.width ?? 0);
+    return { index, width, min: Math.min(width, Math.max(headings[index].length, f.min ?? width)), drop: f.drop ?? 0 };
+  });
+  const need = (cs: typeof cols, key: "width" | "min") => cs.reduce((n, c) => n + c[key], 0) + GAP.length * (cs.length - 1);
+  while (need(cols, "min") > total) {
+    const victim = cols.reduce<(typeof cols)[number] | undefined>((v, c) => (c.drop > 0 && (!v || c.drop > v.drop) ? c : v), undefined);
+    if (!victim) break;
+    cols = cols.filter((c) => c !== victim);
+  }
+  let excess = need(cols, "width") - total;
+  while (excess > 0) {
+    const widest = cols.filter((c) => c.width > c.min).sort((a, b) => b.width - b.min - (a.width - a.min))[0];
+    if (!widest) break;
+    const cut = Math.min(excess, widest.width - widest.min, Math.max(1, Math.ceil(excess / 2)));
+    widest.width -= cut;
+    excess -= cut;
+  }
+  return cols.map(({ index, width }) => ({ index, width }));
+}
+
+/** One table cell: numbers with 4 decimals, whitespace runs as one space. */
+function tableCell(v: unknown): string {
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(4);
+  return cell(v).replace(/\s+/g, " ");
+}
+
+function fitCell(s: string, width: number, right: boolean): string {
+  if (s.length > width) return width > 1 ? `${s.slice(0, width - 1)}…` : "…";
+  return right ? s.padStart(width) : s.padEnd(width);
+}
+
+/**
+ * A table for the terminal that streams: the column widths are settled before
+ * the first row (from the width to fit and each column's expected width), so
+ * each row is printed as soon as it is scored; longer cells are cut with ….
+ * No borders and no rules between rows: columns two spaces apart, one rule
+ * under the header. Hand-written because cli-table3 needs every row before it
+ * can size the columns.
+ */
 function tableWriter(out: Writable, opts: WriterOptions): RecordWriter {
-  const rows: OutRecord[] = [];
+  const headings = opts.headings ?? opts.columns;
+  let layout: { index: number; width: number }[] | undefined;
+  const line = (cells: string[], right: boolean[]) => layout!.map((c, i) => fitCell(cells[c.index], c.width, right[i])).join(GAP).trimEnd() + "\n";
+  const start = (): string => {
+    layout = fitColumns(opts.columns, headings, opts.table ?? {}, opts.width ?? terminalWidth(out));
+    return line([...headings], layout.map(() => false)) + layout.map((c) => "─".repeat(c.width)).join(GAP) + "\n";
+  };
   return {
     async write(r) {
-      rows.push(r);
+      const head = layout ? "" : start();
+      const values = opts.columns.map((c) => r[c]);
+      const right = layout!.map((c) => typeof values[c.index] === "number");
+      await put(out, head + line(values.map(tableCell), right));
     },
     async end() {
-      const { default: Table } = await import("cli-table3");
-      const width = (out as { columns?: number }).columns ?? 100;
-      const textWidth = Math.max(20, Math.min(80, width - 12 * (opts.columns.length - 1) - 8));
-      const table = new Table({ head: opts.headings ?? opts.columns, wordWrap: false, style: { head: [], border: [] } });
-      for (const r of rows) {
-        table.push(
-          opts.columns.map((c) => {
-            const v = r[c];
-            if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(4);
-            const s = cell(v).replace(/\s+/g, " ");
-            return c === "text" && s.length > textWidth ? s.slice(0, textWidth - 1) + "…" : s;
-          }),
-        );
-      }
-      await put(out, table.toString() + "\n");
+      if (!layout) await put(out, start());
     },
   };
 }

@@ -14,6 +14,8 @@ export interface Unit {
   e: number;
 }
 
+import { Charsmap } from "./rust-parity.js";
+
 type Json = Record<string, unknown>;
 type Step = (units: Unit[]) => Unit[];
 
@@ -41,7 +43,7 @@ function perCluster(f: (s: string) => string): Step {
   const single = perChar(f);
   return (units) => {
     const text = units.map((u) => u.ch).join("");
-    if (/^[\x00-\x7f]*$/.test(text)) return single(units);
+    if (/^[\t\n\x20-\x7e]*$/.test(text)) return single(units); // every cluster is one character
     const out: Unit[] = [];
     let i = 0;
     for (const { segment } of segmenter.segment(text)) {
@@ -97,7 +99,8 @@ function replaceStep(pattern: RegExp, content: string): Step {
   };
 }
 
-const isWs = (ch: string) => /\s/u.test(ch);
+/** Rust's char::is_whitespace */
+const isWs = (ch: string) => /^\p{White_Space}$/u.test(ch);
 
 /** toLowerCase on the whole text (final sigma depends on context), aligned character by character when the count holds. */
 const lowercase: Step = (units) => {
@@ -136,18 +139,12 @@ function stepFor(cfg: Json): Step | null {
       } else if (cfg.strip_accents) steps.push(perChar(stripAccents));
       return (units) => steps.reduce((u, s) => s(u), units);
     }
-    case "Precompiled":
-      // @huggingface/tokenizers' stand-in for the charsmap: control characters out, odd spaces to " ", NFKC
-      return (units) =>
-        perCluster((s) => s.split("\uFF5E").map((part) => part.normalize("NFKC")).join("\uFF5E"))(
-          perChar((ch) =>
-            /[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F]/.test(ch)
-              ? ""
-              : /[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/.test(ch)
-                ? " "
-                : ch,
-          )(units),
-        );
+    case "Precompiled": {
+      // the Rust charsmap (rust-parity.ts), per grapheme cluster as spm_precompiled applies it
+      if (typeof cfg.precompiled_charsmap !== "string") return (u) => u;
+      const charsmap = new Charsmap(cfg.precompiled_charsmap);
+      return perCluster((s) => charsmap.normalize(s));
+    }
     case "NFC":
     case "NFKC":
     case "NFD":

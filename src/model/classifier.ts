@@ -86,6 +86,16 @@ export const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
 const WINDOW_BATCHES = 32;
 const MIN_WINDOW = 64;
 
+/** Texts per batch when none is asked for: one text per run for dynamically quantized graphs (see above). */
+export function defaultBatchSize(variant: string): number {
+  return DYNAMIC_QUANT_VARIANTS.has(variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE;
+}
+
+/** Items read ahead and length-sorted together by a streaming run. */
+export function streamWindowSize(batchSize: number): number {
+  return Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
+}
+
 export interface ScoredItem<T> {
   item: T;
   /** probabilities (after the score function), in label index order */
@@ -119,16 +129,11 @@ export class TextClassifier {
     const generic = isPlaceholderLabels(this.labels);
     if (generic && opts.fallbackLabels?.length === width) this.labels = [...opts.fallbackLabels];
     this.function = defaultFunction(cfg, width);
-    this.batchSize = opts.batchSize ?? (DYNAMIC_QUANT_VARIANTS.has(bundle.variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+    this.batchSize = opts.batchSize ?? defaultBatchSize(bundle.variant);
   }
 
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TextClassifier> {
-    if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 2)) {
-      throw new UsageError(`--max-length must be an integer ≥ 2, got ${opts.maxLength}`);
-    }
-    if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
-      throw new UsageError(`--batch-size must be a positive integer, got ${opts.batchSize}`);
-    }
+    validateLoadOptions(opts);
     const bundle = readBundle(dir, opts.variant);
     // a token head's logits are [batch, seq, labels]: read as a sentence head they would give a plausible, wrong label
     const tokenHead = bundle.configJson.architectures?.find((a) => a.endsWith("ForTokenClassification"));
@@ -195,7 +200,7 @@ export class TextClassifier {
   ): AsyncGenerator<ScoredItem<T>> {
     const batchSize = opts.batchSize ?? this.batchSize;
     const fn = opts.function ?? this.function;
-    const windowSize = Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
+    const windowSize = streamWindowSize(batchSize);
     const run = async (win: { item: T; encoded: Encoded }[]) => {
       const logits = await this.logitsFor(
         win.map((w) => w.encoded),
@@ -250,6 +255,15 @@ async function* classifyDocuments(model: TextClassifier, texts: AsyncIterable<st
     const pr = predictionFrom(u.scores, plan.labels, opts);
     if (u.sentence) yield { text: u.sentence.text, doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end, ...pr };
     else yield { text: u.item, ...pr };
+  }
+}
+
+export function validateLoadOptions(opts: { maxLength?: number; batchSize?: number }): void {
+  if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 2)) {
+    throw new UsageError(`--max-length must be an integer ≥ 2, got ${opts.maxLength}`);
+  }
+  if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
+    throw new UsageError(`--batch-size must be a positive integer, got ${opts.batchSize}`);
   }
 }
 

@@ -58,6 +58,8 @@ export interface ScoredUnit<T> {
   scores?: number[];
   /** set when the document cannot be scored (zero-shot on an empty text) */
   error?: string;
+  /** whether some of the document's text was cut at the token limit (a long text or sentence under truncation) */
+  truncated?: boolean;
 }
 
 /** Whether these options need the document path (anything but plain truncation and document level). */
@@ -149,6 +151,8 @@ interface DocState<T> {
   got: { weight: number; scores: number[]; logits: Float32Array }[][];
   pending: number;
   error?: string;
+  /** a row was truncated (never with chunk windows, which cover the whole text) */
+  cut: boolean;
 }
 
 /**
@@ -170,7 +174,7 @@ export async function* scoreDocuments<T>(
     let doc = 0;
     for await (const item of items) {
       const text = textOf(item);
-      const state: DocState<T> = { item, doc, segments: [], got: [], pending: 0 };
+      const state: DocState<T> = { item, doc, segments: [], got: [], pending: 0, cut: false };
       if (plan.zeroShot && text === "") state.error = EMPTY_ZERO_SHOT;
       else {
         const bySentence = plan.level === "sentence" || plan.long === "sentences";
@@ -197,6 +201,7 @@ export async function* scoreDocuments<T>(
         encs.forEach((encoded, k) => rows.push({ state, seg, weight: weights[k], encoded }));
       });
       state.pending = rows.length;
+      state.cut = plan.long !== "chunk" && rows.some((r) => r.encoded.fullLength > r.encoded.ids.length);
       queue.push(state);
       doc++;
       yield* rows;
@@ -232,7 +237,7 @@ function windowWeights(encs: Encoded[], budget: number): number[] {
 
 function* fold<T>(st: DocState<T>, plan: DocumentPlan): Generator<ScoredUnit<T>> {
   if (st.error) {
-    if (plan.level === "document") yield { item: st.item, doc: st.doc, error: st.error };
+    if (plan.level === "document") yield { item: st.item, doc: st.doc, error: st.error, truncated: false };
     return;
   }
   const segScores = st.got.map((rows) => {
@@ -244,10 +249,10 @@ function* fold<T>(st: DocState<T>, plan: DocumentPlan): Generator<ScoredUnit<T>>
   });
   if (plan.level === "sentence") {
     for (let i = 0; i < st.segments.length; i++) {
-      yield { item: st.item, doc: st.doc, sentence: { ...st.segments[i], index: i }, scores: segScores[i] };
+      yield { item: st.item, doc: st.doc, sentence: { ...st.segments[i], index: i }, scores: segScores[i], truncated: st.cut };
     }
     return;
   }
   // sentences: every sentence counts the same, as Spark NLP's coalesceSentences averages them
-  yield { item: st.item, doc: st.doc, scores: segScores.length === 1 ? segScores[0] : weightedMean(segScores) };
+  yield { item: st.item, doc: st.doc, scores: segScores.length === 1 ? segScores[0] : weightedMean(segScores), truncated: st.cut };
 }

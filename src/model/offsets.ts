@@ -96,11 +96,11 @@ interface Units {
   end: number[];
 }
 
-const SPACE_RE = /^\s$/u;
+const SPACE_RE = /^\p{White_Space}$/u;
 
-/** Rust's char::is_whitespace (JavaScript's \s also counts U+FEFF) */
+/** Rust's char::is_whitespace (JavaScript's \s also counts U+FEFF and misses U+0085) */
 function isSpace(cp: number): boolean {
-  return cp === 0x20 || (cp < 0x80 ? cp >= 0x09 && cp <= 0x0d : cp !== 0xfeff && SPACE_RE.test(String.fromCodePoint(cp)));
+  return cp === 0x20 || (cp < 0x80 ? cp >= 0x09 && cp <= 0x0d : SPACE_RE.test(String.fromCodePoint(cp)));
 }
 
 const PUNCT_RE = /^\p{P}$/u;
@@ -216,8 +216,8 @@ export class OffsetAligner {
         let end = at + Array.from(tokens[i]).length;
         let begin = at;
         const strip = sp.addedTokens.get(tokens[i])!;
-        if (strip.lstrip) while (begin > lastEnd && /\s/u.test(cps[begin - 1])) begin--;
-        if (strip.rstrip) while (end < cps.length && /\s/u.test(cps[end])) end++;
+        if (strip.lstrip) while (begin > lastEnd && isSpace(cps[begin - 1].codePointAt(0)!)) begin--;
+        if (strip.rstrip) while (end < cps.length && isSpace(cps[end].codePointAt(0)!)) end++;
         out.push([begin, end]);
         lastEnd = end;
         pos = p;

@@ -13,12 +13,43 @@ export interface SessionOptions {
 
 const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
 
-type Ort = typeof import("onnxruntime-node");
+export type Ort = typeof import("onnxruntime-node");
 let ortPromise: Promise<Ort> | undefined;
 /** Loaded on first use: importing the native binding costs startup time that `--help` should not pay. */
 function ort(): Promise<Ort> {
   ortPromise ??= import("onnxruntime-node");
   return ortPromise;
+}
+
+/** One ONNX Runtime session with nlp's settings, shared by every graph kind (classifier, feature extractor). */
+export async function createOrtSession(path: string, opts: SessionOptions = {}): Promise<{ session: InferenceSession; ort: Ort }> {
+  const o = await ort();
+  try {
+    const session = await o.InferenceSession.create(path, {
+      intraOpNumThreads: opts.threads ?? physicalCores(),
+      interOpNumThreads: 1,
+      graphOptimizationLevel: "all",
+      executionMode: "sequential",
+    });
+    return { session, ort: o };
+  } catch (err) {
+    throw new BundleError(
+      `ONNX Runtime cannot load ${path}: ${firstLine((err as Error).message)}; re-download or re-export the model (a truncated file is the usual cause)`,
+      1,
+      { cause: err },
+    );
+  }
+}
+
+/** A padded batch as the graph's int64 inputs (input_ids, attention_mask, token_type_ids). */
+export function batchFeeds(o: Ort, inputNames: readonly string[], batch: PaddedBatch): Record<string, Tensor> {
+  const dims = [batch.batch, batch.seqLen];
+  const feeds: Record<string, Tensor> = {};
+  for (const name of inputNames) {
+    const data = name === "input_ids" ? batch.inputIds : name === "attention_mask" ? batch.attentionMask : batch.tokenTypeIds;
+    feeds[name] = new o.Tensor("int64", data, dims);
+  }
+  return feeds;
 }
 
 export class OnnxClassifierSession {
@@ -32,22 +63,7 @@ export class OnnxClassifierSession {
   ) {}
 
   static async create(path: string, opts: SessionOptions = {}): Promise<OnnxClassifierSession> {
-    const o = await ort();
-    let session: InferenceSession;
-    try {
-      session = await o.InferenceSession.create(path, {
-        intraOpNumThreads: opts.threads ?? physicalCores(),
-        interOpNumThreads: 1,
-        graphOptimizationLevel: "all",
-        executionMode: "sequential",
-      });
-    } catch (err) {
-      throw new BundleError(
-        `ONNX Runtime cannot load ${path}: ${firstLine((err as Error).message)}; re-download or re-export the model (a truncated file is the usual cause)`,
-        1,
-        { cause: err },
-      );
-    }
+    const { session, ort: o } = await createOrtSession(path, opts);
     const inputs = session.inputNames;
     if (!inputs.includes("input_ids")) {
       throw new BundleError(`${path} has no input_ids input (inputs: ${inputs.join(", ")}); it is not a text-classification export`);
@@ -62,7 +78,9 @@ export class OnnxClassifierSession {
     const outputName = outputs.includes("logits") ? "logits" : undefined;
     if (!outputName) {
       throw new BundleError(
-        `${path} has no logits output (outputs: ${outputs.join(", ")}); export a sequence-classification head (--task text-classification)`,
+        outputs.some((o) => ["last_hidden_state", "token_embeddings", "sentence_embedding"].includes(o))
+          ? `${path} is a feature extractor (outputs: ${outputs.join(", ")}), not a classifier; use nlp embed, nlp similarity or nlp search with it`
+          : `${path} has no logits output (outputs: ${outputs.join(", ")}); export a sequence-classification head (--task text-classification)`,
       );
     }
     let declaredWidth: number | undefined;
@@ -77,13 +95,7 @@ export class OnnxClassifierSession {
 
   /** Runs one padded batch; returns one logits row per sequence. */
   async run(batch: PaddedBatch): Promise<Float32Array[]> {
-    const { Tensor: T } = this.ortModule;
-    const dims = [batch.batch, batch.seqLen];
-    const feeds: Record<string, Tensor> = {};
-    for (const name of this.inputNames) {
-      const data = name === "input_ids" ? batch.inputIds : name === "attention_mask" ? batch.attentionMask : batch.tokenTypeIds;
-      feeds[name] = new T("int64", data, dims);
-    }
+    const feeds = batchFeeds(this.ortModule, this.inputNames, batch);
     let out: Tensor;
     try {
       out = (await this.session.run(feeds))[this.outputName];
@@ -135,6 +147,6 @@ export class OnnxClassifierSession {
   }
 }
 
-function firstLine(s: string): string {
+export function firstLine(s: string): string {
   return s.split("\n")[0];
 }

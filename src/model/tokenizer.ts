@@ -7,15 +7,24 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { ModelConfig, TokenizerConfig } from "./bundle.js";
 import { windowRanges } from "../core/chunking.js";
+import { prefixSafe, safeCut } from "./bounded-prefix.js";
+import { matchRustTokenizers, type PortInternals } from "./rust-parity.js";
+import { longestFirstLengths } from "../core/pair-truncation.js";
 
 export interface Encoded {
   ids: number[];
   tokens: string[];
   /** segment ids from the post-processor template; zeros when the template has none */
   typeIds: number[];
-  /** token count before truncation, special tokens included */
+  /** token count before truncation, special tokens included; with `prefixChars`, that of the prefix (the text has at least as many) */
   fullLength: number;
+  /** set when only this many leading characters were tokenized (a long text in truncate mode, see bounded-prefix.ts) */
+  prefixChars?: number;
 }
+
+/** First guess at the characters holding the tokens needed: generous for English (≈4.5 characters a token). */
+const PREFIX_CHARS_PER_TOKEN = 16;
+const MIN_PREFIX_CHARS = 256;
 
 export type PaddingSide = "left" | "right";
 
@@ -39,9 +48,7 @@ interface PostProcessorOut {
 }
 type PostProcessor = (a: string[], b: string[] | null, addSpecial: boolean) => PostProcessorOut;
 
-interface TokenizerInternals {
-  encode_text(text: string | null): string[] | null;
-  normalizer: ((text: string) => string) | null;
+interface TokenizerInternals extends PortInternals {
   post_processor: PostProcessor | null;
   added_tokens_map: Map<string, { id: number }>;
   model: { tokens_to_ids: Map<string, number>; unk_token_id?: number };
@@ -63,6 +70,8 @@ export class TextTokenizer {
   private readonly tk: HfTokenizer;
   private readonly internals: TokenizerInternals;
   private readonly specialCount = new Map<string, number>();
+  /** whether a long text may be tokenized by a bounded prefix (right truncation and a pipeline proven safe) */
+  readonly boundedPrefix: boolean;
 
   constructor(
     tokenizerJson: Record<string, unknown>,
@@ -72,6 +81,7 @@ export class TextTokenizer {
   ) {
     this.tk = new HfTokenizer(tokenizerJson, tokenizerConfig);
     this.internals = this.tk as unknown as TokenizerInternals;
+    matchRustTokenizers(this.internals);
     const padding = tokenizerJson.padding as { direction?: string; pad_id?: number } | null | undefined;
     this.maxLength = TextTokenizer.effectiveMaxLength(tokenizerConfig, modelConfig, maxLength);
     this.paddingSide =
@@ -79,6 +89,7 @@ export class TextTokenizer {
       (padding?.direction === "Left" ? "left" : undefined) ??
       (LEFT_PADDING_CLASSES.has(String(tokenizerConfig.tokenizer_class)) ? "left" : "right");
     this.truncationSide = tokenizerConfig.truncation_side ?? "right";
+    this.boundedPrefix = this.truncationSide === "right" && prefixSafe(tokenizerJson);
     this.returnsTypeIds = Array.isArray(tokenizerConfig.model_input_names)
       ? (tokenizerConfig.model_input_names as unknown[]).includes("token_type_ids")
       : !NO_TYPE_ID_CLASSES.test(String(tokenizerConfig.tokenizer_class ?? ""));
@@ -123,15 +134,50 @@ export class TextTokenizer {
    * as the zero-shot pipeline's "only_first") to at most maxLength tokens.
    */
   encode(text: string, pair?: string, maxLength = this.maxLength): Encoded {
-    let first = this.internals.encode_text(text) ?? [];
     const second = pair !== undefined ? (this.internals.encode_text(pair) ?? []) : null;
     const specials = this.specials(second !== null);
+    const room = maxLength - specials - (second?.length ?? 0);
+    let { tokens: first, prefixChars } = this.leadingTokens(text, room);
     const fullLength = first.length + (second?.length ?? 0) + specials;
     const excess = fullLength - maxLength;
-    if (excess > 0) {
+    // A premise that cannot absorb the cut makes Rust's only_first fail ("too short"),
+    // and the zero-shot pipeline then encodes that pair untruncated.
+    if (excess > 0 && (second === null || first.length > excess)) {
       const keep = Math.max(0, first.length - excess);
       first = this.truncationSide === "left" ? first.slice(first.length - keep) : first.slice(0, keep);
     }
+    return { ...this.applyTemplate(first, second, fullLength), ...(prefixChars !== undefined ? { prefixChars } : {}) };
+  }
+
+  /**
+   * The text's content tokens, or, for a long text, those of a prefix holding
+   * more than `room` of them: its first `room` tokens are the text's (proof in
+   * bounded-prefix.ts). The prefix grows ×4 while too short, so a text is
+   * tokenized at most about 1.3 times over in the worst case.
+   */
+  private leadingTokens(text: string, room: number): { tokens: string[]; prefixChars?: number } {
+    // room ≤ 0: the pair cannot be cut (see encode), so every token of the text is needed
+    if (this.boundedPrefix && room > 0) {
+      for (let want = Math.max(MIN_PREFIX_CHARS, room * PREFIX_CHARS_PER_TOKEN); want < text.length; want *= 4) {
+        const cut = safeCut(text, want);
+        if (cut < 0) break;
+        const tokens = this.internals.encode_text(text.slice(0, cut)) ?? [];
+        if (tokens.length > room) return { tokens, prefixChars: cut };
+        want = cut;
+      }
+    }
+    return { tokens: this.internals.encode_text(text) ?? [] };
+  }
+
+  /** A (query, document) pair as cross-encoders tokenize it: truncation="longest_first" (both texts may be cut). */
+  encodePairLongestFirst(text: string, pair: string, maxLength = this.maxLength): Encoded {
+    let first = this.internals.encode_text(text) ?? [];
+    let second = this.internals.encode_text(pair) ?? [];
+    const fullLength = first.length + second.length + this.specials(true);
+    const [k1, k2] = longestFirstLengths(first.length, second.length, Math.max(0, maxLength - this.specials(true)));
+    const cut = (t: string[], k: number) => (k >= t.length ? t : this.truncationSide === "left" ? t.slice(t.length - k) : t.slice(0, k));
+    first = cut(first, k1);
+    second = cut(second, k2);
     return this.applyTemplate(first, second, fullLength);
   }
 
@@ -170,9 +216,9 @@ export class TextTokenizer {
     return this.internals.encode_text(text) ?? [];
   }
 
-  /** The tokenizer.json normalizer (identity when it has none): offsets are aligned on normalized characters. */
+  /** The tokenizer.json normalizer as the port runs it (Rust-patched; identity without one). */
   normalize(text: string): string {
-    const n = this.internals.normalizer;
+    const n = this.internals.normalizer as ((t: string) => string) | null;
     return n ? n(text) : text;
   }
 

@@ -12,6 +12,8 @@ export interface ResolveOptions {
   variant?: string;
   /** never touch the network */
   offline?: boolean;
+  /** who asked for offline mode, for messages (the CLI: "--offline was given"); default: the load option */
+  offlineReason?: string;
   /** Hub revision override (branch, tag or commit) */
   revision?: string;
   /** progress and notices go here (stderr in the CLI) */

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { NlpError, UsageError } from "../../errors.js";
-import { createWriter, parseOutputFormat } from "../../io/output.js";
+import { createWriter, parseOutputFormat, widthsOf } from "../../io/output.js";
 
 export function registerCache(program: Command): void {
   const cache = program
@@ -67,19 +67,23 @@ async function runList(opts: { format?: string }): Promise<void> {
   if (repos.length === 0) process.stderr.write(`nlp: the cache ${hubCacheDir()} holds no models\n`);
   const table = format === "table";
   const columns = ["repo", "ref", "revisions", "files", "size"];
-  const writer = createWriter(format, process.stdout, { columns });
-  for (const r of repos) {
+  const records = repos.map((r) => {
     const revisions = Object.entries(r.refs).map(([name, commit]) => `${name}→${commit.slice(0, 8)}`);
     const loose = r.snapshots.filter((s) => !Object.values(r.refs).includes(s)).map((s) => s.slice(0, 8));
-    await writer.write({
+    return {
       repo: r.repo,
       ref: catalog.byRepo(r.repo)?.ref ?? "",
       revisions: table ? [...revisions, ...loose].join(" ") : [...revisions, ...loose],
       files: table ? r.files.join(" ") : r.files,
       size: table ? formatBytes(r.bytes) : r.bytes,
       ...(table ? {} : { path: r.dir, incomplete: r.incomplete }),
-    });
-  }
+    };
+  });
+  // table: repo and ref whole (they are what you type), the lists cut with … or dropped to fit the terminal
+  const w = widthsOf(records, columns);
+  const fit = { repo: { width: w.repo }, ref: { width: w.ref }, revisions: { width: w.revisions, min: 12, drop: 1 }, files: { width: w.files, min: 10, drop: 2 }, size: { width: w.size } };
+  const writer = createWriter(format, process.stdout, { columns, table: fit });
+  for (const r of records) await writer.write(r);
   await writer.end();
 }
 
@@ -91,7 +95,7 @@ async function runPath(ref: string | undefined, opts: { variant?: string }): Pro
   }
   const { resolveReference } = await import("../../catalog/resolve.js");
   // offline: only say where it is, never download
-  const r = await resolveReference(ref, { offline: true, variant: opts.variant });
+  const r = await resolveReference(ref, { offline: true, offlineReason: "`nlp cache path` only looks in the cache", variant: opts.variant });
   process.stdout.write(`${r.dir}\n`);
 }
 

@@ -1,13 +1,17 @@
 import type { Command } from "commander";
 import { predictionFrom, type Prediction, type ScoreFunction } from "../../core/postprocess.js";
 import { validatePredictOptions } from "../../model/classifier.js";
-import { createWriter, parseOutputFormat, type OutRecord } from "../../io/output.js";
+import { InputError } from "../../errors.js";
+import { createWriter, parseOutputFormat, type OutRecord, type RecordWriter } from "../../io/output.js";
 import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
-import { createCsvRowWriter } from "../../io/csv-output.js";
+import { createCsvRowWriter, type RowWriter } from "../../io/csv-output.js";
+import { clashFreePrefix, clashNotice } from "../../io/added-fields.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
-import { addDocumentOptions, planFromCli, runDocuments, SENTENCE_COLUMNS, type DocumentCliOptions } from "../document-options.js";
+import { addDocumentOptions, planFromCli, runDocuments, SENTENCE_COLUMNS, type CliResult, type DocumentCliOptions } from "../document-options.js";
+import { interruptible } from "../interrupt.js";
+import { RunNotices } from "../notices.js";
 
 interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions, DocumentCliOptions {
   topK?: number;
@@ -30,7 +34,7 @@ export function registerClassify(program: Command): void {
     .option("--all-scores", "add every label's score (\"scores\" in JSON, score_<label> columns in CSV/TSV)")
     .option("--threshold <t>", "list every label scoring ≥ t under \"labels\" (multi-label models)", floatArg("--threshold", 0, 1))
     .option("--function <fn>", "score function: softmax, sigmoid or none (default: from the model config, as transformers)")
-    .option("--prefix <p>", "prefix for the added fields/columns (label, score, …), e.g. pred_", "")
+    .option("--prefix <p>", "prefix for the added fields/columns (label, score, …), e.g. nlp_; on a clash with an input field, pred_ is put in front", "")
     .addHelpText(
       "after",
       `
@@ -56,48 +60,99 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out: `nlp classify --input csv < a.csv > labelled.csv` needs no --format
   if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = input.format as "csv" | "tsv";
-  const p = opts.prefix ?? "";
   const plan = planFromCli(model, opts);
   const labels = plan?.labels ?? model.labels;
-  const passThrough = (input.format === "jsonl" || tabularIn) && (format === "jsonl" || format === "json");
-  const columns = [...(plan?.level === "sentence" ? SENTENCE_COLUMNS : []), "text", `${p}label`, `${p}score`];
-  if (opts.allScores) columns.push(...labels.map((l) => `${p}score_${l}`));
-  if (opts.topK !== undefined || opts.threshold !== undefined) columns.push(`${p}labels`);
-  if (plan?.zeroShot) columns.push(`${p}error`);
-  const writer = createWriter(format, process.stdout, { columns });
-  const rowWriter = tabularIn && plan?.level !== "sentence" && (format === "csv" || format === "tsv") ? createCsvRowWriter(format, process.stdout, columns.slice(1), opts.quiet ? undefined : (l) => process.stderr.write(`nlp: ${l}\n`)) : undefined;
-  const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction });
+  const sentence = plan?.level === "sentence";
+  const flat = format === "csv" || format === "tsv" || format === "table";
+  // the input record comes back with our fields added: as an object (JSON out) or as its CSV row (CSV out)
+  const echoObject = (input.format === "jsonl" || tabularIn) && (format === "jsonl" || format === "json");
+  const echoRow = tabularIn && (format === "csv" || format === "tsv");
+  /** the prediction's fields under prefix p; an error field only in JSON, where it is on error records alone */
+  const predictionFields = (p: string): string[] => [
+    `${p}label`,
+    `${p}score`,
+    ...(opts.allScores ? (flat ? labels.map((l) => `${p}score_${l}`) : [`${p}scores`]) : []),
+    ...(opts.topK !== undefined || opts.threshold !== undefined ? [`${p}labels`] : []),
+    ...(plan?.zeroShot && !flat ? [`${p}error`] : []),
+  ];
+  // beside an echoed record, every field is ours (the sentence's text and place too) and named clear of the input's
+  const addedFields = (p: string): string[] => [...(sentence ? [...SENTENCE_COLUMNS, "text"].map((c) => p + c) : []), ...predictionFields(p)];
+  const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
 
-  const shape = (source: unknown, text: string, pr: Prediction): OutRecord => {
-    const base: OutRecord =
-      passThrough && source && typeof source === "object" ? (isCsvRow(source) ? csvRowObject(source) : { ...(source as OutRecord) }) : { text };
-    base[`${p}label`] = pr.label;
-    base[`${p}score`] = pr.score;
-    if (pr.scores) {
-      if (format === "csv" || format === "tsv" || format === "table") for (const l of labels) base[`${p}score_${l}`] = pr.scores[l];
+  let names: { prefix: string; lead: string[]; text: string } | undefined;
+  /** settled on the first record, so every output record has the same fields */
+  const settle = (source: unknown): void => {
+    const fields = isCsvRow(source) ? source.columns : source && typeof source === "object" && (echoObject || echoRow) ? Object.keys(source) : [];
+    const settled = echoObject || echoRow ? clashFreePrefix(fields, addedFields, opts.prefix ?? "") : { prefix: opts.prefix ?? "", clash: [] };
+    if (settled.clash.length > 0) warn?.(clashNotice(settled, addedFields(settled.prefix)));
+    const lead = echoObject || echoRow ? SENTENCE_COLUMNS.map((c) => settled.prefix + c) : SENTENCE_COLUMNS;
+    names = { prefix: settled.prefix, lead, text: echoObject || echoRow ? `${settled.prefix}text` : "text" };
+  };
+  let writer: RecordWriter | undefined;
+  let rowWriter: RowWriter | undefined;
+  const writerFor = (): RecordWriter => {
+    const p = names!.prefix;
+    const columns = [...(sentence ? SENTENCE_COLUMNS : []), "text", ...predictionFields(p)];
+    // table: labels and scores keep one width on every row, so rows print as they come
+    const table: Record<string, { width: number; min?: number }> = {
+      [`${p}label`]: { width: Math.max(...labels.map((l) => l.length)) },
+      [`${p}score`]: { width: 7 }, // "0.1234", "-3.1234" with --function none
+      [`${p}labels`]: { width: 48, min: 12 },
+    };
+    for (const l of labels) table[`${p}score_${l}`] = { width: 7 };
+    return (writer ??= createWriter(format, process.stdout, { columns, table }));
+  };
+  const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction });
+  const notices = new RunNotices({
+    maxLength: model.tokenizer.maxLength,
+    userLimit: opts.maxLength !== undefined && opts.maxLength === model.tokenizer.maxLength,
+    long: plan?.long,
+    fullText: opts.fullText,
+  });
+
+  const shape = (s: CliResult, pr: Prediction | undefined): OutRecord => {
+    const p = names!.prefix;
+    const base: OutRecord = echoObject && s.source && typeof s.source === "object" ? (isCsvRow(s.source) ? csvRowObject(s.source) : { ...(s.source as OutRecord) }) : {};
+    if (echoObject && !isCsvRow(s.source) && s.source && typeof s.source === "object") {
+      // names were settled on the first record; a later one must not lose a field to them
+      const taken = addedFields(p).find((f) => f in (s.source as object));
+      if (taken) throw new InputError(`line ${s.line} has a field "${taken}", which the prediction would overwrite; pass --prefix <p> to name the added fields (e.g. --prefix pred_)`);
+    }
+    const lead = echoObject || echoRow ? names!.lead : SENTENCE_COLUMNS;
+    if (s.lead) SENTENCE_COLUMNS.forEach((c, i) => (base[lead[i]] = s.lead![c]));
+    if (!echoObject || sentence) base[names!.text] = notices.echo(s.text);
+    base[`${p}label`] = pr?.label ?? null;
+    base[`${p}score`] = pr?.score ?? null;
+    if (pr?.scores) {
+      if (flat) for (const l of labels) base[`${p}score_${l}`] = pr.scores[l];
       else base[`${p}scores`] = pr.scores;
     }
-    if (pr.labels) {
-      base[`${p}labels`] =
-        format === "csv" || format === "tsv" || format === "table" ? pr.labels.map((x) => `${x.label}:${x.score.toFixed(4)}`).join(";") : pr.labels;
-    }
+    if (pr?.labels) base[`${p}labels`] = flat ? pr.labels.map((x) => `${x.label}:${x.score.toFixed(4)}`).join(";") : pr.labels;
+    if (s.error && !flat) base[`${p}error`] = s.error;
     return base;
   };
 
+  const run = runDocuments(model, input.records, plan, { ...predict, skipInvalid: opts.skipInvalid, warn, onText: (cut) => notices.text(cut) });
+  const stop = interruptible(run.results);
+  let written = 0;
   try {
-    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
-    const run = runDocuments(model, input.records, plan, { ...predict, skipInvalid: opts.skipInvalid, warn });
-    for await (const s of run.results) {
-      let record = shape(s.source, s.text, s.scores ? predictionFrom(s.scores, labels, predict) : ({ label: null, score: null } as unknown as Prediction));
-      if (s.error) record[`${p}error`] = s.error;
-      if (s.lead) record = { ...s.lead, ...record };
-      if (rowWriter && isCsvRow(s.source)) await rowWriter.write(s.source, record);
-      else await writer.write(record);
+    for await (const s of stop.items) {
+      if (!names) settle(s.source);
+      const record = shape(s, s.scores ? predictionFrom(s.scores, labels, predict) : undefined);
+      if (echoRow && isCsvRow(s.source)) {
+        rowWriter ??= createCsvRowWriter(format as "csv" | "tsv", process.stdout, addedFields(names!.prefix));
+        await rowWriter.write(s.source, record);
+      } else await writerFor().write(record);
+      written++;
       progress.tick();
     }
-    await (rowWriter ?? writer).end();
-    run.finish();
+    if (!names) settle(undefined);
+    await (rowWriter ?? writerFor()).end();
   } finally {
     progress.stop();
   }
+  stop.finish(written);
+  // once, at the end, after the output is complete (and the spinner gone)
+  for (const line of notices.lines()) warn?.(line);
+  run.finish();
 }

@@ -1,15 +1,15 @@
 import type { Command } from "commander";
-import { closeSync, openSync, readSync } from "node:fs";
 import { computeMetrics, goldLabelMatcher, parseLabelMap, type EvalMetrics, type LabelPair } from "../../core/metrics.js";
 import { predictionFrom } from "../../core/postprocess.js";
 import { InputError, UsageError } from "../../errors.js";
-import { csvRowObject, isCsvRow, parseDelimiter, pickColumn } from "../../io/csv-input.js";
-import { getPath, inputFormatFor, openSource, readRecords, type InputRecord } from "../../io/input.js";
+import { isCsvRow, pickColumn } from "../../io/csv-input.js";
+import { getPath, inputFormatFor } from "../../io/input.js";
 import { addModelOptions, type ModelCliOptions } from "../common.js";
-import { loadForCli } from "../runtime.js";
+import { loadForCli, openInput } from "../runtime.js";
+import { addLongOptions, addZeroShotOptions, planFromCli, runDocuments, type DocumentCliOptions } from "../document-options.js";
 import { startProgress } from "../progress.js";
 
-interface EvalCliOptions extends ModelCliOptions {
+interface EvalCliOptions extends ModelCliOptions, DocumentCliOptions {
   file?: string;
   input?: string;
   textColumn?: string;
@@ -17,6 +17,8 @@ interface EvalCliOptions extends ModelCliOptions {
   labelMap?: string;
   header?: boolean;
   delimiter?: string;
+  quote?: string;
+  skipInvalid?: boolean;
   format: string;
   quiet?: boolean;
 }
@@ -29,11 +31,16 @@ export function registerEval(program: Command): void {
   cmd
     .requiredOption("-f, --file <path>", "labelled data: .tsv, .csv or .jsonl ('-' for stdin with --input)")
     .option("--input <format>", "csv, tsv or jsonl (default: from the file extension)")
-    .option("--text-column <c>", 'column (CSV/TSV: name or 1-based number) or JSONL field holding the text (default: "text", else "sentence", else the only other column)')
+    .option("--text-column <c>", 'column (CSV/TSV: name or 1-based number) or JSONL field holding the text (default: "text", else "sentence", else the only column besides the label)')
     .option("--label-column <c>", "column or JSONL field holding the gold label", "label")
     .option("--label-map <map>", "gold value → model label, e.g. 0=NEGATIVE,1=POSITIVE (default: values must be model labels; case is ignored)")
     .option("--no-header", "CSV/TSV: the first row is data (name columns by number)")
     .option("--delimiter <c>", "CSV/TSV field delimiter (default: , for csv, tab for tsv)")
+    .option("--quote <c>", "CSV/TSV quote character (default: \" for csv, none for tsv; --quote '\"' for quoted TSV)")
+    .option("--skip-invalid", "report invalid rows on stderr and leave them out instead of stopping");
+  addLongOptions(cmd);
+  addZeroShotOptions(cmd);
+  cmd
     .option("--format <format>", "output: table or json", "table")
     .option("-q, --quiet", "no progress or notices on stderr")
     .addHelpText(
@@ -41,60 +48,71 @@ export function registerEval(program: Command): void {
       `
 Examples:
   $ nlp eval --file dev.tsv --text-column sentence --label-map 0=NEGATIVE,1=POSITIVE
-  $ nlp eval -m ./my-bundle --file test.jsonl --format json | jq .accuracy`,
+  $ nlp eval -m ./my-bundle --file test.jsonl --format json | jq .accuracy
+  $ nlp eval -m zero-shot --file news.tsv --labels "world,sports,business,tech"`,
     )
     .action(async (opts: EvalCliOptions) => runEval(opts));
-}
-
-function textOf(r: InputRecord): string {
-  return r.text;
 }
 
 async function runEval(opts: EvalCliOptions): Promise<void> {
   const format = opts.format.toLowerCase();
   if (format !== "table" && format !== "json") throw new UsageError(`unknown --format "${opts.format}"; eval writes table or json`);
+  if (opts.level !== undefined) throw new UsageError("eval scores whole records; --level is for classify");
   const labelMap = opts.labelMap !== undefined ? parseLabelMap(opts.labelMap) : undefined;
-  const inFormat = inputFormatFor({ input: opts.input, file: opts.file });
+  const inFormat = inputFormatFor(opts);
   if (inFormat !== "csv" && inFormat !== "tsv" && inFormat !== "jsonl") {
     throw new UsageError(`eval reads .tsv, .csv or .jsonl files; name the format with --input csv|tsv|jsonl (got ${opts.file})`);
   }
   const tabular = inFormat !== "jsonl";
   const header = opts.header !== false;
-  const textColumn = tabular ? (opts.textColumn ?? (await guessTextColumn(opts.file, inFormat, opts))) : (opts.textColumn ?? "text");
+  const quiet = opts.quiet || format === "json";
 
-  const { model } = await loadForCli({ ...opts, quiet: opts.quiet || format === "json" }, []);
-  const labels = model.labels;
+  const { model } = await loadForCli({ ...opts, quiet }, []);
+  const plan = planFromCli(model, opts);
+  const labels = plan?.labels ?? model.labels;
   const toModelLabel = goldLabelMatcher(labels, labelMap);
-  const records = readRecords(inFormat, openSource(opts.file), {
-    column: textColumn,
-    textKey: textColumn,
-    header,
+  const warn = quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+  // the same reader, binary guard and text-column guess as classify, with eval's flag names in messages
+  const input = await openInput([], {
+    file: opts.file,
+    input: inFormat,
+    column: tabular ? opts.textColumn : undefined,
+    textKey: opts.textColumn ?? "text",
+    textFlag: "--text-column",
+    goldColumn: opts.labelColumn,
+    header: opts.header,
     delimiter: opts.delimiter,
+    quote: opts.quote,
+    skipInvalid: opts.skipInvalid,
+    quiet,
   });
   let labelIndex: number | undefined;
-  const goldOf = (r: InputRecord): string => {
-    if (isCsvRow(r.source)) {
-      labelIndex ??= pickLabelColumn(r.source.columns, opts.labelColumn, header);
-      return r.source.values[labelIndex] ?? "";
+  const goldOf = (source: unknown, line: number): string => {
+    if (isCsvRow(source)) {
+      labelIndex ??= pickColumn(source.columns, opts.labelColumn, header, { flag: "--label-column" });
+      return source.values[labelIndex] ?? "";
     }
-    const v = getPath(r.source, opts.labelColumn);
+    const v = getPath(source, opts.labelColumn);
     if (v === undefined || v === null) {
-      throw new InputError(`line ${r.line} has no "${opts.labelColumn}" field; pass --label-column <field> to name the gold label`);
+      throw new InputError(`line ${line} has no "${opts.labelColumn}" field; pass --label-column <field> to name the gold label`);
     }
     return typeof v === "string" ? v : JSON.stringify(v);
   };
 
   const pairs: LabelPair[] = [];
   const rawGold = new Set<string>();
-  const progress = await startProgress("evaluating", { quiet: opts.quiet || format === "json" });
+  const progress = await startProgress("evaluating", { quiet, fraction: input.fraction });
   const started = performance.now();
   try {
-    for await (const s of model.scoreStream(records, textOf)) {
-      const raw = goldOf(s.item).trim();
+    const run = runDocuments(model, input.records, plan, { skipInvalid: opts.skipInvalid, warn });
+    for await (const s of run.results) {
+      if (!s.scores) continue; // a text zero-shot refused: run.finish() reports it
+      const raw = goldOf(s.source, s.line).trim();
       rawGold.add(raw);
       pairs.push({ gold: toModelLabel(raw), predicted: predictionFrom(s.scores, labels).label });
       progress.tick();
     }
+    run.finish();
   } finally {
     progress.stop();
   }
@@ -116,51 +134,6 @@ async function runEval(opts: EvalCliOptions): Promise<void> {
     process.stdout.write(await tableReport(m, { model: name, file: opts.file!, variant: model.info.variant, seconds, rowsPerSecond }));
   }
   await model.dispose();
-}
-
-/** The label column by name (exact, then any case) or 1-based number. */
-function pickLabelColumn(columns: readonly string[], column: string, header: boolean): number {
-  try {
-    return pickColumn(columns, column, header);
-  } catch (err) {
-    if (err instanceof UsageError) throw new UsageError(err.message.replaceAll("--column", "--label-column"));
-    throw err;
-  }
-}
-
-/**
- * Without --text-column: "text", else "sentence" (GLUE's name), else the only
- * column besides the label. Reads just the header line of the file.
- */
-async function guessTextColumn(file: string | undefined, format: string, opts: EvalCliOptions): Promise<string | undefined> {
-  if (!file || file === "-" || opts.header === false) return undefined;
-  const delimiter = parseDelimiter(opts.delimiter, format === "tsv" ? "\t" : ",");
-  const buf = Buffer.alloc(65536);
-  let n = 0;
-  try {
-    const fd = openSync(file, "r");
-    try {
-      n = readSync(fd, buf, 0, buf.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined; // the reader reports a missing file with its own message
-  }
-  // loaded here, not at the top: every nlp command imports this module
-  const { parse } = await import("csv-parse/sync");
-  let columns: string[];
-  try {
-    columns = (parse(buf.subarray(0, n), { delimiter, bom: true, to_line: 1, relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
-  } catch {
-    return undefined; // the reader reports malformed CSV with its own message
-  }
-  columns = columns.map((c) => c.trim());
-  const lower = columns.map((c) => c.toLowerCase());
-  for (const name of ["text", "sentence"]) if (lower.includes(name)) return columns[lower.indexOf(name)];
-  const rest = columns.filter((c) => c.toLowerCase() !== opts.labelColumn.toLowerCase());
-  if (rest.length === 1) return rest[0];
-  throw new UsageError(`which column holds the text? pass --text-column <name or number> (columns: ${columns.map((c) => JSON.stringify(c)).join(", ")})`);
 }
 
 interface RunInfo {

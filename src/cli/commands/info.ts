@@ -69,6 +69,7 @@ async function fromFolder(dir: string, variant?: string): Promise<Info> {
     config_labels: n ? labelNames(cfg, n) : undefined,
     max_length: maxLength,
     size_on_disk: size,
+    ...(await import("../../model/sentence-bundle.js")).describeSentenceConfig(dir),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { createWriter, parseOutputFormat } from "../../io/output.js";
+import { createWriter, parseOutputFormat, widthsOf } from "../../io/output.js";
 
 interface ModelsCliOptions {
   lang?: string;
@@ -66,16 +66,26 @@ async function runModels(query: string | undefined, opts: ModelsCliOptions): Pro
     };
   });
   const table = format === "table";
-  const columns = table ? ["ref", "task", "languages", "variant", "size_mb", "labels", "cached"] : Object.keys(records[0] ?? { ref: "" });
-  const writer = createWriter(format, process.stdout, { columns });
-  for (const r of records) {
-    if (table) {
-      await writer.write({ ...r, languages: short(r.languages, 18), labels: short(r.labels, 34), size_mb: r.size_mb === null ? "" : `${r.size_mb}` });
-    } else await writer.write(r);
+  if (table) {
+    // fit the terminal: refs whole (they are what you type), other columns cut with … or dropped (labels first)
+    const columns = ["ref", "task", "languages", "variant", "size_mb", "labels", "cached"];
+    const cells = records.map((r) => ({ ...r, size_mb: r.size_mb === null ? "" : `${r.size_mb}` }));
+    const w = widthsOf(cells, columns);
+    const fit = {
+      ref: { width: w.ref },
+      task: { width: w.task, min: 9, drop: 1 },
+      languages: { width: w.languages, min: 5, drop: 2 },
+      variant: { width: w.variant, drop: 4 },
+      size_mb: { width: w.size_mb, drop: 3 },
+      labels: { width: w.labels, min: 12, drop: 5 },
+      cached: { width: w.cached },
+    };
+    const writer = createWriter(format, process.stdout, { columns, headings: ["ref", "task", "lang", "variant", "MB", "labels", "cached"], table: fit });
+    for (const r of cells) await writer.write(r);
+    await writer.end();
+    return;
   }
+  const writer = createWriter(format, process.stdout, { columns: Object.keys(records[0] ?? { ref: "" }) });
+  for (const r of records) await writer.write(r);
   await writer.end();
-}
-
-function short(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }

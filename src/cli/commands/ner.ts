@@ -4,18 +4,19 @@
  */
 import { Option, type Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { createWriter, parseOutputFormat, put, type OutRecord, type OutputFormat } from "../../io/output.js";
-import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
-import { createCsvRowWriter } from "../../io/csv-output.js";
+import { createWriter, parseOutputFormat, put, type OutputFormat } from "../../io/output.js";
+import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadForCli, openInput } from "../runtime.js";
+import { cliModelHooks, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
+import { mistypedRef } from "../../catalog/positional.js";
 import { startProgress } from "../progress.js";
 import { loadTokenClassifier } from "../../load.js";
 import { AGGREGATION_STRATEGIES, type AggregationStrategy, type Entity } from "../../core/token-classification.js";
 import { OFFSET_UNITS, validateNerOptions, type NerOptions, type NerResult, type OffsetUnit } from "../../model/token-classifier.js";
 
 interface NerCliOptions extends ModelCliOptions, InputCliOptions {
+  prefix?: string;
   aggregation?: string;
   ignoreLabels?: string;
   threshold?: number;
@@ -47,6 +48,7 @@ export function registerNer(program: Command): void {
     .option("--stride <n>", "texts longer than the model: overlapping chunks sharing n tokens cover the whole text (default: truncate, as transformers)", intArg("--stride", 0))
     .addOption(new Option("--offsets <unit>", "start/end as codepoints (Python string indices, as Hugging Face) or utf16 (JavaScript string indices)").choices(OFFSET_UNITS).default("codepoints"))
     .option("--explode", "one output row per entity, with the 1-based input row number in \"row\"")
+    .option("--prefix <p>", "prefix for the added fields/columns (entities, entity_count), e.g. ner_", "")
     .addHelpText(
       "after",
       `
@@ -64,6 +66,17 @@ Examples:
   $ nlp ner -m en.pos --aggregation none --format conll -f sentences.txt`,
     )
     .action(async (texts: string[], opts: NerCliOptions) => runNer(texts, opts));
+}
+
+/** -m, else a first argument naming a model, else en.ner; a mistyped reference is an error, as in classify. */
+async function loadTokenClassifierForCli(opts: NerCliOptions, texts: string[]) {
+  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
+  if (split.ref === undefined && texts.length > 0) {
+    const typo = mistypedRef(texts[0]);
+    if (typo) throw typo;
+  }
+  const model = await loadTokenClassifier(split.ref ?? DEFAULT_NER_REF, loadOptionsFromCli(opts));
+  return { model, texts: split.texts };
 }
 
 type NerFormat = OutputFormat | "conll";
@@ -104,25 +117,21 @@ async function runNer(texts: string[], opts: NerCliOptions): Promise<void> {
     Object.assign(ner, { aggregation: "none", ignoreLabels: [], threshold: undefined });
   }
   validateNerOptions(ner);
-  const { model, texts: rest } = await loadForCli(opts, texts, { load: loadTokenClassifier, defaultRef: () => DEFAULT_NER_REF });
+  const { model, texts: rest } = await loadTokenClassifierForCli(opts, texts);
   const input = await openInput(rest, opts);
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out, as classify does
   if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = input.format as "csv" | "tsv";
   const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
-  const sink = createSink(format, { ...opts, tabularIn, passThrough: input.format === "jsonl" || tabularIn, none: ner.aggregation === "none", warn });
+  const sink = createSink(format, { ...opts, inputFormat: input.format, none: ner.aggregation === "none", warn });
   const progress = await startProgress("tagging", { quiet: opts.quiet, fraction: input.fraction });
-  let truncatedFirst = 0;
-  let truncated = 0;
+  let seen = 0;
+  let cut = 0;
+  let firstCut = 0;
   try {
     for await (const r of model.nerStream(input.records, (rec: InputRecord) => rec.text, ner)) {
-      if (r.truncated && truncated++ === 0) {
-        truncatedFirst = r.item.line;
-        // said once, at the first cut text, so a long run does not flood stderr
-        warn?.(
-          `note: text on line ${truncatedFirst} is longer than the model's ${model.tokenizer.maxLength} tokens and was cut, as transformers does; entities after the cut are missing (--stride 128 covers whole texts)`,
-        );
-      }
+      seen++;
+      if (r.truncated && cut++ === 0) firstCut = r.item.line;
       await sink.write(r);
       progress.tick();
     }
@@ -131,7 +140,12 @@ async function runNer(texts: string[], opts: NerCliOptions): Promise<void> {
     progress.stop();
     await model.dispose();
   }
-  if (truncated > 1) warn?.(`note: ${truncated} texts were cut in all (first on line ${truncatedFirst})`);
+  // told once, at the end of the run, as the other commands' notices
+  if (cut > 0) {
+    warn?.(
+      `${cut} of ${seen} texts ${cut === 1 ? "was" : "were"} longer than the model's ${model.tokenizer.maxLength} tokens and cut there (first on line ${firstCut}), as transformers does: entities after the cut are missing; --stride 128 covers whole texts`,
+    );
+  }
 }
 
 interface Sink {
@@ -141,8 +155,8 @@ interface Sink {
 
 interface SinkOptions {
   explode?: boolean;
-  tabularIn: boolean;
-  passThrough: boolean;
+  inputFormat: string;
+  prefix?: string;
   /** aggregation none: entity + index instead of entity_group */
   none: boolean;
   offsets?: string;
@@ -168,23 +182,12 @@ function createSink(format: NerFormat, o: SinkOptions): Sink {
       end: () => writer.end(),
     };
   }
+  // input records echoed with the added fields, under the project's one rule for added names (echo.ts)
   const tabularOut = format === "csv" || format === "tsv";
-  const writer = createWriter(format, out, { columns: ["text", ...ENTITY_COLUMNS] });
-  const rowWriter = o.tabularIn && tabularOut ? createCsvRowWriter(format, out, ENTITY_COLUMNS, o.warn) : undefined;
+  const echo = createEcho({ inputFormat: o.inputFormat, format, out, plainFields: ["text"], added: tabularOut ? ENTITY_COLUMNS : ["entities"], prefix: o.prefix, warn: o.warn });
   return {
-    async write(r) {
-      const src = r.item.source;
-      if (rowWriter && isCsvRow(src)) {
-        await rowWriter.write(src, { entities: r.entities, entity_count: r.entities.length });
-        return;
-      }
-      const base: OutRecord =
-        o.passThrough && src && typeof src === "object" ? (isCsvRow(src) ? csvRowObject(src) : { ...(src as OutRecord) }) : { text: r.text };
-      base.entities = r.entities;
-      if (tabularOut) base.entity_count = r.entities.length;
-      await writer.write(base);
-    },
-    end: () => (rowWriter ?? writer).end(),
+    write: (r) => echo.write(r.item.source, r.item.line, { text: r.text }, tabularOut ? { entities: r.entities, entity_count: r.entities.length } : { entities: r.entities }),
+    end: () => echo.end(),
   };
 }
 

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { createWriter, parseOutputFormat } from "../../io/output.js";
 import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
+import { interruptible } from "../interrupt.js";
+import { RunNotices } from "../notices.js";
 
 export function registerTokenize(program: Command): void {
   const cmd = program
@@ -22,11 +24,18 @@ Examples:
       const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
       const { model, texts: rest } = await loadForCli(opts, texts);
       const input = await openInput(rest, opts);
-      const writer = createWriter(format, process.stdout, { columns: ["text", "tokens", "ids", "length", "truncated"] });
-      for await (const r of input.records) {
+      const table = { text: { width: 40, min: 12 }, tokens: { width: 60, min: 12 }, ids: { width: 60, min: 12 }, length: { width: 6 }, truncated: { width: 9 } };
+      const writer = createWriter(format, process.stdout, { columns: ["text", "tokens", "ids", "length", "truncated"], table });
+      const notices = new RunNotices({ maxLength: model.tokenizer.maxLength, userLimit: false, fullText: opts.fullText });
+      const stop = interruptible(input.records);
+      let written = 0;
+      for await (const r of stop.items) {
         const e = model.encode(r.text);
-        await writer.write({ text: r.text, tokens: e.tokens, ids: e.ids, length: e.ids.length, truncated: e.fullLength > e.ids.length });
+        await writer.write({ text: notices.echo(r.text), tokens: e.tokens, ids: e.ids, length: e.ids.length, truncated: e.fullLength > e.ids.length });
+        written++;
       }
       await writer.end();
+      stop.finish(written);
+      if (!opts.quiet) for (const line of notices.lines()) process.stderr.write(`nlp: ${line}\n`);
     });
 }

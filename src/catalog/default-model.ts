@@ -2,17 +2,18 @@
  * Which model runs when none is named: NLP_DEFAULT_MODEL, else the user's
  * config file ({"defaultModel": "..."}), else the sentiment model shipped in
  * the package. Never "whatever is in the cache": results must not change
- * because something was downloaded.
+ * because something was downloaded. One choice for the library's load() and
+ * the CLI alike.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
-import { userConfigDir } from "../catalog/user-path.js";
+import { userConfigDir } from "./user-path.js";
 
 export const EMBEDDED_MODEL = "en.classify.sentiment.tiny";
 
-/** The embedded bundle's folder, wherever the package is installed (dist/cli/ → package root). */
+/** The embedded bundle's folder, wherever the package is installed (dist/catalog/ → package root). */
 export function embeddedModelDir(): string {
   return fileURLToPath(new URL(`../../models/${EMBEDDED_MODEL}`, import.meta.url));
 }

@@ -1,0 +1,68 @@
+/**
+ * Why: `nlp rerank "query" --file docs.txt` — documents ordered by a
+ * cross-encoder's relevance score, best first, with their input line numbers.
+ */
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { load } from "../../load.js";
+import { defaultEntry } from "../../catalog/catalog.js";
+import { parseOutputFormat } from "../../io/output.js";
+import { createEcho } from "../echo.js";
+import type { InputRecord } from "../../io/input.js";
+import { rerank } from "../../model/cross-encoder.js";
+import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { cliModelHooks, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
+import { startProgress } from "../progress.js";
+
+interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
+  topK?: number;
+  activation?: "sigmoid" | "none";
+  prefix?: string;
+}
+
+export function registerRerank(program: Command): void {
+  const cmd = program
+    .command("rerank")
+    .description("order documents by relevance to a query with a cross-encoder (sentence-transformers' CrossEncoder scores)")
+    .argument("<query>", "the query")
+    .argument("[doc...]", "documents (else --file, else stdin, one per line)");
+  addModelOptions(cmd);
+  addInputOptions(cmd);
+  cmd
+    .option("--top-k <n>", "keep only the n best documents", intArg("--top-k"))
+    .option("--prefix <p>", "prefix for the added fields/columns (rank, score), e.g. pred_", "")
+    .option("--activation <fn>", "sigmoid or none (raw logits); default: the model's activation_fn, else sigmoid")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ nlp rerank -m ./ms-marco-MiniLM-L-6-v2 "how do I reset my password" --file faq.txt --top-k 5
+  $ nlp search --corpus faq.txt --top-k 50 --format jsonl "reset password" | nlp rerank -m RERANKER --input jsonl "reset password"`,
+    )
+    .action(async (query: string, docs: string[], opts: RerankCliOptions) => runRerank(query, docs, opts));
+}
+
+async function runRerank(query: string, docs: string[], opts: RerankCliOptions): Promise<void> {
+  const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+  // the query is the first positional unless it names the model (no -m)
+  const split = splitModelArg(opts, [query, ...docs], cliModelHooks.isModelRef);
+  const ref = split.ref ?? defaultEntry("rerank", "en")?.ref;
+  if (!ref) throw new UsageError("no reranker given; pass -m <a cross-encoder folder | catalog ref | owner/name>");
+  const [q, ...rest] = split.texts;
+  if (q === undefined) throw new UsageError('no query: nlp rerank -m MODEL "query" --file docs.txt');
+  const model = await load(ref, loadOptionsFromCli(opts));
+  const progress = await startProgress("reranking", { quiet: opts.quiet });
+  try {
+    const input = await openInput(rest, opts);
+    const hits = await rerank(model, q, input.records, (r: InputRecord) => r.text, { topK: opts.topK, activation: opts.activation, batchSize: opts.batchSize });
+    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+    // JSONL/CSV records (e.g. nlp search's hits) come back whole with rank and score added (pred_rank, pred_score where taken)
+    const writer = createEcho({ inputFormat: input.format, format, out: process.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
+    let rank = 0;
+    for (const h of hits) await writer.write(h.item.source, h.item.line, { line: h.item.line, text: h.item.text }, { rank: ++rank, score: h.score });
+    await writer.end();
+  } finally {
+    progress.stop();
+    await model.dispose();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Why: the flags and model loading every embedding command shares (embed,
+ * similarity): which model, which prompt, normalization and --dimensions.
+ */
+import type { Command } from "commander";
+import { UsageError } from "../errors.js";
+import { loadEmbedder, type LoadedEmbedder } from "../load-embedder.js";
+import type { EmbedOptions } from "../model/embedder.js";
+import { defaultEntry } from "../catalog/catalog.js";
+import { intArg, type ModelCliOptions } from "./common.js";
+import { cliModelHooks, loadOptionsFromCli, splitModelArg } from "./runtime.js";
+
+export interface EmbedCliOptions {
+  promptName?: string;
+  prompt?: string;
+  normalize?: boolean;
+  dimensions?: number;
+}
+
+export function addEmbedOptions(cmd: Command): Command {
+  return cmd
+    .option("--prompt-name <name>", "a prompt from the model's config_sentence_transformers.json, e.g. query or passage")
+    .option("--prompt <text>", 'a literal prompt put before every text, e.g. "query: " ("" turns the model\'s default prompt off)')
+    .option("--normalize", "L2-normalize every vector (default: iff the model has a Normalize module)")
+    .option("--no-normalize", "never L2-normalize, even when the model has a Normalize module")
+    .option("--dimensions <n>", "Matryoshka: keep the first n dimensions (then normalize when normalizing)", intArg("--dimensions"));
+}
+
+export function embedOptionsFrom(opts: EmbedCliOptions & { batchSize?: number }): EmbedOptions {
+  return { promptName: opts.promptName, prompt: opts.prompt, normalize: opts.normalize, dimensions: opts.dimensions, batchSize: opts.batchSize };
+}
+
+/** -m, else a first positional naming a model, else the catalog's default embedding model. */
+export async function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedEmbedder; texts: string[] }> {
+  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
+  const ref = split.ref ?? defaultEntry("embed", "en")?.ref;
+  if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
+  const model = await loadEmbedder(ref, loadOptionsFromCli(opts));
+  return { model, texts: split.texts };
+}

@@ -1,0 +1,59 @@
+/**
+ * Ctrl-C or SIGTERM while records are being written: stop taking records, let
+ * the one being written finish, so the caller can close the output (the JSON
+ * array's "]", whole CSV rows) and exit 130 with "interrupted after N records".
+ * A second signal meets Node's default and ends the process at once.
+ */
+import { Interrupted } from "../errors.js";
+
+export interface Interruptible<T> {
+  items: AsyncGenerator<T>;
+  /** after the loop: throws Interrupted (exit 130) when a signal stopped it, else removes the handlers */
+  finish(records: number): void;
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+export function interruptible<T>(source: AsyncIterable<T>): Interruptible<T> {
+  let signal: NodeJS.Signals | undefined;
+  let stop!: () => void;
+  const stopped = new Promise<typeof STOP>((resolve) => (stop = () => resolve(STOP)));
+  const release = () => SIGNALS.forEach((s) => process.off(s, onSignal));
+  const onSignal = (s: NodeJS.Signals) => {
+    signal = s;
+    release();
+    stop();
+  };
+  SIGNALS.forEach((s) => process.on(s, onSignal));
+
+  async function* items(): AsyncGenerator<T> {
+    const it = source[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        if (signal) break;
+        const next = it.next();
+        // the losing read may fail later (input or inference torn down on exit): not an unhandled rejection
+        next.catch(() => undefined);
+        const r = await Promise.race([next, stopped]);
+        if (r === STOP || r.done) break;
+        yield r.value;
+      }
+    } finally {
+      // also when the loop over items ends early or throws: handlers never outlive the output
+      release();
+      // not awaited after a signal: the source may be blocked on stdin or a model run
+      if (signal) void it.return?.(undefined)?.catch(() => undefined);
+      else await it.return?.(undefined);
+    }
+  }
+
+  return {
+    items: items(),
+    finish(records) {
+      release();
+      if (signal) throw new Interrupted(records, signal);
+    },
+  };
+}
+
+const STOP: unique symbol = Symbol("stop");
