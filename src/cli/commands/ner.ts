@@ -213,6 +213,16 @@ function conllSink(): Sink {
   };
 }
 
+const TABLE_FIT = {
+  entity_group: { width: 14 },
+  entity: { width: 10 },
+  score: { width: 6 },
+  index: { width: 5 },
+  word: { width: 30, min: 8 },
+  start: { width: 6 },
+  end: { width: 6 },
+};
+
 const COLOURS = ["\x1b[1;36m", "\x1b[1;33m", "\x1b[1;35m", "\x1b[1;32m", "\x1b[1;34m", "\x1b[1;31m"];
 const RESET = "\x1b[0m";
 
@@ -224,7 +234,6 @@ function tableSink(o: SinkOptions): Sink {
   let n = 0;
   return {
     async write(r) {
-      const { default: Table } = await import("cli-table3");
       const chars = o.offsets === "utf16" ? null : Array.from(r.text);
       const slice = (s: number, e: number) => (chars ? chars.slice(s, e).join("") : r.text.slice(s, e));
       const end = chars ? chars.length : r.text.length;
@@ -239,15 +248,15 @@ function tableSink(o: SinkOptions): Sink {
         at = e.end;
       }
       marked += slice(at, end);
-      let s = (n++ > 0 ? "\n" : "") + marked.replace(/\s+/g, " ") + "\n";
-      if (r.entities.length > 0) {
-        const table = new Table({ head: columns, wordWrap: false, style: { head: [], border: [] } });
-        for (const e of r.entities as unknown as Record<string, unknown>[]) {
-          table.push(columns.map((c) => (c === "score" ? (e[c] as number).toFixed(4) : String(e[c]))));
-        }
-        s += table.toString() + "\n";
-      } else s += "(no entities)\n";
-      await put(process.stdout, s);
+      await put(process.stdout, (n++ > 0 ? "\n" : "") + marked.replace(/\s+/g, " ") + "\n");
+      if (r.entities.length === 0) {
+        await put(process.stdout, "(no entities)\n");
+        return;
+      }
+      // the entities as the project's terminal table (io/output.ts), one per text
+      const table = createWriter("table", process.stdout, { columns, table: TABLE_FIT });
+      for (const e of r.entities) await table.write(e as unknown as Record<string, unknown>);
+      await table.end();
     },
     async end() {},
   };
