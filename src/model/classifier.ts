@@ -41,7 +41,7 @@ export interface ClassifyOptions extends PredictOptions, DocumentOptions {
 
 export interface ClassifyRecord extends Prediction {
   text: string;
-  /** level "sentence": 0-based document index, sentence index, and UTF-16 offsets [begin, end) into the document */
+  /** level "sentence": 0-based document index, sentence index, and offsets [begin, end) into the document (code points; `offsets: "utf16"` for JavaScript indices) */
   doc?: number;
   sentence?: number;
   begin?: number;

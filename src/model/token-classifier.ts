@@ -19,12 +19,11 @@ import {
 import { readBundle, type Bundle } from "./bundle.js";
 import { OnnxClassifierSession } from "./session.js";
 import { TextTokenizer, type Encoded } from "./tokenizer.js";
-import { OffsetAligner, toUtf16, type Offset } from "./offsets.js";
+import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "./offsets.js";
 import { tokensToString } from "./decoder.js";
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, type LoadOptions } from "./classifier.js";
 
-export type OffsetUnit = "codepoints" | "utf16";
-export const OFFSET_UNITS: OffsetUnit[] = ["codepoints", "utf16"];
+export { OFFSET_UNITS, type OffsetUnit } from "./offsets.js";
 
 export interface NerOptions {
   /** transformers' aggregation_strategy; default "simple" (the pipeline's own default is "none") */
