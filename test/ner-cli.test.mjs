@@ -121,3 +121,15 @@ test("a text-classification model is refused with the command to use (exit 2)", 
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /text-classification model.*nlp classify/);
 });
+
+test("classify --level sentence counts begin/end as nlp ner does (code points), --offsets utf16 for JavaScript", async () => {
+  const text = "😀 Great screen. Awful battery!";
+  const m = ["classify", "-m", join(ROOT, "test", "fixtures", "hf-reference", "bert"), "--level", "sentence", "--format", "jsonl"];
+  const cps = jsonl((await runCli([...m, text])).stdout);
+  assert.deepEqual(cps.map((r) => [r.begin, r.end]), [[0, 15], [16, 30]]);
+  const js = jsonl((await runCli([...m, "--offsets", "utf16", text])).stdout);
+  assert.deepEqual(js.map((r) => [r.begin, r.end]), [[0, 16], [17, 31]]);
+  js.forEach((r) => assert.equal(text.slice(r.begin, r.end), r.text));
+  const bad = await runCli([...m, "--offsets", "bytes", text]);
+  assert.equal(bad.code, 2);
+});
