@@ -120,7 +120,11 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<voi
     const table = format === "table";
     const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
     const writer = table
-      ? createWriter("table", out, { columns: ["text", "dims", "norm", "values"] })
+      ? createWriter("table", out, {
+          columns: ["text", "dims", "norm", "values"],
+          // the preview is PREVIEW numbers of up to 7 characters and " …"; dims and norm are short numbers
+          table: { dims: { width: 5 }, norm: { width: 6 }, values: { width: PREVIEW * 8 + 1, min: 8 } },
+        })
       : createEcho({ inputFormat: input.format, format, out, plainFields: ["text"], added: ["embedding"], prefix: opts.prefix, warn });
     for await (const { item, embedding } of stream) {
       if (table) {
