@@ -21,7 +21,7 @@ import { OnnxClassifierSession } from "./session.js";
 import { TextTokenizer, type Encoded } from "./tokenizer.js";
 import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "./offsets.js";
 import { tokensToString } from "./decoder.js";
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, type LoadOptions } from "./classifier.js";
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, validateLoadOptions, type LoadOptions } from "./classifier.js";
 
 export { OFFSET_UNITS, type OffsetUnit } from "./offsets.js";
 
@@ -116,12 +116,7 @@ export class TokenClassifier {
   }
 
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TokenClassifier> {
-    if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 2)) {
-      throw new UsageError(`--max-length must be an integer ≥ 2, got ${opts.maxLength}`);
-    }
-    if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
-      throw new UsageError(`--batch-size must be a positive integer, got ${opts.batchSize}`);
-    }
+    validateLoadOptions(opts);
     const bundle = readBundle(dir, opts.variant);
     const textHead = bundle.configJson.architectures?.find((a) => a.endsWith("ForSequenceClassification"));
     if (textHead) throw new UsageError(`${dir} is a text-classification model (${textHead}): it labels whole texts, not tokens; run it with \`nlp classify\``);
