@@ -6,7 +6,7 @@
 //   npm run build && node bench/eval-sentences.mjs [--errors rules]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { splitSentences } from "../dist/core/sentences.js";
+import { splitSentences } from "../dist/engine/sentences.js";
 
 const all = JSON.parse(readFileSync(new URL("../test/fixtures/sentences-gold.json", import.meta.url), "utf8")).items;
 const require = createRequire(import.meta.url);

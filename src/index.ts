@@ -1,5 +1,5 @@
 /** Library API: `import { load } from "nlp-classify"`. */
-export { load, loadTokenClassifier, type LoadModelOptions, type LoadedModel, type LoadedTokenClassifier } from "./load.js";
+export { load, loadTokenClassifier, type LoadModelOptions, type LoadedModel, type LoadedTokenClassifier } from "./model/load.js";
 export {
   TextClassifier,
   DEFAULT_BATCH_SIZE,
@@ -8,10 +8,10 @@ export {
   type TokenizeRecord,
   type LoadOptions,
   type ModelInfo,
-} from "./model/classifier.js";
+} from "./tasks/classify/classifier.js";
 export { readBundle, locateBundle, type Bundle } from "./model/bundle.js";
-export { TextTokenizer, type Encoded } from "./model/tokenizer.js";
-export { registerResolver, resolveModel, type Resolver, type ResolvedModel, type ResolveOptions } from "./resolve/resolver.js";
+export { TextTokenizer, type Encoded } from "./engine/tokenizer.js";
+export { registerResolver, resolveModel, type Resolver, type ResolvedModel, type ResolveOptions } from "./model/resolver.js";
 export {
   planDocuments,
   scoreDocuments,
@@ -22,12 +22,12 @@ export {
   type LongMode,
   type Level,
   type ScoredUnit,
-} from "./model/documents.js";
-export { splitSentences, type Sentence, type SplitOptions, type SplitterName } from "./core/sentences.js";
-export * from "./core/zero-shot.js";
-export * from "./core/chunking.js";
-export * from "./core/postprocess.js";
-export * from "./core/batching.js";
+} from "./tasks/classify/documents.js";
+export { splitSentences, type Sentence, type SplitOptions, type SplitterName } from "./engine/sentences.js";
+export * from "./tasks/classify/zero-shot.js";
+export * from "./engine/chunking.js";
+export * from "./engine/postprocess.js";
+export * from "./engine/batching.js";
 export * from "./errors.js";
 export { findEntry, defaultEntry, listEntries, loadCatalog, Catalog } from "./catalog/catalog.js";
 export type { CatalogEntry } from "./catalog/schema.js";
@@ -40,12 +40,12 @@ export {
   type NerRecord,
   type NerResult,
   type OffsetUnit,
-} from "./model/token-classifier.js";
-export * from "./core/token-classification.js";
-export { OffsetAligner, alignerSpec, toUtf16, type Offset } from "./model/offsets.js";
+} from "./tasks/ner/token-classifier.js";
+export * from "./tasks/ner/entities.js";
+export { OffsetAligner, alignerSpec, toUtf16, type Offset } from "./engine/offsets.js";
 export { defaultModel, EMBEDDED_MODEL, type DefaultModel } from "./catalog/default-model.js";
-export { loadEmbedder, type LoadEmbedderOptions, type LoadedEmbedder } from "./load-embedder.js";
-export { TextEmbedder, type EmbedOptions, type EmbedLoadOptions, type EmbeddedItem, type EmbedderInfo } from "./model/embedder.js";
+export { loadEmbedder, type LoadEmbedderOptions, type LoadedEmbedder } from "./model/load-embedder.js";
+export { TextEmbedder, type EmbedOptions, type EmbedLoadOptions, type EmbeddedItem, type EmbedderInfo } from "./tasks/embed/embedder.js";
 export { readSentenceConfig, type SentenceConfig } from "./model/sentence-bundle.js";
-export { similarity, normalize, poolSequence, POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "./core/pooling.js";
-export { rerank, crossEncoderActivation, type RerankOptions, type RerankHit } from "./model/cross-encoder.js";
+export { similarity, normalize, poolSequence, POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "./engine/pooling.js";
+export { rerank, crossEncoderActivation, type RerankOptions, type RerankHit } from "./tasks/embed/cross-encoder.js";

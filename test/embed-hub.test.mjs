@@ -1,7 +1,7 @@
 // A sentence-transformers repo on the Hub: the download plan takes its pipeline files along.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planFromListing } from "../dist/hub/plan.js";
+import { planFromListing } from "../dist/hub/file-plan.js";
 
 test("planFromListing: modules.json, 1_Pooling/config.json and the sentence-transformers configs are fetched (optional)", () => {
   const listing = [

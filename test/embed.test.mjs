@@ -8,7 +8,7 @@ import { join } from "node:path";
 import {
   loadEmbedder, poolSequence, normalize, similarity, readSentenceConfig, UsageError, BundleError,
 } from "../dist/index.js";
-import { finishEmbedding, pyStrip, float32Number } from "../dist/core/pooling.js";
+import { finishEmbedding, pyStrip, float32Number } from "../dist/engine/pooling.js";
 import { ROOT } from "./helpers.mjs";
 
 export const EMBED_FIXTURES = join(ROOT, "test", "fixtures", "hf-embed");

@@ -10,7 +10,7 @@ import { C_NEW, SST2, bert, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
 import { fsFailure, httpFailure, backoffMs, MissingFileError } from "../dist/hub/failures.js";
 import { contentRangeStart } from "../dist/hub/download.js";
 import { normalizeEtag, repoFolderName, repoFromFolderName } from "../dist/hub/cache-layout.js";
-import { planFromListing } from "../dist/hub/plan.js";
+import { planFromListing } from "../dist/hub/file-plan.js";
 import { isCatalogOrHubRef } from "../dist/catalog/positional.js";
 
 const REF = "en.classify.distilbert_sequence.sst2";

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TextTokenizer } from "../dist/model/tokenizer.js";
+import { TextTokenizer } from "../dist/engine/tokenizer.js";
 import { CLASSIFIERS, FIXTURES, ROOT, fixture, reference, runCli, jsonl } from "./helpers.mjs";
 
 const BUNDLES = [...readdirSync(FIXTURES).map((n) => join(FIXTURES, n)), join(ROOT, "models", "en.classify.sentiment.tiny")];

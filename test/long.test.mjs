@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load } from "../dist/index.js";
-import { windowRanges, weightedMean } from "../dist/core/chunking.js";
+import { windowRanges, weightedMean } from "../dist/engine/chunking.js";
 import { fixture, reference, runCli, jsonl } from "./helpers.mjs";
 
 const LONG = reference("bert").cases.find((c) => c.rust_ids_untruncated_len > 512);

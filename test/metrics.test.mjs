@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { computeMetrics, parseLabelMap, goldLabelMatcher } from "../dist/core/metrics.js";
+import { computeMetrics, parseLabelMap, goldLabelMatcher } from "../dist/tasks/classify/metrics.js";
 
 const close = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≠ ${b}`);
 const rep = (gold, predicted, n) => Array.from({ length: n }, () => ({ gold, predicted }));

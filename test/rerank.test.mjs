@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { join } from "node:path";
 import { load } from "../dist/index.js";
-import { longestFirstLengths } from "../dist/core/pair-truncation.js";
+import { longestFirstLengths } from "../dist/engine/pair-truncation.js";
 import { runCli, jsonl, fixture } from "./helpers.mjs";
 
 const MODEL = fixture("bert_regression"); // one label: a cross-encoder's shape

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { splitSentences } from "../dist/core/sentences.js";
+import { splitSentences } from "../dist/engine/sentences.js";
 
 const texts = (t, o) => splitSentences(t, o).map((s) => s.text);
 

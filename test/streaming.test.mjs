@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { windowed } from "../dist/core/windowed.js";
+import { windowed } from "../dist/engine/windowed.js";
 import { BIN, fixture, runCli, jsonl } from "./helpers.mjs";
 
 const M = fixture("distilbert");

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import tokenizers from "tokenizers";
 import { readBundle } from "../dist/model/bundle.js";
-import { TextTokenizer } from "../dist/model/tokenizer.js";
+import { TextTokenizer } from "../dist/engine/tokenizer.js";
 import { CLASSIFIERS, ROOT, fixture } from "./helpers.mjs";
 
 const { Tokenizer: RustTokenizer } = tokenizers;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load } from "../dist/index.js";
-import { formatHypothesis, nliIndices, parseCandidateLabels, templateTakesLabel, zeroShotScores } from "../dist/core/zero-shot.js";
+import { formatHypothesis, nliIndices, parseCandidateLabels, templateTakesLabel, zeroShotScores } from "../dist/tasks/classify/zero-shot.js";
 import { fixture, reference, runCli, jsonl } from "./helpers.mjs";
 
 const TOL = 1e-4;

@@ -18,7 +18,7 @@ export interface PullResult {
 }
 
 export async function pullModel(ref: string, opts: PullOptions = {}): Promise<PullResult> {
-  const { resolveReference } = await import("./resolve.js");
+  const { resolveReference } = await import("./materialize.js");
   const r = await resolveReference(ref, { ...opts, refresh: true });
   return { dir: r.dir, repo: r.snapshot?.repo, commit: r.snapshot?.commit, downloaded: r.snapshot?.downloaded ?? [] };
 }

@@ -7,7 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { UsageError } from "../errors.js";
 import { atomicWrite } from "../hub/cache-layout.js";
-import { isPlaceholderLabels } from "../core/postprocess.js";
+import { isPlaceholderLabels } from "../engine/postprocess.js";
 import { loadCatalog, readCatalogFile } from "./catalog.js";
 import { canonicalKey, defaultRequest, isLanguage, parseRef } from "./grammar.js";
 import { TASKS, catalogProblems, type CatalogEntry, type CatalogFile } from "./schema.js";
@@ -53,7 +53,7 @@ export async function importFolder(folder: string, opts: ImportOptions): Promise
   }
 
   // A real load: the folder must work as a bundle (files, JSON, tokenizer, ONNX graph, label count).
-  const { TextClassifier } = await import("../model/classifier.js");
+  const { TextClassifier } = await import("../tasks/classify/classifier.js");
   const model = await TextClassifier.fromFolder(dir);
   await model.dispose();
   const width = model.labels.length;

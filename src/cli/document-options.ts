@@ -8,10 +8,10 @@ import { Option, type Command } from "commander";
 import { InputError } from "../errors.js";
 import type { InputRecord } from "../io/input.js";
 import type { OutRecord } from "../io/output.js";
-import type { TextClassifier } from "../model/classifier.js";
-import { OFFSET_UNITS } from "../model/offsets.js";
-import { LEVELS, LONG_MODES, needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions, type DocumentPlan } from "../model/documents.js";
-import type { ScoreFunction } from "../core/postprocess.js";
+import type { TextClassifier } from "../tasks/classify/classifier.js";
+import { OFFSET_UNITS } from "../engine/offsets.js";
+import { LEVELS, LONG_MODES, needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions, type DocumentPlan } from "../tasks/classify/documents.js";
+import type { ScoreFunction } from "../engine/postprocess.js";
 import { intArg } from "./common.js";
 
 export interface DocumentCliOptions {

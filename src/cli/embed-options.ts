@@ -4,8 +4,8 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
-import { loadEmbedder, type LoadedEmbedder } from "../load-embedder.js";
-import type { EmbedOptions } from "../model/embedder.js";
+import { loadEmbedder, type LoadedEmbedder } from "../model/load-embedder.js";
+import type { EmbedOptions } from "../tasks/embed/embedder.js";
 import { defaultEntry } from "../catalog/catalog.js";
 import { intArg, type ModelCliOptions } from "./common.js";
 import { cliModelHooks, loadOptionsFromCli, splitModelArg } from "./runtime.js";

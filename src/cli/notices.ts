@@ -3,7 +3,7 @@
  * cut at the model's token limit, and how many were echoed shortened. Counted
  * per input text as the records go by; nothing is printed per record.
  */
-import type { LongMode } from "../model/documents.js";
+import type { LongMode } from "../tasks/classify/documents.js";
 
 /** Texts longer than this are echoed shortened in the "text" field nlp adds (not in passed-through input fields). */
 export const ECHO_TEXT_LIMIT = 100_000;

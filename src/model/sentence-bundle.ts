@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BundleError } from "../errors.js";
-import { POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "../core/pooling.js";
+import { POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "../engine/pooling.js";
 
 export interface SentenceConfig {
   /** pooling modes, concatenated in sentence-transformers' order */

@@ -93,7 +93,7 @@ async function runPath(ref: string | undefined, opts: { variant?: string }): Pro
     process.stdout.write(`${hubCacheDir()}\n`);
     return;
   }
-  const { resolveReference } = await import("../../catalog/resolve.js");
+  const { resolveReference } = await import("../../catalog/materialize.js");
   // offline: only say where it is, never download
   const r = await resolveReference(ref, { offline: true, offlineReason: "`nlp cache path` only looks in the cache", variant: opts.variant });
   process.stdout.write(`${r.dir}\n`);

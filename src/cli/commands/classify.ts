@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { predictionFrom, type Prediction, type ScoreFunction } from "../../core/postprocess.js";
-import { validatePredictOptions } from "../../model/classifier.js";
+import { predictionFrom, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
+import { validatePredictOptions } from "../../tasks/classify/classifier.js";
 import { InputError } from "../../errors.js";
 import { createWriter, parseOutputFormat, type OutRecord, type RecordWriter } from "../../io/output.js";
 import { csvRowObject, isCsvRow } from "../../io/csv-input.js";

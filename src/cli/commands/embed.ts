@@ -6,7 +6,7 @@ import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { float32Number, norm } from "../../core/pooling.js";
+import { float32Number, norm } from "../../engine/pooling.js";
 import { createWriter, parseOutputFormat, type OutputFormat, type RecordWriter } from "../../io/output.js";
 import { createEcho, type Echo } from "../echo.js";
 import { createNpyWriter } from "../../io/npy.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { computeMetrics, goldLabelMatcher, parseLabelMap, type EvalMetrics, type LabelPair } from "../../core/metrics.js";
-import { predictionFrom } from "../../core/postprocess.js";
+import { computeMetrics, goldLabelMatcher, parseLabelMap, type EvalMetrics, type LabelPair } from "../../tasks/classify/metrics.js";
+import { predictionFrom } from "../../engine/postprocess.js";
 import { InputError, UsageError } from "../../errors.js";
 import { isCsvRow, pickColumn } from "../../io/csv-input.js";
 import { getPath, inputFormatFor } from "../../io/input.js";

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { isPlaceholderLabels } from "../../core/postprocess.js";
+import { isPlaceholderLabels } from "../../engine/postprocess.js";
 
 interface InfoCliOptions {
   variant?: string;
@@ -50,8 +50,8 @@ async function runInfo(ref: string, opts: InfoCliOptions): Promise<void> {
 /** What the files on disk say (labels, max length), without ONNX Runtime. */
 async function fromFolder(dir: string, variant?: string): Promise<Info> {
   const { readBundle } = await import("../../model/bundle.js");
-  const { TextTokenizer } = await import("../../model/tokenizer.js");
-  const { labelNames } = await import("../../core/postprocess.js");
+  const { TextTokenizer } = await import("../../engine/tokenizer.js");
+  const { labelNames } = await import("../../engine/postprocess.js");
   const b = readBundle(dir, variant);
   const cfg = b.configJson;
   const n = Object.keys(cfg.id2label ?? {}).length || (typeof cfg.num_labels === "number" ? cfg.num_labels : 0);
@@ -75,7 +75,7 @@ async function fromFolder(dir: string, variant?: string): Promise<Info> {
 
 async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   const { formatBytes } = await import("../../hub/progress.js");
-  const { localFolderResolver } = await import("../../resolve/resolver.js");
+  const { localFolderResolver } = await import("../../model/resolver.js");
   const local = await localFolderResolver(ref, {});
   if (local) {
     const disk = await fromFolder(local.dir, opts.variant);
@@ -84,7 +84,7 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   const { loadCatalog } = await import("../../catalog/catalog.js");
   const { parseHubId } = await import("../../catalog/grammar.js");
   const { entryStatus, repoStatus } = await import("../../catalog/status.js");
-  const { planForEntry } = await import("../../catalog/resolve.js");
+  const { planForEntry } = await import("../../catalog/materialize.js");
   const { hubCacheDir } = await import("../../hub/env.js");
   const catalog = loadCatalog();
   const hub = parseHubId(ref);

@@ -11,9 +11,9 @@ import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOption
 import { cliModelHooks, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
 import { mistypedRef } from "../../catalog/positional.js";
 import { startProgress } from "../progress.js";
-import { loadTokenClassifier } from "../../load.js";
-import { AGGREGATION_STRATEGIES, type AggregationStrategy, type Entity } from "../../core/token-classification.js";
-import { OFFSET_UNITS, validateNerOptions, type NerOptions, type NerResult, type OffsetUnit } from "../../model/token-classifier.js";
+import { loadTokenClassifier } from "../../model/load.js";
+import { AGGREGATION_STRATEGIES, type AggregationStrategy, type Entity } from "../../tasks/ner/entities.js";
+import { OFFSET_UNITS, validateNerOptions, type NerOptions, type NerResult, type OffsetUnit } from "../../tasks/ner/token-classifier.js";
 
 interface NerCliOptions extends ModelCliOptions, InputCliOptions {
   prefix?: string;

@@ -28,7 +28,7 @@ Examples:
 }
 
 async function runPull(refs: string[], opts: PullCliOptions): Promise<void> {
-  const { resolveReference } = await import("../../catalog/resolve.js");
+  const { resolveReference } = await import("../../catalog/materialize.js");
   const log = opts.quiet ? undefined : (line: string) => process.stderr.write(line + "\n");
   for (const ref of refs) {
     const r = await resolveReference(ref, {

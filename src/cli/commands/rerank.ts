@@ -4,12 +4,12 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { load } from "../../load.js";
+import { load } from "../../model/load.js";
 import { defaultEntry } from "../../catalog/catalog.js";
 import { parseOutputFormat } from "../../io/output.js";
 import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
-import { rerank } from "../../model/cross-encoder.js";
+import { rerank } from "../../tasks/embed/cross-encoder.js";
 import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { cliModelHooks, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
 import { startProgress } from "../progress.js";

@@ -5,8 +5,8 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { similarity, type SimilarityFunction } from "../../core/pooling.js";
-import { TopK } from "../../core/top-k.js";
+import { similarity, type SimilarityFunction } from "../../engine/pooling.js";
+import { TopK } from "../../engine/top-k.js";
 import { createWriter, parseOutputFormat } from "../../io/output.js";
 import { inputFormatFor, openSource, readRecords, type InputRecord } from "../../io/input.js";
 import { guardSource } from "../../io/source-guard.js";
@@ -16,7 +16,7 @@ import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type Mo
 import { openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import { addEmbedOptions, embedOptionsFrom, loadEmbedderForCli, type EmbedCliOptions } from "../embed-options.js";
-import type { EmbedOptions } from "../../model/embedder.js";
+import type { EmbedOptions } from "../../tasks/embed/embedder.js";
 
 interface SearchCliOptions extends ModelCliOptions, InputCliOptions, EmbedCliOptions {
   corpus?: string;

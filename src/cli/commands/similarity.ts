@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { InputError, UsageError } from "../../errors.js";
-import { SIMILARITY_FUNCTIONS, similarity, type SimilarityFunction } from "../../core/pooling.js";
+import { SIMILARITY_FUNCTIONS, similarity, type SimilarityFunction } from "../../engine/pooling.js";
 import { parseOutputFormat } from "../../io/output.js";
 import { isCsvRow, pickColumn, type CsvRow } from "../../io/csv-input.js";
 import { createEcho } from "../echo.js";

@@ -2,9 +2,9 @@
  * A loaded text classifier: tokenizer + ONNX session + head config, with the
  * order-preserving, length-sorted, windowed batching pipeline.
  */
-import { BundleError, InputError, UsageError } from "../errors.js";
-import { padBatch, planBatches } from "../core/batching.js";
-import { windowed } from "../core/windowed.js";
+import { BundleError, InputError, UsageError } from "../../errors.js";
+import { padBatch, planBatches } from "../../engine/batching.js";
+import { windowed } from "../../engine/windowed.js";
 import {
   applyFunction,
   defaultFunction,
@@ -14,10 +14,10 @@ import {
   type Prediction,
   type PredictOptions,
   type ScoreFunction,
-} from "../core/postprocess.js";
-import { readBundle, type Bundle } from "./bundle.js";
-import { OnnxClassifierSession } from "./session.js";
-import { TextTokenizer, type Encoded } from "./tokenizer.js";
+} from "../../engine/postprocess.js";
+import { readBundle, type Bundle } from "../../model/bundle.js";
+import { OnnxClassifierSession } from "../../engine/session.js";
+import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions } from "./documents.js";
 
 export interface LoadOptions {

@@ -4,7 +4,7 @@
  * an NLI model scores (text, hypothesis), and the entailment logits become scores.
  */
 
-import { softmax } from "./postprocess.js";
+import { softmax } from "../../engine/postprocess.js";
 
 export const DEFAULT_HYPOTHESIS = "This example is {}.";
 

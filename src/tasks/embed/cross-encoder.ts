@@ -4,10 +4,10 @@
  * (longest_first truncation, its activation_fn: Sigmoid for one label unless
  * the config names another) through the classifier's batching engine.
  */
-import { BundleError, UsageError } from "../errors.js";
-import type { ScoreFunction } from "../core/postprocess.js";
-import { TopK } from "../core/top-k.js";
-import type { TextClassifier } from "./classifier.js";
+import { BundleError, UsageError } from "../../errors.js";
+import type { ScoreFunction } from "../../engine/postprocess.js";
+import { TopK } from "../../engine/top-k.js";
+import type { TextClassifier } from "../classify/classifier.js";
 
 /** CrossEncoder.get_default_activation_fn: config.sentence_transformers.activation_fn, the pre-v4 key, else Sigmoid for one label. */
 export function crossEncoderActivation(model: TextClassifier): ScoreFunction {

@@ -3,11 +3,11 @@
  * through length-sorted batches, each text as one truncated sequence or as stride chunks, then
  * transformers' entity post-processing.
  */
-import { BundleError, UsageError } from "../errors.js";
-import { padBatch, planBatches } from "../core/batching.js";
-import { windowRanges } from "../core/chunking.js";
-import { windowed } from "../core/windowed.js";
-import { isPlaceholderLabels, labelNames } from "../core/postprocess.js";
+import { BundleError, UsageError } from "../../errors.js";
+import { padBatch, planBatches } from "../../engine/batching.js";
+import { windowRanges } from "../../engine/chunking.js";
+import { windowed } from "../../engine/windowed.js";
+import { isPlaceholderLabels, labelNames } from "../../engine/postprocess.js";
 import {
   AGGREGATION_STRATEGIES,
   textEntities,
@@ -15,15 +15,15 @@ import {
   type Entity,
   type TokenSequence,
   type TokenizerFacts,
-} from "../core/token-classification.js";
-import { readBundle, type Bundle } from "./bundle.js";
-import { OnnxClassifierSession } from "./session.js";
-import { TextTokenizer, type Encoded } from "./tokenizer.js";
-import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "./offsets.js";
-import { tokensToString } from "./decoder.js";
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, validateLoadOptions, type LoadOptions } from "./classifier.js";
+} from "./entities.js";
+import { readBundle, type Bundle } from "../../model/bundle.js";
+import { OnnxClassifierSession } from "../../engine/session.js";
+import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
+import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "../../engine/offsets.js";
+import { tokensToString } from "../../engine/decoder.js";
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
 
-export { OFFSET_UNITS, type OffsetUnit } from "./offsets.js";
+export { OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 
 export interface NerOptions {
   /** transformers' aggregation_strategy; default "simple" (the pipeline's own default is "none") */

@@ -4,7 +4,7 @@
  */
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { BundleError, InferenceError, UsageError } from "../errors.js";
-import type { PaddedBatch } from "../core/batching.js";
+import type { PaddedBatch } from "./batching.js";
 import { physicalCores } from "./cores.js";
 
 export interface SessionOptions {

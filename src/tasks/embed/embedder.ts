@@ -4,15 +4,15 @@
  * Normalize and Matryoshka truncation per text, so no vector depends on its
  * batch neighbours.
  */
-import { BundleError, UsageError } from "../errors.js";
-import { padBatch, planBatches } from "../core/batching.js";
-import { windowed } from "../core/windowed.js";
-import { finishEmbedding, poolSequence, pyStrip, similarity, type SimilarityFunction } from "../core/pooling.js";
-import { readBundle, type Bundle } from "./bundle.js";
-import { DEFAULT_MAX_BATCH_TOKENS, defaultBatchSize, streamWindowSize, validateLoadOptions } from "./classifier.js";
-import { OnnxFeatureSession } from "./feature-session.js";
-import { readSentenceConfig, type SentenceConfig } from "./sentence-bundle.js";
-import { TextTokenizer, type Encoded } from "./tokenizer.js";
+import { BundleError, UsageError } from "../../errors.js";
+import { padBatch, planBatches } from "../../engine/batching.js";
+import { windowed } from "../../engine/windowed.js";
+import { finishEmbedding, poolSequence, pyStrip, similarity, type SimilarityFunction } from "../../engine/pooling.js";
+import { readBundle, type Bundle } from "../../model/bundle.js";
+import { DEFAULT_MAX_BATCH_TOKENS, defaultBatchSize, streamWindowSize, validateLoadOptions } from "../classify/classifier.js";
+import { OnnxFeatureSession } from "../../engine/feature-session.js";
+import { readSentenceConfig, type SentenceConfig } from "../../model/sentence-bundle.js";
+import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 
 export interface EmbedLoadOptions {
   /** ONNX variant: int8 (default when present), fp32, … */

@@ -5,11 +5,11 @@
  * @huggingface/tokenizers has no truncation of its own, so it lives here.
  */
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
-import type { ModelConfig, TokenizerConfig } from "./bundle.js";
-import { windowRanges } from "../core/chunking.js";
+import type { ModelConfig, TokenizerConfig } from "../model/bundle.js";
+import { windowRanges } from "./chunking.js";
 import { prefixSafe, safeCut } from "./bounded-prefix.js";
 import { matchRustTokenizers, type PortInternals } from "./rust-parity.js";
-import { longestFirstLengths } from "../core/pair-truncation.js";
+import { longestFirstLengths } from "./pair-truncation.js";
 
 export interface Encoded {
   ids: number[];

@@ -1,7 +1,7 @@
 /** Why: the library's entry for embeddings — a reference (folder, catalog ref, Hub id) to a loaded TextEmbedder. */
-import { TextEmbedder, type EmbedLoadOptions } from "./model/embedder.js";
-import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolve/resolver.js";
-import "./resolve/builtin.js"; // catalog refs and Hub ids join the resolver chain
+import { TextEmbedder, type EmbedLoadOptions } from "../tasks/embed/embedder.js";
+import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolver.js";
+import "./builtin-resolver.js"; // catalog refs and Hub ids join the resolver chain
 
 export interface LoadEmbedderOptions extends EmbedLoadOptions, Omit<ResolveOptions, "variant"> {}
 

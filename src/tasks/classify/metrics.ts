@@ -3,7 +3,7 @@
  * label pairs. Gold labels the model cannot produce are set aside and counted,
  * not scored as errors; model labels the data never uses are listed.
  */
-import { UsageError } from "../errors.js";
+import { UsageError } from "../../errors.js";
 
 export interface LabelMetrics {
   label: string;

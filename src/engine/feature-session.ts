@@ -6,7 +6,7 @@
  */
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { BundleError, InferenceError } from "../errors.js";
-import type { PaddedBatch } from "../core/batching.js";
+import type { PaddedBatch } from "./batching.js";
 import { batchFeeds, createOrtSession, firstLine, type Ort, type SessionOptions } from "./session.js";
 
 const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);

@@ -5,10 +5,10 @@
  * (length-sorted batches, input order kept), and the rows' scores fold back
  * into one result per document (or per sentence), in input order.
  */
-import { BundleError, UsageError } from "../errors.js";
-import { weightedMean } from "../core/chunking.js";
-import { splitSentences, type Sentence, type SplitterName } from "../core/sentences.js";
-import { codePointIndex, OFFSET_UNITS, type OffsetUnit } from "./offsets.js";
+import { BundleError, UsageError } from "../../errors.js";
+import { weightedMean } from "../../engine/chunking.js";
+import { splitSentences, type Sentence, type SplitterName } from "../../engine/sentences.js";
+import { codePointIndex, OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 import {
   DEFAULT_HYPOTHESIS,
   formatHypothesis,
@@ -17,9 +17,9 @@ import {
   templateTakesLabel,
   zeroShotScores,
   type NliIndices,
-} from "../core/zero-shot.js";
-import type { ScoreFunction } from "../core/postprocess.js";
-import type { Encoded } from "./tokenizer.js";
+} from "./zero-shot.js";
+import type { ScoreFunction } from "../../engine/postprocess.js";
+import type { Encoded } from "../../engine/tokenizer.js";
 import type { TextClassifier } from "./classifier.js";
 
 export type LongMode = "truncate" | "chunk" | "sentences";

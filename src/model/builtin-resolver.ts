@@ -6,7 +6,7 @@
 import { registerResolver, type Resolver } from "./resolver.js";
 
 export const catalogAndHubResolver: Resolver = async (ref, opts) => {
-  const { catalogResolver } = await import("../catalog/resolve.js");
+  const { catalogResolver } = await import("../catalog/materialize.js");
   return catalogResolver(ref, opts);
 };
 
