@@ -6,7 +6,7 @@
  */
 import { Readable } from "node:stream";
 import { InputError, UsageError } from "../errors.js";
-import { registerReader, type InputOptions, type InputRecord, type RecordReader } from "./input.js";
+import type { InputOptions, InputRecord, RecordReader } from "./records.js";
 
 /** The `source` of a CSV/TSV record: the row as read, and the column names. */
 export interface CsvRow {
@@ -208,7 +208,3 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
     }
   };
 }
-
-// TSV has no quoting (IANA text/tab-separated-values, `cut`): a tweet that starts with " is text
-registerReader("csv", csvReader(",", '"'));
-registerReader("tsv", csvReader("\t", false));

@@ -6,45 +6,19 @@ import { createReadStream, existsSync } from "node:fs";
 import { extname } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { readLines } from "./lines.js";
+import { csvReader } from "./csv-input.js";
+import type { InputOptions, InputRecord, RecordReader } from "./records.js";
 
-export interface InputRecord {
-  text: string;
-  /** the parsed source record (JSONL object, CSV row), for formats that echo it back */
-  source?: unknown;
-  /** 1-based line (or row) number in the input, for messages */
-  line: number;
-}
+export type { InputOptions, InputRecord, RecordReader } from "./records.js";
 
-export type InputFormat = "lines" | "jsonl" | "csv" | "tsv";
-export const INPUT_FORMATS: InputFormat[] = ["lines", "jsonl", "csv", "tsv"];
-
-export interface InputOptions {
-  input?: string;
-  textKey?: string;
-  skipInvalid?: boolean;
-  /** where --skip-invalid reports skipped records */
-  warn?: (line: string) => void;
-  /** CSV/TSV: the text column, by header name or 1-based number */
-  column?: string;
-  /** CSV/TSV: false when the first row is data, not a header */
-  header?: boolean;
-  /** CSV/TSV: field delimiter (default "," for csv, tab for tsv) */
-  delimiter?: string;
-  /** CSV/TSV: the quote character (default '"' for csv, none for tsv, as IANA's TSV and `cut`) */
-  quote?: string;
-  /** the flag that names the text field/column, for messages (eval's is --text-column) */
-  textFlag?: string;
-  /** CSV/TSV: the gold-label column, left out of the text-column guess (default "label") */
-  goldColumn?: string;
-}
-
-/** A reader turns a byte stream into records; formats register theirs here. */
-export type RecordReader = (stream: AsyncIterable<Buffer | string>, opts: InputOptions) => AsyncIterable<InputRecord>;
-
-const readers = new Map<string, RecordReader>();
-export function registerReader(format: string, reader: RecordReader): void {
-  readers.set(format, reader);
-}
+/** Every input format and its reader: a new format is one more entry here (see docs/architecture.md). */
+const readers = new Map<string, RecordReader>([
+  ["lines", (stream) => lineRecords(stream)],
+  ["jsonl", (stream, opts) => jsonlRecords(stream, opts)],
+  // TSV has no quoting (IANA text/tab-separated-values, `cut`): a tweet that starts with " is text
+  ["csv", csvReader(",", '"')],
+  ["tsv", csvReader("\t", false)],
+]);
 
 export function openSource(file: string | undefined): AsyncIterable<Buffer> {
   if (file === undefined || file === "-") return process.stdin as AsyncIterable<Buffer>;
@@ -152,9 +126,6 @@ export async function* jsonlRecords(stream: AsyncIterable<Buffer | string>, opts
     yield { text: typeof value === "string" ? value : String(value), source: obj, line };
   }
 }
-
-registerReader("lines", lineRecords);
-registerReader("jsonl", jsonlRecords);
 
 /** TEXT arguments as records. */
 export async function* argumentRecords(texts: string[]): AsyncGenerator<InputRecord> {

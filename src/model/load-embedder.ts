@@ -1,7 +1,6 @@
 /** Why: the library's entry for embeddings — a reference (folder, catalog ref, Hub id) to a loaded TextEmbedder. */
 import { TextEmbedder, type EmbedLoadOptions } from "../tasks/embed/embedder.js";
 import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolver.js";
-import "./builtin-resolver.js"; // catalog refs and Hub ids join the resolver chain
 
 export interface LoadEmbedderOptions extends EmbedLoadOptions, Omit<ResolveOptions, "variant"> {}
 

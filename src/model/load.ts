@@ -1,7 +1,6 @@
 import { TextClassifier, type LoadOptions } from "../tasks/classify/classifier.js";
 import { TokenClassifier } from "../tasks/ner/token-classifier.js";
 import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolver.js";
-import "./builtin-resolver.js"; // catalog refs and Hub ids join the resolver chain
 import { defaultModel } from "../catalog/default-model.js";
 
 export interface LoadModelOptions extends LoadOptions, Omit<ResolveOptions, "variant"> {}

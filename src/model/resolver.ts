@@ -54,7 +54,17 @@ export const localFolderResolver: Resolver = async (ref) => {
   return null;
 };
 
-const resolvers: Resolver[] = [localFolderResolver];
+/**
+ * Catalog references and Hub ids, after local folders. The catalog and download code load only when a
+ * reference needs them, so `nlp --help` stays fast.
+ */
+export const catalogAndHubResolver: Resolver = async (ref, opts) => {
+  const { catalogResolver } = await import("../catalog/materialize.js");
+  return catalogResolver(ref, opts);
+};
+
+/** The chain: local folders, then catalog refs and Hub ids, then users' resolvers (or theirs first with `first`). */
+const resolvers: Resolver[] = [localFolderResolver, catalogAndHubResolver];
 
 /** Adds a resolver to the chain (after the ones already there unless `first`). */
 export function registerResolver(r: Resolver, first = false): void {
