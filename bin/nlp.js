@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { main } from "../dist/cli/main.js";
+import { processIO } from "../dist/cli/io.js";
 
-main(process.argv).then(
+main(process.argv, processIO()).then(
   (code) => {
     // Let stdout drain before exiting: output to a pipe is written asynchronously.
     process.exitCode = code;

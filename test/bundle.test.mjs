@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, re
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load, locateBundle, BundleError, UsageError, exitCodeFor } from "../dist/index.js";
-import { fixture, ROOT, runCli } from "./helpers.mjs";
+import { fixture, ROOT, runInProcess } from "./helpers.mjs";
 
 function copyBert() {
   const dir = mkdtempSync(join(tmpdir(), "nlp-bundle-"));
@@ -94,7 +94,7 @@ test("a truncated ONNX file is a load error with the fix", async () => {
 test("CLI: a broken bundle exits 1 with one line on stderr and nothing on stdout", async () => {
   const dir = copyBert();
   rmSync(join(dir, "tokenizer.json"));
-  const r = await runCli(["classify", "-m", dir, "hello"]);
+  const r = await runInProcess(["classify", "-m", dir, "hello"]);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, "");
   assert.equal(r.stderr.trim().split("\n").length, 1);
@@ -107,7 +107,7 @@ test("a token-classification model given to classify is refused with the command
   const cfgPath = join(dir, "config.json");
   const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
   writeFileSync(cfgPath, JSON.stringify({ ...cfg, architectures: ["BertForTokenClassification"] }));
-  const r = await runCli(["classify", "-m", dir, "--variant", "fp32", "great"]);
+  const r = await runInProcess(["classify", "-m", dir, "--variant", "fp32", "great"]);
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^nlp: .*token-classification model.*nlp ner/);

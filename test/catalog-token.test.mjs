@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, runCli } from "./helpers.mjs";
+import { ROOT, runInProcess } from "./helpers.mjs";
 import { hubEnv } from "./hub-env.mjs";
 import { Catalog } from "../dist/catalog/catalog.js";
 import { catalogProblems } from "../dist/catalog/schema.js";
@@ -180,37 +180,37 @@ test("the validator keeps a ref's action and its task together", () => {
 
 test("CLI: nlp models --task ner|pos|pii lists the token classifiers", async () => {
   const { env } = hubEnv(null);
-  const ner = JSON.parse((await runCli(["models", "--task", "ner", "--format", "json"], { env })).stdout);
+  const ner = JSON.parse((await runInProcess(["models", "--task", "ner", "--format", "json"], { env })).stdout);
   assert.ok(ner.length >= 8 && ner.every((r) => r.task === "ner"), `${ner.length} rows`);
   assert.ok(ner.some((r) => r.ref === "en.ner.bert.conll03" && r.labels.startsWith("O,B-MISC")));
   assert.ok(ner.some((r) => r.ref === "en.ner.onto" && /onto_100/.test(r.stands_in_for)));
-  const fr = JSON.parse((await runCli(["models", "--task", "ner", "--lang", "fr", "--format", "json"], { env })).stdout);
+  const fr = JSON.parse((await runInProcess(["models", "--task", "ner", "--lang", "fr", "--format", "json"], { env })).stdout);
   assert.ok(fr.some((r) => r.ref === "fr.ner.camembert.wikiner"));
   assert.ok(fr.every((r) => r.languages.split(",").some((l) => l === "fr" || l === "xx")));
-  const pos = JSON.parse((await runCli(["models", "--task", "pos", "--format", "json"], { env })).stdout);
+  const pos = JSON.parse((await runInProcess(["models", "--task", "pos", "--format", "json"], { env })).stdout);
   assert.ok(pos.some((r) => r.ref === "en.pos.bert.ud") && pos.every((r) => r.task === "pos"));
-  const pii = JSON.parse((await runCli(["models", "--task", "pii", "--format", "json"], { env })).stdout);
+  const pii = JSON.parse((await runInProcess(["models", "--task", "pii", "--format", "json"], { env })).stdout);
   assert.deepEqual(pii.map((r) => r.ref), ["en.ner.deberta.pii"]);
-  const bad = await runCli(["models", "--task", "entities"], { env });
+  const bad = await runInProcess(["models", "--task", "entities"], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /ner, pos, pii/);
 });
 
 test("CLI: nlp info en.ner shows the default entry; NLU names show what they stand in for", async () => {
   const { env } = hubEnv(null, { HF_HUB_OFFLINE: "1" });
-  const j = JSON.parse((await runCli(["info", "en.ner", "--format", "json"], { env })).stdout);
+  const j = JSON.parse((await runInProcess(["info", "en.ner", "--format", "json"], { env })).stdout);
   assert.equal(j.ref, "en.ner.bert.conll03");
   assert.equal(j.task, "ner");
   assert.equal(j.repo, "Xenova/bert-base-NER");
   assert.match(j.matched, /default/);
   assert.deepEqual(j.labels, ["O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]);
   assert.equal(j.license, "mit");
-  const onto = await runCli(["info", "en.ner.onto"], { env });
+  const onto = await runInProcess(["info", "en.ner.onto"], { env });
   assert.equal(onto.code, 0, onto.stderr);
   assert.match(onto.stdout, /stands in for\s+onto_100/);
   assert.match(onto.stdout, /repo\s+Seemant\/bert-base-ontonotes5-ner-ONNX/);
   assert.match(onto.stdout, /files\s+chosen from the repo's file list/);
-  const pos = JSON.parse((await runCli(["info", "en.pos", "--format", "json"], { env })).stdout);
+  const pos = JSON.parse((await runInProcess(["info", "en.pos", "--format", "json"], { env })).stdout);
   assert.equal(pos.ref, "en.pos.bert.ud");
   assert.match(pos.labels, /read from config\.json/);
 });

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, runCli } from "./helpers.mjs";
+import { ROOT, runInProcess } from "./helpers.mjs";
 import { hubEnv } from "./hub-env.mjs";
 import { Catalog } from "../dist/catalog/catalog.js";
 import { catalogProblems } from "../dist/catalog/schema.js";
@@ -158,49 +158,49 @@ test("edit distance and suggestions", () => {
 
 test("CLI: an unknown reference exits 2 with did-you-mean, one line, no stack", async () => {
   const { env } = hubEnv(null);
-  const r = await runCli(["classify", "-m", "en.clasify.bert.imbd", "great"], { env });
+  const r = await runInProcess(["classify", "-m", "en.clasify.bert.imbd", "great"], { env });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^nlp: unknown model "en\.clasify\.bert\.imbd"; did you mean en\.classify\.bert\.imdb/);
   assert.equal(r.stderr.trim().split("\n").length, 1);
   assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/);
-  const amb = await runCli(["info", "en.classify.bert"], { env });
+  const amb = await runInProcess(["info", "en.classify.bert"], { env });
   assert.equal(amb.code, 2);
   assert.match(amb.stderr, /matches \d+ models: .*en\.classify\.bert\.imdb/);
 });
 
 test("CLI: nlp models filters by query, task and language; json has every entry", async () => {
   const { env } = hubEnv(null);
-  const all = await runCli(["models", "--format", "json"], { env });
+  const all = await runInProcess(["models", "--format", "json"], { env });
   assert.equal(all.code, 0, all.stderr);
   const rows = JSON.parse(all.stdout);
   assert.equal(rows.length, raw.models.length);
   assert.equal(rows.find((r) => r.ref === "en.classify.sentiment.tiny").cached, "built-in");
   assert.equal(rows.find((r) => r.ref === "en.classify.bert.imdb").cached, "");
-  const zs = JSON.parse((await runCli(["models", "--task", "zero-shot", "--format", "json"], { env })).stdout);
+  const zs = JSON.parse((await runInProcess(["models", "--task", "zero-shot", "--format", "json"], { env })).stdout);
   assert.ok(zs.length >= 5 && zs.every((r) => r.task === "zero-shot"));
-  const fr = JSON.parse((await runCli(["models", "--lang", "fr", "--task", "sentiment", "--format", "json"], { env })).stdout);
+  const fr = JSON.parse((await runInProcess(["models", "--lang", "fr", "--task", "sentiment", "--format", "json"], { env })).stdout);
   assert.ok(fr.some((r) => r.ref === "fr.classify.distilbert_sequence.allocine"));
   assert.ok(fr.every((r) => r.languages.split(",").some((l) => l === "fr" || l === "xx")));
-  const imdb = JSON.parse((await runCli(["models", "imdb", "--format", "json"], { env })).stdout);
+  const imdb = JSON.parse((await runInProcess(["models", "imdb", "--format", "json"], { env })).stdout);
   assert.deepEqual(imdb.map((r) => r.ref).sort(), ["en.classify.bert.imdb", "en.classify.distilbert_sequence.imdb"]);
-  const table = await runCli(["models", "--format", "table", "--task", "emotion"], { env });
+  const table = await runInProcess(["models", "--format", "table", "--task", "emotion"], { env });
   assert.match(table.stdout, /en\.classify\.roberta\.emotion/);
-  const bad = await runCli(["models", "--task", "poetry"], { env });
+  const bad = await runInProcess(["models", "--task", "poetry"], { env });
   assert.equal(bad.code, 2);
 });
 
 test("CLI: nlp info shows the substitution, accuracy, files and cache state without any network", async () => {
   const { env } = hubEnv(null, { HF_HUB_OFFLINE: "1" });
-  const r = await runCli(["info", "en.classify.bert.imdb"], { env });
+  const r = await runInProcess(["info", "en.classify.bert.imdb"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /stands in for\s+fabriceyhc\/bert-base-uncased-imdb/);
   assert.match(r.stdout, /reported accuracy\s+0\.8944/);
   assert.match(r.stdout, /repo\s+arnabdhar\/tinybert-imdb/);
   assert.match(r.stdout, /files\s+config\.json, tokenizer\.json, model\.onnx/);
   assert.match(r.stdout, /cache\s+not downloaded: run `nlp pull en\.classify\.bert\.imdb`/);
-  const j = JSON.parse((await runCli(["info", "fr.classify.distilbert_sequence.allocine", "--format", "json"], { env })).stdout);
+  const j = JSON.parse((await runInProcess(["info", "fr.classify.distilbert_sequence.allocine", "--format", "json"], { env })).stdout);
   assert.match(j.stands_in_for, /John Snow Labs/);
   assert.deepEqual(j.labels, ["negative", "positive"]);
-  const d = JSON.parse((await runCli(["info", "zero-shot", "--format", "json"], { env })).stdout);
+  const d = JSON.parse((await runInProcess(["info", "zero-shot", "--format", "json"], { env })).stdout);
   assert.match(d.matched, /default/);
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, fixture, runCli, jsonl } from "./helpers.mjs";
+import { ROOT, fixture, runInProcess, jsonl } from "./helpers.mjs";
 import { defaultModel, embeddedModelDir, userConfigPath } from "../dist/catalog/default-model.js";
 
 const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
@@ -45,7 +45,7 @@ test("precedence: NLP_DEFAULT_MODEL, then the config file, then the embedded mod
 });
 
 test("nlp classify with no model answers offline with the embedded sentiment model", async () => {
-  const { code, stdout, stderr } = await runCli(
+  const { code, stdout, stderr } = await runInProcess(
     ["classify", "--format", "jsonl", "a warm , funny and beautifully acted film", "a dull , lifeless and boring mess"],
     { env: cleanEnv() },
   );
@@ -57,16 +57,16 @@ test("nlp classify with no model answers offline with the embedded sentiment mod
 
 test("NLP_DEFAULT_MODEL and the config file pick the model when -m is absent", async () => {
   const text = "A heartwarming and funny movie";
-  const explicit = await runCli(["classify", "--format", "jsonl", "-m", fixture("bert"), text], { env: cleanEnv() });
+  const explicit = await runInProcess(["classify", "--format", "jsonl", "-m", fixture("bert"), text], { env: cleanEnv() });
   assert.equal(explicit.code, 0, explicit.stderr);
-  const viaEnv = await runCli(["classify", "--format", "jsonl", text], { env: cleanEnv({ NLP_DEFAULT_MODEL: fixture("bert") }) });
+  const viaEnv = await runInProcess(["classify", "--format", "jsonl", text], { env: cleanEnv({ NLP_DEFAULT_MODEL: fixture("bert") }) });
   assert.equal(viaEnv.stdout, explicit.stdout);
   const env = cleanEnv();
   mkdirSync(join(env.XDG_CONFIG_HOME, "nlp"), { recursive: true });
   writeFileSync(join(env.XDG_CONFIG_HOME, "nlp", "config.json"), JSON.stringify({ defaultModel: fixture("bert") }));
-  const viaConfig = await runCli(["classify", "--format", "jsonl", text], { env });
+  const viaConfig = await runInProcess(["classify", "--format", "jsonl", text], { env });
   assert.equal(viaConfig.stdout, explicit.stdout);
   // the embedded model scores differently from the random fixture: the override really took effect
-  const embedded = await runCli(["classify", "--format", "jsonl", text], { env: cleanEnv() });
+  const embedded = await runInProcess(["classify", "--format", "jsonl", text], { env: cleanEnv() });
   assert.notEqual(embedded.stdout, explicit.stdout);
 });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, fixture, runCli } from "./helpers.mjs";
+import { ROOT, fixture, runInProcess } from "./helpers.mjs";
 
 const DATA = join(ROOT, "test", "fixtures", "eval");
 const MODEL = ["-m", fixture("bert"), "--variant", "fp32"];
@@ -39,7 +39,7 @@ function assertHandCounted(r) {
 }
 
 test("CSV: lower-case gold labels match the model's, unknown ones are set aside", async () => {
-  const { code, stdout, stderr } = await runCli(["eval", ...MODEL, "--file", join(DATA, "reviews.csv"), "--label-column", "sentiment", "--format", "json"]);
+  const { code, stdout, stderr } = await runInProcess(["eval", ...MODEL, "--file", join(DATA, "reviews.csv"), "--label-column", "sentiment", "--format", "json"]);
   assert.equal(code, 0, stderr);
   const r = JSON.parse(stdout);
   assertHandCounted(r);
@@ -48,7 +48,7 @@ test("CSV: lower-case gold labels match the model's, unknown ones are set aside"
 
 test("JSONL: nested text field and numeric labels through --label-map", async () => {
   const args = ["eval", ...MODEL, "--file", join(DATA, "reviews.jsonl"), "--text-column", "review.body", "--label-map", "0=NEGATIVE,1=POSITIVE", "--format", "json"];
-  const { code, stdout, stderr } = await runCli(args);
+  const { code, stdout, stderr } = await runInProcess(args);
   assert.equal(code, 0, stderr);
   const r = JSON.parse(stdout);
   assertHandCounted(r);
@@ -56,7 +56,7 @@ test("JSONL: nested text field and numeric labels through --label-map", async ()
 });
 
 test("TSV table: GLUE's sentence column is found; metrics, matrix and the set-aside note are printed", async () => {
-  const { code, stdout, stderr } = await runCli(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv"), "--label-map", "0=NEGATIVE,1=POSITIVE"]);
+  const { code, stdout, stderr } = await runInProcess(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv"), "--label-map", "0=NEGATIVE,1=POSITIVE"]);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /accuracy\s+0\.7778 \(7\/9\)/);
   assert.match(stdout, /macro-F1\s+0\.7750/);
@@ -73,31 +73,31 @@ test("a model label absent from the file is reported with how often it was predi
   const file = join(dir, "pos.csv");
   // all gold POSITIVE; the fixture predicts NEGATIVE for the last one
   writeFileSync(file, "text,label\nAmazing how these work.....,POSITIVE\nTHIS IS THE BEST MOVIE EVER!!!,POSITIVE\n");
-  const { code, stdout, stderr } = await runCli(["eval", ...MODEL, "--file", file, "--format", "json"]);
+  const { code, stdout, stderr } = await runInProcess(["eval", ...MODEL, "--file", file, "--format", "json"]);
   assert.equal(code, 0, stderr);
   const r = JSON.parse(stdout);
   close(r.accuracy, 1 / 2);
   assert.deepEqual(r.labels_absent_from_data, [{ label: "NEGATIVE", predicted: 1 }]);
   close(r.macro_f1, 2 / 3); // only POSITIVE is in the data: P 1, R 1/2
-  const table = await runCli(["eval", ...MODEL, "--file", file]);
+  const table = await runInProcess(["eval", ...MODEL, "--file", file]);
   assert.match(table.stdout, /model label NEGATIVE never occurs in the file \(predicted 1 time/);
 });
 
 test("numeric gold labels without a map: exit 2 with the --label-map to use", async () => {
-  const { code, stdout, stderr } = await runCli(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv")]);
+  const { code, stdout, stderr } = await runInProcess(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv")]);
   assert.equal(code, 2);
   assert.equal(stdout, "");
   assert.match(stderr, /--label-map 0=NEGATIVE,1=POSITIVE/);
 });
 
 test("usage errors: missing label column, bad --label-map, bad --format", async () => {
-  let r = await runCli(["eval", ...MODEL, "--file", join(DATA, "reviews.csv")]);
+  let r = await runInProcess(["eval", ...MODEL, "--file", join(DATA, "reviews.csv")]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--label-column/);
-  r = await runCli(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv"), "--label-map", "0:NEGATIVE"]);
+  r = await runInProcess(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv"), "--label-map", "0:NEGATIVE"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /value=LABEL/);
-  r = await runCli(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv"), "--format", "csv"]);
+  r = await runInProcess(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv"), "--format", "csv"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /table or json/);
 });

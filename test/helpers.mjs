@@ -1,5 +1,7 @@
-// Shared test helpers: paths to the fixtures and a way to run the real CLI.
+// Shared test helpers: paths to the fixtures and two ways to run the CLI: in this process (fast, most tests)
+// and as the real bin in a child process (exit codes of the bin, pipes, EPIPE, signals, several processes).
 import { spawn } from "node:child_process";
+import { Readable, Writable } from "node:stream";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -42,6 +44,62 @@ export function runCli(args, { input, env = {}, cwd = ROOT } = {}) {
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();
   });
+}
+
+let queue = Promise.resolve();
+
+/**
+ * Runs `nlp ...args` in this process through main(argv, io) with optional stdin; resolves {code, stdout,
+ * stderr} like runCli. The library reads its settings (HF_HOME, HF_ENDPOINT, proxies, COLUMNS…) from the
+ * process environment as a real process does, so for the run process.env gets the same overlay runCli gives
+ * the child (and cwd its cwd); runs are queued one at a time because both are process-wide.
+ */
+export function runInProcess(args, { input, env = {}, cwd = ROOT } = {}) {
+  const run = queue.then(() => runOnce(args, { input, env, cwd }));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runOnce(args, { input, env, cwd }) {
+  const { main } = await import("../dist/cli/main.js");
+  const overlay = { NO_COLOR: "1", ...env };
+  const saved = new Map(Object.keys(overlay).map((k) => [k, process.env[k]]));
+  const savedCwd = process.cwd();
+  const sink = (chunks) =>
+    new Writable({
+      write(chunk, encoding, cb) {
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding));
+        cb();
+      },
+    });
+  const out = [];
+  const err = [];
+  const io = {
+    stdin: Readable.from(input === undefined ? [] : [Buffer.from(input)]),
+    stdout: sink(out),
+    stderr: sink(err),
+    env: process.env,
+  };
+  let code;
+  try {
+    for (const [k, v] of Object.entries(overlay)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    process.chdir(cwd);
+    code = await main(["node", "nlp", ...args], io);
+  } catch (e) {
+    // as bin/nlp.js does with a rejection
+    err.push(Buffer.from(`nlp: unexpected error: ${e?.stack ?? e}\n`));
+    code = 1;
+  } finally {
+    process.chdir(savedCwd);
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
 }
 
 export function jsonl(s) {

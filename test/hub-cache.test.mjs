@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FIXTURES, runCli, jsonl } from "./helpers.mjs";
+import { FIXTURES, runInProcess, jsonl } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
 import { C_NEW, SST2, bert, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
 import { fsFailure, httpFailure, backoffMs, MissingFileError } from "../dist/hub/failures.js";
@@ -22,11 +22,11 @@ after(() => hub.close());
 
 test("cache list, path, verify (catches a corrupt blob), verify --fix, then a refetch; rm; clear", async () => {
   const { env, cache } = hubEnv(hub);
-  const pulled = await runCli(["pull", REF, "imdb", "-q"], { env });
+  const pulled = await runInProcess(["pull", REF, "imdb", "-q"], { env });
   assert.equal(pulled.code, 0, pulled.stderr);
   assert.equal(pulled.stdout.trim().split("\n").length, 2, "one folder per model on stdout");
 
-  const list = JSON.parse((await runCli(["cache", "list", "--format", "json"], { env })).stdout);
+  const list = JSON.parse((await runInProcess(["cache", "list", "--format", "json"], { env })).stdout);
   assert.deepEqual(list.map((r) => r.repo).sort(), ["Xenova/distilbert-base-uncased-finetuned-sst-2-english", "arnabdhar/tinybert-imdb"].sort());
   const sst2 = list.find((r) => r.repo === SST2);
   assert.equal(sst2.ref, REF);
@@ -34,14 +34,14 @@ test("cache list, path, verify (catches a corrupt blob), verify --fix, then a re
   const expectedBytes = ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model_quantized.onnx"].reduce((s, f) => s + bert(f).length, 0);
   assert.equal(sst2.size, expectedBytes);
 
-  assert.equal((await runCli(["cache", "path"], { env })).stdout.trim(), cache);
+  assert.equal((await runInProcess(["cache", "path"], { env })).stdout.trim(), cache);
   const snap = join(repoDir(cache, SST2), "snapshots", C_NEW);
-  assert.equal((await runCli(["cache", "path", REF], { env })).stdout.trim(), snap);
-  const notThere = await runCli(["cache", "path", "en.classify.bert.toxic"], { env });
+  assert.equal((await runInProcess(["cache", "path", REF], { env })).stdout.trim(), snap);
+  const notThere = await runInProcess(["cache", "path", "en.classify.bert.toxic"], { env });
   assert.equal(notThere.code, 1);
   assert.match(notThere.stderr, /nlp pull en\.classify\.bert\.toxic/);
 
-  const ok = await runCli(["cache", "verify"], { env });
+  const ok = await runInProcess(["cache", "verify"], { env });
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^ok\t.*onnx\/model_quantized\.onnx$/m);
 
@@ -50,28 +50,28 @@ test("cache list, path, verify (catches a corrupt blob), verify --fix, then a re
   const bytes = readFileSync(blob);
   bytes[1000] ^= 0xff;
   writeFileSync(blob, bytes);
-  const bad = await runCli(["cache", "verify", REF], { env });
+  const bad = await runInProcess(["cache", "verify", REF], { env });
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /^corrupt\t.*onnx\/model_quantized\.onnx/m);
   assert.match(bad.stderr, /nlp cache verify --fix/);
-  assert.equal((await runCli(["cache", "verify", "--fix"], { env })).code, 0);
+  assert.equal((await runInProcess(["cache", "verify", "--fix"], { env })).code, 0);
   assert.ok(!existsSync(blob));
   hub.clear();
-  const again = await runCli(["classify", REF, "great fun", "--format", "jsonl"], { env });
+  const again = await runInProcess(["classify", REF, "great fun", "--format", "jsonl"], { env });
   assert.equal(again.code, 0, again.stderr);
   assert.equal(hub.requests((q) => q.method === "GET").length, 1, "only the removed file is fetched again");
   assert.equal(sha256(readFileSync(blob)), sha256(bert("onnx/model_quantized.onnx")));
 
-  const rm = await runCli(["cache", "rm", "imdb"], { env });
+  const rm = await runInProcess(["cache", "rm", "imdb"], { env });
   assert.equal(rm.code, 0, rm.stderr);
   assert.match(rm.stderr, /removed arnabdhar\/tinybert-imdb/);
   assert.ok(!existsSync(repoDir(cache, "arnabdhar/tinybert-imdb")));
 
-  const refuse = await runCli(["cache", "clear"], { env });
+  const refuse = await runInProcess(["cache", "clear"], { env });
   assert.equal(refuse.code, 2);
   assert.match(refuse.stderr, /--yes/);
   assert.ok(existsSync(repoDir(cache, SST2)));
-  assert.equal((await runCli(["cache", "clear", "--yes"], { env })).code, 0);
+  assert.equal((await runInProcess(["cache", "clear", "--yes"], { env })).code, 0);
   assert.ok(!existsSync(repoDir(cache, SST2)));
 });
 
@@ -94,7 +94,7 @@ test("a cache written in Python's layout is used as is (no request)", async () =
   }
   mkdirSync(join(dir, "refs"), { recursive: true });
   writeFileSync(join(dir, "refs", "main"), commit);
-  const r = await runCli(["classify", "someone/generic-model", "hello", "--format", "jsonl"], { env });
+  const r = await runInProcess(["classify", "someone/generic-model", "hello", "--format", "jsonl"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(hub.log.length, 0);
 });
@@ -103,26 +103,26 @@ test("nlp import registers a folder in the user catalog; classify, info and mode
   const { env, root } = hubEnv(null);
   const folder = join(root, "my-export");
   cpSync(join(FIXTURES, "bert"), folder, { recursive: true });
-  const r = await runCli(["import", folder, "--as", "en.classify.bert.tickets", "--task", "topic"], { env });
+  const r = await runInProcess(["import", folder, "--as", "en.classify.bert.tickets", "--task", "topic"], { env });
   assert.equal(r.code, 0, r.stderr);
   const saved = JSON.parse(readFileSync(join(root, "config", "nlp", "models.json"), "utf8"));
   assert.equal(saved.models[0].ref, "en.classify.bert.tickets");
   assert.equal(saved.models[0].path, folder);
-  const c = await runCli(["classify", "en.classify.bert.tickets", "my invoice is wrong", "--format", "jsonl"], { env });
+  const c = await runInProcess(["classify", "en.classify.bert.tickets", "my invoice is wrong", "--format", "jsonl"], { env });
   assert.equal(c.code, 0, c.stderr);
   assert.ok(["NEGATIVE", "POSITIVE"].includes(jsonl(c.stdout)[0].label));
-  const info = JSON.parse((await runCli(["info", "bert.tickets", "--format", "json"], { env })).stdout);
+  const info = JSON.parse((await runInProcess(["info", "bert.tickets", "--format", "json"], { env })).stdout);
   assert.equal(info.catalog, "yours (nlp import)");
-  const models = JSON.parse((await runCli(["models", "tickets", "--format", "json"], { env })).stdout);
+  const models = JSON.parse((await runInProcess(["models", "tickets", "--format", "json"], { env })).stdout);
   assert.equal(models.length, 1);
 
-  const clash = await runCli(["import", folder, "--as", "en.classify.bert.imdb"], { env });
+  const clash = await runInProcess(["import", folder, "--as", "en.classify.bert.imdb"], { env });
   assert.equal(clash.code, 2);
   assert.match(clash.stderr, /built-in model.*--force/);
-  const dup = await runCli(["import", folder, "--as", "en.classify.bert.tickets"], { env });
+  const dup = await runInProcess(["import", folder, "--as", "en.classify.bert.tickets"], { env });
   assert.equal(dup.code, 2);
   assert.match(dup.stderr, /already imported/);
-  const notBundle = await runCli(["import", root, "--as", "en.classify.bert.empty"], { env });
+  const notBundle = await runInProcess(["import", root, "--as", "en.classify.bert.empty"], { env });
   assert.equal(notBundle.code, 1);
   assert.match(notBundle.stderr, /config\.json is missing/);
 });
@@ -132,7 +132,7 @@ test("embedded entries resolve from the package folder with no cache and no netw
   const { env, root, cache } = hubEnv(hub);
   // stand-in for the shipped bundle (issue 5 builds the real one)
   cpSync(join(FIXTURES, "bert"), join(root, "pkg", "models", "en.classify.sentiment.tiny"), { recursive: true });
-  const r = await runCli(["classify", "sentiment", "a wonderful film", "--format", "jsonl"], { env: { ...env, NLP_EMBEDDED_ROOT: join(root, "pkg") } });
+  const r = await runInProcess(["classify", "sentiment", "a wonderful film", "--format", "jsonl"], { env: { ...env, NLP_EMBEDDED_ROOT: join(root, "pkg") } });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(jsonl(r.stdout)[0].text, "a wonderful film");
   assert.equal(hub.log.length, 0);

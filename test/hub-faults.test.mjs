@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "./helpers.mjs";
+import { runInProcess, runCli } from "./helpers.mjs";
 import { startFakeHub, startProxy, sha256 } from "./fake-hub.mjs";
 import { C_NEW, SST2, bert, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
 
@@ -26,7 +26,7 @@ test("a connection cut mid-body is resumed with Range from where it stopped", as
   hub.clear();
   const cut = hub.fault({ server: "cdn", match: GRAPH_SHA, cut: true, at: 300_000 });
   const { env, cache } = hubEnv(hub);
-  const r = await runCli(["pull", REF, "-q"], { env });
+  const r = await runInProcess(["pull", REF, "-q"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(cut.hits, 1);
   const gets = graphGets();
@@ -44,7 +44,7 @@ test("an .incomplete left by an earlier process is resumed, not restarted", asyn
   const blobs = join(repoDir(cache, SST2), "blobs");
   mkdirSync(blobs, { recursive: true });
   writeFileSync(join(blobs, `${GRAPH_SHA}.incomplete`), GRAPH.subarray(0, 500_000));
-  const r = await runCli(["pull", REF, "-q"], { env });
+  const r = await runInProcess(["pull", REF, "-q"], { env });
   assert.equal(r.code, 0, r.stderr);
   const gets = graphGets();
   assert.equal(gets.length, 1);
@@ -56,7 +56,7 @@ test("wrong bytes are caught by sha256 and fetched again; wrong twice fails and 
   hub.clear();
   hub.fault({ server: "cdn", match: GRAPH_SHA, corrupt: true });
   const one = hubEnv(hub);
-  const r = await runCli(["pull", REF, "-q"], { env: one.env });
+  const r = await runInProcess(["pull", REF, "-q"], { env: one.env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(graphGets().length, 2);
   assert.ok(blobOk(one.cache));
@@ -64,7 +64,7 @@ test("wrong bytes are caught by sha256 and fetched again; wrong twice fails and 
   hub.clear();
   hub.fault({ server: "cdn", match: GRAPH_SHA, corrupt: true, times: 2 });
   const two = hubEnv(hub);
-  const bad = await runCli(["pull", REF], { env: two.env });
+  const bad = await runInProcess(["pull", REF], { env: two.env });
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /sha256/);
   assert.ok(!existsSync(join(repoDir(two.cache, SST2), "blobs", GRAPH_SHA)), "no corrupt blob in the cache");
@@ -76,7 +76,7 @@ test("a 500 from the Hub is retried with backoff", async () => {
   hub.clear();
   const f = hub.fault({ server: "hub", match: "model_quantized.onnx", status: 500 });
   const { env, cache } = hubEnv(hub);
-  const r = await runCli(["pull", REF, "-q"], { env });
+  const r = await runInProcess(["pull", REF, "-q"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(f.hits, 1);
   assert.equal(hub.requests((q) => q.server === "hub" && q.url.endsWith("model_quantized.onnx")).length, 2);
@@ -87,7 +87,7 @@ test("a stalled body times out (HF_HUB_DOWNLOAD_TIMEOUT) and resumes", async () 
   hub.clear();
   hub.fault({ server: "cdn", match: GRAPH_SHA, slow: true, at: 200_000, pauseMs: 4000 });
   const { env, cache } = hubEnv(hub, { HF_HUB_DOWNLOAD_TIMEOUT: "0.4" });
-  const r = await runCli(["pull", REF, "-q"], { env });
+  const r = await runInProcess(["pull", REF, "-q"], { env });
   assert.equal(r.code, 0, r.stderr);
   const gets = graphGets();
   assert.equal(gets.length, 2);
@@ -100,14 +100,14 @@ test("two processes pulling one model: each file is downloaded once and the cach
   // slow enough that the second process finds the first one mid-download
   hub.fault({ server: "cdn", match: GRAPH_SHA, slow: true, at: 100_000, pauseMs: 1500 });
   const { env, cache } = hubEnv(hub);
-  const [a, b] = await Promise.all([runCli(["pull", REF, "-q"], { env }), runCli(["pull", REF, "-q"], { env })]);
+  const [a, b] = await Promise.all([runCli(["pull", REF, "-q"], { env }), runCli(["pull", REF, "-q"], { env })]); // two real processes: the lock is between processes
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   assert.equal(a.stdout, b.stdout);
   assert.equal(graphGets().length, 1, "the second process waited and reused the blob");
   assert.ok(blobOk(cache));
   assert.deepEqual(leftovers(cache), []);
-  const c = await runCli(["classify", REF, "fine", "--format", "jsonl"], { env });
+  const c = await runInProcess(["classify", REF, "fine", "--format", "jsonl"], { env });
   assert.equal(c.code, 0, c.stderr);
 });
 
@@ -118,7 +118,7 @@ test("disk full while writing: one line naming the disk problem and HF_HUB_CACHE
   mkdirSync(blobs, { recursive: true });
   // every write to /dev/full fails with ENOSPC
   symlinkSync("/dev/full", join(blobs, `${GRAPH_SHA}.incomplete`));
-  const r = await runCli(["pull", REF], { env });
+  const r = await runInProcess(["pull", REF], { env });
   assert.equal(r.code, 1);
   const last = r.stderr.trim().split("\n").pop();
   assert.match(last, /^nlp: disk full while writing .*\.incomplete/);
@@ -136,7 +136,7 @@ test("a read-only cache folder: says so and how to move the cache", async (t) =>
   if (!["EPERM", "EROFS", "EACCES"].includes(code)) return t.skip("no read-only folder to test with");
   hub.clear();
   const { env } = hubEnv(hub, { HF_HUB_CACHE: "/sys/nlp-cache" });
-  const r = await runCli(["pull", REF], { env });
+  const r = await runInProcess(["pull", REF], { env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /not writable/);
   assert.match(r.stderr, /HF_HUB_CACHE/);
@@ -147,7 +147,7 @@ test("HTTP(S)_PROXY is honoured: every request goes through the proxy", async ()
   const proxy = await startProxy();
   try {
     const { env, cache } = hubEnv(hub, { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url });
-    const r = await runCli(["pull", REF, "-q"], { env });
+    const r = await runInProcess(["pull", REF, "-q"], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(blobOk(cache));
     const hubHost = new URL(hub.endpoint).host;

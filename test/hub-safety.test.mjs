@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { runCli } from "./helpers.mjs";
+import { runInProcess } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
 import { SST2, bert, commitOf, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
 import { filePathProblem, repoIdProblem, revisionProblem, redirectProblem, isInside } from "../dist/hub/safe-path.js";
@@ -66,7 +66,7 @@ function tree(dir) {
 /** Runs `nlp pull ref` in the sandbox; asserts exit 1, one error line matching `message`, and nothing outside HF_HOME. */
 async function refused(sb, args, message) {
   const before = outsideHome(sb.root, sb.home);
-  const r = await runCli(args, { env: sb.env });
+  const r = await runInProcess(args, { env: sb.env });
   assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
   const lines = r.stderr.trim().split("\n");
   assert.equal(lines.length, 1, r.stderr);
@@ -86,7 +86,7 @@ const hostileFiles = (name) => ({
 test("hostile file lists: '..' behind an expected prefix, absolute, backslash, %2e%2e, NUL: refused, nothing written", async () => {
   const sb = sandbox();
   // a good repo in the same cache first: it must stay intact
-  const good = await runCli(["pull", GENERIC, "-q"], { env: sb.env });
+  const good = await runInProcess(["pull", GENERIC, "-q"], { env: sb.env });
   assert.equal(good.code, 0, good.stderr);
   const goodTree = tree(repoDir(sb.cache, GENERIC));
 
@@ -115,7 +115,7 @@ test("hostile file lists: '..' behind an expected prefix, absolute, backslash, %
   }
   hub.answerAnything = null;
   assert.deepEqual(tree(repoDir(sb.cache, GENERIC)), goodTree, "the other repo is untouched");
-  const verify = await runCli(["cache", "verify"], { env: sb.env });
+  const verify = await runInProcess(["cache", "verify"], { env: sb.env });
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
 });
 
@@ -171,7 +171,7 @@ test("redirects: dot segments, an unexpected Hub path, another scheme, a storage
   hub.clear();
   const commit = commitOf("generic");
   hub.fault({ server: "hub", method: "HEAD", match: "generic-model/resolve/", status: 307, headers: { location: `/someone/renamed-model/resolve/${commit}/config.json` } });
-  const ok = await runCli(["pull", GENERIC, "-q"], { env: sb.env });
+  const ok = await runInProcess(["pull", GENERIC, "-q"], { env: sb.env });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(hub.requests((q) => q.method === "HEAD" && q.url === `/someone/renamed-model/resolve/${commit}/config.json`).length, 1);
   assert.ok(existsSync(join(repoDir(sb.cache, GENERIC), "snapshots", commit, "config.json")), "cached under the name asked for, as huggingface_hub does");
@@ -187,7 +187,7 @@ test("user arguments: a revision or repo id that cannot be one is a usage error 
     [["pull", "someone/generic--model", "-q"], /neither a folder here nor an owner\/name Hub id/],
   ];
   for (const [args, why] of runs) {
-    const r = await runCli(args, { env: sb.env });
+    const r = await runInProcess(args, { env: sb.env });
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr.trim(), why);
   }
@@ -235,26 +235,26 @@ test("planted links to files outside the cache: never read as a model, and cache
 
   // reading: the model is refused, naming the link and the fix; nothing is read through it
   hub.clear();
-  const read = await runCli(["classify", GENERIC, "hello", "--offline"], { env: sb.env });
+  const read = await runInProcess(["classify", GENERIC, "hello", "--offline"], { env: sb.env });
   assert.equal(read.code, 1, read.stderr);
   assert.match(read.stderr, /tokenizer_config\.json" in snapshot [0-9a-f]{10} links outside the repo's blobs\/ .*nlp cache verify --fix/);
 
   // verify reports it; --fix removes the link only
-  const verify = await runCli(["cache", "verify", GENERIC], { env: sb.env });
+  const verify = await runInProcess(["cache", "verify", GENERIC], { env: sb.env });
   assert.equal(verify.code, 1);
   assert.match(verify.stdout, /^missing\tsomeone\/generic-model\t[0-9a-f]{8}\ttokenizer_config\.json\tlink points outside the repo's blobs\/$/m);
-  assert.equal((await runCli(["cache", "verify", "--fix", GENERIC], { env: sb.env })).code, 0);
+  assert.equal((await runInProcess(["cache", "verify", "--fix", GENERIC], { env: sb.env })).code, 0);
   assert.ok(!existsSync(join(snap, "tokenizer_config.json")) && lstatSync(join(snap, "config.json")).isSymbolicLink());
   assert.deepEqual(everythingOutside(), start);
-  const works = await runCli(["classify", GENERIC, "hello", "--offline", "--format", "jsonl"], { env: sb.env });
+  const works = await runInProcess(["classify", GENERIC, "hello", "--offline", "--format", "jsonl"], { env: sb.env });
   assert.equal(works.code, 0, works.stderr);
 
   // clear --partial, then clear --yes: the cache goes, the files the links pointed to stay
-  const partial = await runCli(["cache", "clear", "--partial"], { env: sb.env });
+  const partial = await runInProcess(["cache", "clear", "--partial"], { env: sb.env });
   assert.equal(partial.code, 0, partial.stderr);
   assert.ok(!existsSync(join(dir, "blobs", `${"e".repeat(64)}.incomplete`)), "the planted partial link itself is removed");
   assert.deepEqual(everythingOutside(), start);
-  const all = await runCli(["cache", "clear", "--yes"], { env: sb.env });
+  const all = await runInProcess(["cache", "clear", "--yes"], { env: sb.env });
   assert.equal(all.code, 0, all.stderr);
   assert.ok(!existsSync(dir));
   assert.deepEqual(everythingOutside(), start);

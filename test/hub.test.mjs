@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, jsonl } from "./helpers.mjs";
+import { runInProcess, jsonl } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
 import { C_NEW, C_OLD, SST2, bert, commitOf, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
 
@@ -19,7 +19,7 @@ const SST2_REF = "en.classify.distilbert_sequence.sst2";
 test("first download: the variant's files only, in the huggingface_hub layout, token to the Hub host only", async () => {
   hub.clear();
   const { env, cache } = hubEnv(hub, { HF_TOKEN: hub.token });
-  const r = await runCli(["pull", SST2_REF], { env });
+  const r = await runInProcess(["pull", SST2_REF], { env });
   assert.equal(r.code, 0, r.stderr);
   const dir = join(repoDir(cache, SST2), "snapshots", C_NEW);
   assert.equal(r.stdout.trim(), dir);
@@ -51,16 +51,16 @@ test("first download: the variant's files only, in the huggingface_hub layout, t
 
 test("a cached model loads with zero requests, online or offline; --variant fp32 fetches only its graph", async () => {
   const { env } = hubEnv(hub);
-  assert.equal((await runCli(["pull", SST2_REF, "-q"], { env })).code, 0);
+  assert.equal((await runInProcess(["pull", SST2_REF, "-q"], { env })).code, 0);
   hub.clear();
-  const r = await runCli(["classify", SST2_REF, "A heartwarming and funny movie", "--format", "jsonl"], { env });
+  const r = await runInProcess(["classify", SST2_REF, "A heartwarming and funny movie", "--format", "jsonl"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(jsonl(r.stdout)[0].label, "POSITIVE");
-  const off = await runCli(["classify", "-m", SST2_REF, "--offline", "boring and bad", "--format", "jsonl"], { env: { ...env, HF_HUB_OFFLINE: "1" } });
+  const off = await runInProcess(["classify", "-m", SST2_REF, "--offline", "boring and bad", "--format", "jsonl"], { env: { ...env, HF_HUB_OFFLINE: "1" } });
   assert.equal(off.code, 0, off.stderr);
   assert.equal(hub.log.length, 0, `no request expected, got ${hub.log.map((q) => q.url).join(", ")}`);
 
-  const fp32 = await runCli(["pull", SST2_REF, "--variant", "fp32", "-q"], { env });
+  const fp32 = await runInProcess(["pull", SST2_REF, "--variant", "fp32", "-q"], { env });
   assert.equal(fp32.code, 0, fp32.stderr);
   const gets = hub.requests((q) => q.method === "GET").map((q) => q.url);
   assert.ok(gets.some((u) => u.includes(sha256(bert("onnx/model.onnx")))), "fp32 graph downloaded");
@@ -71,12 +71,12 @@ test("a cached model loads with zero requests, online or offline; --variant fp32
 test("offline with an empty cache: fails naming the missing files and the nlp pull to run, with no request", async () => {
   hub.clear();
   const { env } = hubEnv(hub, { HF_HUB_OFFLINE: "1" });
-  const r = await runCli(["classify", "en.classify.bert.imdb", "great"], { env });
+  const r = await runInProcess(["classify", "en.classify.bert.imdb", "great"], { env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /model\.onnx/);
   assert.match(r.stderr, /nlp pull en\.classify\.bert\.imdb/);
   assert.equal(r.stderr.trim().split("\n").length, 1);
-  const r2 = await runCli(["pull", "en.classify.bert.imdb"], { env });
+  const r2 = await runInProcess(["pull", "en.classify.bert.imdb"], { env });
   assert.equal(r2.code, 1);
   assert.match(r2.stderr, /offline/);
   assert.equal(hub.log.length, 0);
@@ -84,17 +84,17 @@ test("offline with an empty cache: fails naming the missing files and the nlp pu
 
 test("revision pinning: @commit, --revision tag and main give their own snapshots and labels", async () => {
   const { env, cache } = hubEnv(hub);
-  const old = await runCli(["classify", `${SST2}@${C_OLD}`, "lovely film", "--format", "jsonl"], { env });
+  const old = await runInProcess(["classify", `${SST2}@${C_OLD}`, "lovely film", "--format", "jsonl"], { env });
   assert.equal(old.code, 0, old.stderr);
   assert.ok(["neg", "pos"].includes(jsonl(old.stdout)[0].label), "labels of the old commit");
   assert.ok(existsSync(join(repoDir(cache, SST2), "snapshots", C_OLD)));
   assert.ok(!existsSync(join(repoDir(cache, SST2), "refs", "main")), "pinning a commit does not touch refs/main");
 
-  const tag = await runCli(["pull", SST2_REF, "--revision", "v1", "-q"], { env });
+  const tag = await runInProcess(["pull", SST2_REF, "--revision", "v1", "-q"], { env });
   assert.equal(tag.code, 0, tag.stderr);
   assert.equal(readFileSync(join(repoDir(cache, SST2), "refs", "v1"), "utf8"), C_OLD);
 
-  const now = await runCli(["classify", SST2_REF, "lovely film", "--format", "jsonl"], { env });
+  const now = await runInProcess(["classify", SST2_REF, "lovely film", "--format", "jsonl"], { env });
   assert.ok(["NEGATIVE", "POSITIVE"].includes(jsonl(now.stdout)[0].label), "main has the new labels");
   assert.equal(readFileSync(join(repoDir(cache, SST2), "refs", "main"), "utf8"), C_NEW);
 });
@@ -102,13 +102,13 @@ test("revision pinning: @commit, --revision tag and main give their own snapshot
 test("catalog labels replace LABEL_i; an optional file the repo lacks is remembered in .no_exist", async () => {
   hub.clear();
   const { env, cache } = hubEnv(hub);
-  const r = await runCli(["classify", "en.classify.bert.imdb", "what a great film", "--format", "jsonl", "--all-scores"], { env });
+  const r = await runInProcess(["classify", "en.classify.bert.imdb", "what a great film", "--format", "jsonl", "--all-scores"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(Object.keys(jsonl(r.stdout)[0].scores).sort(), ["NEGATIVE", "POSITIVE"]);
   const commit = commitOf("imdb");
   assert.ok(existsSync(join(repoDir(cache, "arnabdhar/tinybert-imdb"), ".no_exist", commit, "tokenizer_config.json")));
   hub.clear();
-  const again = await runCli(["classify", "imdb", "what a great film", "--format", "jsonl"], { env });
+  const again = await runInProcess(["classify", "imdb", "what a great film", "--format", "jsonl"], { env });
   assert.equal(again.code, 0, again.stderr);
   assert.equal(hub.log.length, 0, "the missing optional file is not asked for again");
 });
@@ -116,14 +116,14 @@ test("catalog labels replace LABEL_i; an optional file the repo lacks is remembe
 test("any owner/name repo: files picked from the listing, then usable as a positional and offline", async () => {
   hub.clear();
   const { env, cache } = hubEnv(hub);
-  const r = await runCli(["pull", "someone/generic-model"], { env });
+  const r = await runInProcess(["pull", "someone/generic-model"], { env });
   assert.equal(r.code, 0, r.stderr);
   const dir = join(repoDir(cache, "someone/generic-model"), "snapshots", commitOf("generic"));
   assert.deepEqual(readdirSync(dir).sort(), ["config.json", "onnx", "tokenizer.json", "tokenizer_config.json"]);
   assert.deepEqual(readdirSync(join(dir, "onnx")), ["model_quantized.onnx"]);
   assert.equal(hub.requests((q) => q.url.includes("README")).length, 0);
   hub.clear();
-  const c = await runCli(["classify", "someone/generic-model", "nice", "--format", "jsonl"], { env: { ...env, HF_HUB_OFFLINE: "1" } });
+  const c = await runInProcess(["classify", "someone/generic-model", "nice", "--format", "jsonl"], { env: { ...env, HF_HUB_OFFLINE: "1" } });
   assert.equal(c.code, 0, c.stderr);
   assert.equal(jsonl(c.stdout).length, 1);
   assert.equal(hub.log.length, 0);
@@ -131,29 +131,29 @@ test("any owner/name repo: files picked from the listing, then usable as a posit
 
 test("gated repo: 401 without a token says to set HF_TOKEN and accept the terms; with the token it works", async () => {
   const { env } = hubEnv(hub);
-  const r = await runCli(["pull", "toxicity"], { env });
+  const r = await runInProcess(["pull", "toxicity"], { env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /gated/);
   assert.match(r.stderr, /HF_TOKEN/);
   assert.match(r.stderr, /accept/);
-  const ok = await runCli(["pull", "toxicity", "-q"], { env: { ...env, HF_TOKEN: hub.token } });
+  const ok = await runInProcess(["pull", "toxicity", "-q"], { env: { ...env, HF_TOKEN: hub.token } });
   assert.equal(ok.code, 0, ok.stderr);
   assert.ok(!ok.stderr.includes(hub.token));
 });
 
 test("404s: unknown repo, repo without ONNX, unknown revision; unreachable host", async () => {
   const { env } = hubEnv(hub);
-  const missing = await runCli(["pull", "someone/does-not-exist"], { env });
+  const missing = await runInProcess(["pull", "someone/does-not-exist"], { env });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /not found/);
   assert.match(missing.stderr, /HF_TOKEN/);
-  const noOnnx = await runCli(["pull", "someone/no-onnx"], { env });
+  const noOnnx = await runInProcess(["pull", "someone/no-onnx"], { env });
   assert.equal(noOnnx.code, 1);
   assert.match(noOnnx.stderr, /no ONNX export/);
-  const rev = await runCli(["pull", `${SST2}@no-such-branch`], { env });
+  const rev = await runInProcess(["pull", `${SST2}@no-such-branch`], { env });
   assert.equal(rev.code, 1);
   assert.match(rev.stderr, /revision "no-such-branch" not found/);
-  const down = await runCli(["pull", SST2_REF], { env: { ...env, HF_ENDPOINT: "http://127.0.0.1:9" } });
+  const down = await runInProcess(["pull", SST2_REF], { env: { ...env, HF_ENDPOINT: "http://127.0.0.1:9" } });
   assert.equal(down.code, 1);
   assert.match(down.stderr, /cannot reach 127\.0\.0\.1:9/);
   assert.match(down.stderr, /--offline/);
@@ -162,7 +162,7 @@ test("404s: unknown repo, repo without ONNX, unknown revision; unreachable host"
 
 test("a variant the catalog entry does not publish is a usage error (exit 2)", async () => {
   const { env } = hubEnv(hub);
-  const r = await runCli(["pull", "en.classify.bert.imdb", "--variant", "int8"], { env });
+  const r = await runInProcess(["pull", "en.classify.bert.imdb", "--variant", "int8"], { env });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no int8 variant; available: fp32/);
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TextTokenizer } from "../dist/engine/tokenizer.js";
-import { CLASSIFIERS, FIXTURES, ROOT, fixture, reference, runCli, jsonl } from "./helpers.mjs";
+import { CLASSIFIERS, FIXTURES, ROOT, fixture, reference, runInProcess, jsonl } from "./helpers.mjs";
 
 const BUNDLES = [...readdirSync(FIXTURES).map((n) => join(FIXTURES, n)), join(ROOT, "models", "en.classify.sentiment.tiny")];
 
@@ -85,14 +85,14 @@ test("pairs (zero-shot premise + hypothesis) use the bounded prefix of the premi
 test("a huge text is not echoed whole unless --full-text; one stderr line says so", async () => {
   const huge = "great film ".repeat(12_000).trim(); // 131,999 characters
   const input = `short text\n${huge}\n`;
-  const r = await runCli(["classify", "-m", fixture("distilbert"), "--format", "jsonl"], { input });
+  const r = await runInProcess(["classify", "-m", fixture("distilbert"), "--format", "jsonl"], { input });
   assert.equal(r.code, 0, r.stderr);
   const [short, long] = jsonl(r.stdout);
   assert.equal(short.text, "short text");
   assert.equal(long.text.length, 100_001);
   assert.ok(long.text.endsWith("…") && huge.startsWith(long.text.slice(0, -1)));
   assert.match(r.stderr, /^nlp: 1 text longer than 100,000 characters is shortened in the output's "text" field \(ending in …\); --full-text echoes texts whole$/m);
-  const full = await runCli(["classify", "-m", fixture("distilbert"), "--format", "jsonl", "--full-text"], { input });
+  const full = await runInProcess(["classify", "-m", fixture("distilbert"), "--format", "jsonl", "--full-text"], { input });
   assert.equal(jsonl(full.stdout)[1].text, huge);
   assert.doesNotMatch(full.stderr, /shortened/);
   // the label is the same either way: the model saw the same first tokens

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load } from "../dist/index.js";
 import { windowRanges, weightedMean } from "../dist/engine/chunking.js";
-import { fixture, reference, runCli, jsonl } from "./helpers.mjs";
+import { fixture, reference, runInProcess, jsonl } from "./helpers.mjs";
 
 const LONG = reference("bert").cases.find((c) => c.rust_ids_untruncated_len > 512);
 const softmax = (xs) => {
@@ -107,23 +107,23 @@ test("CLI: one record per input line with --long; sentence-level CSV columns; st
   const m = ["-m", fixture("bert"), "--variant", "fp32"];
   const input = `${LONG.text}\n\nShort one. Another.\n`;
   for (const mode of ["truncate", "chunk", "sentences"]) {
-    const r = await runCli(["classify", ...m, "--long", mode, "--format", "jsonl"], { input });
+    const r = await runInProcess(["classify", ...m, "--long", mode, "--format", "jsonl"], { input });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(jsonl(r.stdout).map((x) => x.text), [LONG.text, "", "Short one. Another."], mode);
   }
-  const csv = await runCli(["classify", ...m, "--level", "sentence", "--format", "csv", "Short one. Another."]);
+  const csv = await runInProcess(["classify", ...m, "--level", "sentence", "--format", "csv", "Short one. Another."]);
   assert.equal(csv.code, 0, csv.stderr);
   const lines = csv.stdout.trim().split("\n");
   assert.equal(lines[0], "doc,sentence,begin,end,text,label,score");
   assert.match(lines[1], /^0,0,0,10,Short one\.,/);
   assert.match(lines[2], /^0,1,11,19,Another\.,/);
 
-  const tooBig = await runCli(["classify", ...m, "--long", "chunk", "--max-length", "16", "--stride", "14", "x"]);
+  const tooBig = await runInProcess(["classify", ...m, "--long", "chunk", "--max-length", "16", "--stride", "14", "x"]);
   assert.equal(tooBig.code, 2);
   assert.match(tooBig.stderr, /--stride must be an integer from 0 to 13/);
-  const stray = await runCli(["classify", ...m, "--stride", "4", "x"]);
+  const stray = await runInProcess(["classify", ...m, "--stride", "4", "x"]);
   assert.equal(stray.code, 2);
   assert.match(stray.stderr, /--long chunk/);
-  const badMode = await runCli(["classify", ...m, "--long", "split", "x"]);
+  const badMode = await runInProcess(["classify", ...m, "--long", "split", "x"]);
   assert.equal(badMode.code, 2);
 });

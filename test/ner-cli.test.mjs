@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AGGREGATION_STRATEGIES } from "../dist/index.js";
 import { join } from "node:path";
-import { runCli, jsonl, ROOT } from "./helpers.mjs";
+import { runInProcess, jsonl, ROOT } from "./helpers.mjs";
 import { TOKEN_ARCHS, tokenFixture, nerReference, assertEntities } from "./ner-helpers.mjs";
 
 for (const arch of TOKEN_ARCHS) {
@@ -12,7 +12,7 @@ for (const arch of TOKEN_ARCHS) {
     const ref = nerReference(arch);
     const input = ref.cases.map((c, i) => JSON.stringify({ id: i, text: c.text })).join("\n") + "\n";
     for (const s of AGGREGATION_STRATEGIES) {
-      const r = await runCli(["ner", "-m", tokenFixture(arch), "--aggregation", s, "--input", "jsonl", "--text-key", "text", "--format", "jsonl", "--threads", "1"], { input });
+      const r = await runInProcess(["ner", "-m", tokenFixture(arch), "--aggregation", s, "--input", "jsonl", "--text-key", "text", "--format", "jsonl", "--threads", "1"], { input });
       assert.equal(r.code, 0, r.stderr);
       const out = jsonl(r.stdout);
       assert.equal(out.length, ref.cases.length, "one line per input");
@@ -25,7 +25,7 @@ for (const arch of TOKEN_ARCHS) {
       assert.match(r.stderr, /1 of 49 texts was longer than the model.s 512 tokens and cut there \(first on line 41\)/);
     }
     const long = ref.cases.filter((c) => c.stride_simple);
-    const r = await runCli(["ner", "-m", tokenFixture(arch), "--stride", String(ref.stride), "--format", "jsonl", "--threads", "1"], {
+    const r = await runInProcess(["ner", "-m", tokenFixture(arch), "--stride", String(ref.stride), "--format", "jsonl", "--threads", "1"], {
       input: long.map((c) => c.text.replace(/\n/g, " ")).join("\n") + "\n",
     });
     assert.equal(r.code, 0, r.stderr);
@@ -40,7 +40,7 @@ const NER_CASE = ref.cases[42]; // "Apple Inc. is looking at buying U.K. startup
 
 test("CSV in, CSV out: input columns kept, entities as a JSON array and entity_count", async () => {
   const csv = `id,body\n7,"${NER_CASE.text}"\n8,\n`;
-  const r = await runCli(["ner", "-m", BERT, "--input", "csv", "--column", "body"], { input: csv });
+  const r = await runInProcess(["ner", "-m", BERT, "--input", "csv", "--column", "body"], { input: csv });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   assert.equal(lines[0], "id,body,entities,entity_count");
@@ -54,7 +54,7 @@ test("CSV in, CSV out: input columns kept, entities as a JSON array and entity_c
 });
 
 test("--explode: one row per entity with a 1-based row number", async () => {
-  const r = await runCli(["ner", "-m", BERT, "--explode", "--format", "tsv", "--aggregation", "none", "hello", NER_CASE.text]);
+  const r = await runInProcess(["ner", "-m", BERT, "--explode", "--format", "tsv", "--aggregation", "none", "hello", NER_CASE.text]);
   assert.equal(r.code, 0, r.stderr);
   const rows = r.stdout.trim().split("\n").map((l) => l.split("\t"));
   assert.deepEqual(rows[0], ["row", "entity", "score", "index", "word", "start", "end"]);
@@ -67,7 +67,7 @@ test("--explode: one row per entity with a 1-based row number", async () => {
 });
 
 test("--format conll: token<TAB>tag lines, O included, a blank line between texts", async () => {
-  const r = await runCli(["ner", "-m", BERT, "--format", "conll", NER_CASE.text, "London calling"]);
+  const r = await runInProcess(["ner", "-m", BERT, "--format", "conll", NER_CASE.text, "London calling"]);
   assert.equal(r.code, 0, r.stderr);
   const blocks = r.stdout.split("\n\n");
   assert.equal(blocks.length, 3, JSON.stringify(r.stdout));
@@ -81,13 +81,13 @@ test("--format conll: token<TAB>tag lines, O included, a blank line between text
     .filter(({ i }) => !NER_CASE.special_tokens_mask[i])
     .map(({ i, o }) => [cps.slice(o[0], o[1]).join(""), tagged.get(i) ?? "O"]);
   assert.deepEqual(first, want);
-  const bad = await runCli(["ner", "-m", BERT, "--format", "conll", "--aggregation", "first", "x"]);
+  const bad = await runInProcess(["ner", "-m", BERT, "--format", "conll", "--aggregation", "first", "x"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /conll/);
 });
 
 test("table: the text with entities marked, then one row per entity", async () => {
-  const r = await runCli(["ner", "-m", BERT, "--format", "table", NER_CASE.text]);
+  const r = await runInProcess(["ner", "-m", BERT, "--format", "table", NER_CASE.text]);
   assert.equal(r.code, 0, r.stderr);
   const first = NER_CASE.pipeline.simple[0];
   assert.ok(r.stdout.includes(`[${Array.from(NER_CASE.text).slice(first.start, first.end).join("")}](${first.entity_group})`), r.stdout);
@@ -97,7 +97,7 @@ test("table: the text with entities marked, then one row per entity", async () =
 
 test("--threshold, --ignore-labels, --offsets utf16 and usage errors", async () => {
   const emoji = nerReference("roberta").cases[24];
-  const run = (...a) => runCli(["ner", "-m", tokenFixture("roberta"), "--format", "jsonl", ...a, emoji.text]);
+  const run = (...a) => runInProcess(["ner", "-m", tokenFixture("roberta"), "--format", "jsonl", ...a, emoji.text]);
   const base = jsonl((await run()).stdout)[0].entities;
   assertEntities(base, emoji.pipeline.simple, "default aggregation is simple");
   const cut = jsonl((await run("--threshold", "0.4")).stdout)[0].entities;
@@ -117,7 +117,7 @@ test("--threshold, --ignore-labels, --offsets utf16 and usage errors", async () 
 });
 
 test("a text-classification model is refused with the command to use (exit 2)", async () => {
-  const r = await runCli(["ner", "-m", join(ROOT, "test", "fixtures", "hf-reference", "bert"), "Ada"]);
+  const r = await runInProcess(["ner", "-m", join(ROOT, "test", "fixtures", "hf-reference", "bert"), "Ada"]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /text-classification model.*nlp classify/);
 });
@@ -125,11 +125,11 @@ test("a text-classification model is refused with the command to use (exit 2)", 
 test("classify --level sentence counts begin/end as nlp ner does (code points), --offsets utf16 for JavaScript", async () => {
   const text = "😀 Great screen. Awful battery!";
   const m = ["classify", "-m", join(ROOT, "test", "fixtures", "hf-reference", "bert"), "--level", "sentence", "--format", "jsonl"];
-  const cps = jsonl((await runCli([...m, text])).stdout);
+  const cps = jsonl((await runInProcess([...m, text])).stdout);
   assert.deepEqual(cps.map((r) => [r.begin, r.end]), [[0, 15], [16, 30]]);
-  const js = jsonl((await runCli([...m, "--offsets", "utf16", text])).stdout);
+  const js = jsonl((await runInProcess([...m, "--offsets", "utf16", text])).stdout);
   assert.deepEqual(js.map((r) => [r.begin, r.end]), [[0, 16], [17, 31]]);
   js.forEach((r) => assert.equal(text.slice(r.begin, r.end), r.text));
-  const bad = await runCli([...m, "--offsets", "bytes", text]);
+  const bad = await runInProcess([...m, "--offsets", "bytes", text]);
   assert.equal(bad.code, 2);
 });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { load } from "../dist/index.js";
 import { editDistance } from "../dist/catalog/suggest.js";
-import { BIN, ROOT, fixture, runCli, jsonl } from "./helpers.mjs";
+import { BIN, ROOT, fixture, runInProcess, jsonl } from "./helpers.mjs";
 
 const M = fixture("distilbert");
 
@@ -57,25 +57,25 @@ function liveCli(args, env = {}) {
 // --- item 3: a mistyped reference in first position ---------------------------------------------
 
 test("a first argument one edit away from a catalog reference is a usage error with the suggestion", async () => {
-  const r = await runCli(["classify", "--format", "jsonl", "en.clasify.imdb", "great"], { env: cleanEnv() });
+  const r = await runInProcess(["classify", "--format", "jsonl", "en.clasify.imdb", "great"], { env: cleanEnv() });
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^nlp: .*"en\.clasify\.imdb".*did you mean en\.classify\.imdb\?/);
   assert.equal(r.stderr.trim().split("\n").length, 1);
   // the same typo with -m gets the same suggestion
-  const m = await runCli(["classify", "-m", "en.clasify.imdb", "great"], { env: cleanEnv() });
+  const m = await runInProcess(["classify", "-m", "en.clasify.imdb", "great"], { env: cleanEnv() });
   assert.equal(m.code, 2);
   assert.match(m.stderr, /did you mean en\.classify\.imdb\?/);
   // dotted texts that are nowhere near a reference are still texts
-  const ok = await runCli(["classify", "-m", M, "--format", "jsonl", "e.g.", "node.js", "great"], { env: cleanEnv() });
+  const ok = await runInProcess(["classify", "-m", M, "--format", "jsonl", "e.g.", "node.js", "great"], { env: cleanEnv() });
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(jsonl(ok.stdout).map((o) => o.text), ["e.g.", "node.js", "great"]);
   // a swap of two letters is one typo
   assert.equal(editDistance("imbd", "imdb"), 1);
-  const swapped = await runCli(["classify", "en.classify.bert.imbd", "great"], { env: cleanEnv() });
+  const swapped = await runInProcess(["classify", "en.classify.bert.imbd", "great"], { env: cleanEnv() });
   assert.equal(swapped.code, 2);
   assert.match(swapped.stderr, /did you mean en\.classify\.bert\.imdb\?/);
-  const plain = await runCli(["classify", "-m", M, "--format", "jsonl", "en.clasify.imdb"], { env: cleanEnv() });
+  const plain = await runInProcess(["classify", "-m", M, "--format", "jsonl", "en.clasify.imdb"], { env: cleanEnv() });
   assert.equal(plain.code, 0, "with -m the first argument is a text, whatever it looks like");
 });
 
@@ -122,7 +122,7 @@ test("--format table prints rows as they are scored, before the input ends", asy
 
 test("table: fixed column widths within the terminal, long texts cut with …, no rules between rows", async () => {
   const long = "word ".repeat(60).trim();
-  const r = await runCli(["classify", "-m", M, "--format", "table", "short", long, "mid length text"], { env: { COLUMNS: "72" } });
+  const r = await runInProcess(["classify", "-m", M, "--format", "table", "short", long, "mid length text"], { env: { COLUMNS: "72" } });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split("\n");
   assert.equal(lines.length, 2 + 3, r.stdout);
@@ -137,7 +137,7 @@ test("table: fixed column widths within the terminal, long texts cut with …, n
 // --- item 13: nlp models within the terminal ---------------------------------------------------
 
 test("nlp models fits an 80-column terminal and draws no rule between rows", async () => {
-  const r = await runCli(["models", "--format", "table"], { env: { ...cleanEnv(), COLUMNS: "80" } });
+  const r = await runInProcess(["models", "--format", "table"], { env: { ...cleanEnv(), COLUMNS: "80" } });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split("\n");
   assert.ok(lines.length > 20, r.stdout);
@@ -177,18 +177,18 @@ for (const [signal, format] of [
 test("one stderr line says how many texts were cut at the model's limit", async () => {
   const long = "word ".repeat(600);
   const input = ["short one", long, "short two", long + "more"].join("\n") + "\n";
-  const r = await runCli(["classify", "-m", M, "--format", "jsonl"], { input });
+  const r = await runInProcess(["classify", "-m", M, "--format", "jsonl"], { input });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(jsonl(r.stdout).length, 4);
   assert.match(r.stderr, /^nlp: 2 of 4 texts were longer than the model's 512 tokens and were cut; see --long chunk\|sentences$/m);
   assert.equal(r.stderr.match(/were cut/g).length, 1);
-  const lowered = await runCli(["classify", "-m", M, "--format", "jsonl", "--max-length", "8"], { input: "short one\nnot short at all, this one has more than eight tokens\n" });
+  const lowered = await runInProcess(["classify", "-m", M, "--format", "jsonl", "--max-length", "8"], { input: "short one\nnot short at all, this one has more than eight tokens\n" });
   assert.match(lowered.stderr, /^nlp: 1 of 2 texts was longer than --max-length 8 tokens and was cut; see --long chunk\|sentences$/m);
-  const none = await runCli(["classify", "-m", M, "--format", "jsonl"], { input: "short one\nshort two\n" });
+  const none = await runInProcess(["classify", "-m", M, "--format", "jsonl"], { input: "short one\nshort two\n" });
   assert.doesNotMatch(none.stderr, /were cut/);
-  const quiet = await runCli(["classify", "-m", M, "--format", "jsonl", "-q"], { input });
+  const quiet = await runInProcess(["classify", "-m", M, "--format", "jsonl", "-q"], { input });
   assert.equal(quiet.stderr, "");
-  const chunked = await runCli(["classify", "-m", M, "--format", "jsonl", "--long", "chunk"], { input });
+  const chunked = await runInProcess(["classify", "-m", M, "--format", "jsonl", "--long", "chunk"], { input });
   assert.doesNotMatch(chunked.stderr, /were cut/);
 });
 

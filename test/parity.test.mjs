@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "../dist/index.js";
-import { CLASSIFIERS, fixture, reference, runCli, jsonl } from "./helpers.mjs";
+import { CLASSIFIERS, fixture, reference, runInProcess, jsonl } from "./helpers.mjs";
 
 const TOL = 1e-4;
 
@@ -71,7 +71,7 @@ for (const name of CLASSIFIERS) {
     const ref = reference(name);
     const input = ref.cases.map((c) => JSON.stringify({ text: c.text, id: c.text.length })).join("\n") + "\n";
     const dir = fixture(name);
-    const cls = await runCli(["classify", "--model", dir, "--variant", "fp32", "--input", "jsonl", "--text-key", "text", "--format", "jsonl", "--all-scores"], { input });
+    const cls = await runInProcess(["classify", "--model", dir, "--variant", "fp32", "--input", "jsonl", "--text-key", "text", "--format", "jsonl", "--all-scores"], { input });
     assert.equal(cls.code, 0, cls.stderr);
     // nothing on stderr but the end-of-run notice for the one reference text above 512 tokens
     const long = ref.cases.filter((c) => c.input_ids.length === 512).length;
@@ -82,7 +82,7 @@ for (const name of CLASSIFIERS) {
       assert.equal(out[i].text, c.text, `order of case ${i}`);
       assertPipeline(out[i], c.pipeline, `CLI case ${i}`);
     });
-    const tok = await runCli(["tokenize", "--model", dir, "--input", "jsonl", "--text-key", "text", "--format", "jsonl"], { input });
+    const tok = await runInProcess(["tokenize", "--model", dir, "--input", "jsonl", "--text-key", "text", "--format", "jsonl"], { input });
     assert.equal(tok.code, 0, tok.stderr);
     const toks = jsonl(tok.stdout);
     assert.equal(toks.length, ref.cases.length);

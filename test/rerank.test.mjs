@@ -7,7 +7,7 @@ import * as ort from "onnxruntime-node";
 import { join } from "node:path";
 import { load } from "../dist/index.js";
 import { longestFirstLengths } from "../dist/engine/pair-truncation.js";
-import { runCli, jsonl, fixture } from "./helpers.mjs";
+import { runInProcess, jsonl, fixture } from "./helpers.mjs";
 
 const MODEL = fixture("bert_regression"); // one label: a cross-encoder's shape
 const QUERY = "a heartwarming movie about toys";
@@ -63,7 +63,7 @@ async function expectedScores() {
 test("rerank: sigmoid of the cross-encoder logit, best first with line numbers; --top-k, --activation none", async () => {
   const logits = await expectedScores();
   const want = DOCS.map((text, i) => ({ line: i + 1, text, score: sigmoid(logits[i]) })).sort((a, b) => b.score - a.score || a.line - b.line);
-  const res = await runCli(["rerank", "-m", MODEL, "--variant", "fp32", "--format", "jsonl", "--batch-size", "4", QUERY], { input: DOCS.join("\n") + "\n" });
+  const res = await runInProcess(["rerank", "-m", MODEL, "--variant", "fp32", "--format", "jsonl", "--batch-size", "4", QUERY], { input: DOCS.join("\n") + "\n" });
   assert.equal(res.code, 0, res.stderr);
   const out = jsonl(res.stdout);
   assert.deepEqual(out.map((o) => o.line), want.map((w) => w.line));
@@ -72,14 +72,14 @@ test("rerank: sigmoid of the cross-encoder logit, best first with line numbers; 
     assert.equal(o.text, want[i].text);
     assert.ok(Math.abs(o.score - want[i].score) <= 1e-5, `rank ${i + 1}: ${o.score} vs ${want[i].score}`);
   });
-  const top2 = jsonl((await runCli(["rerank", "-m", MODEL, "--variant", "fp32", "--format", "jsonl", "--top-k", "2", "--activation", "none", QUERY, ...DOCS])).stdout);
+  const top2 = jsonl((await runInProcess(["rerank", "-m", MODEL, "--variant", "fp32", "--format", "jsonl", "--top-k", "2", "--activation", "none", QUERY, ...DOCS])).stdout);
   assert.deepEqual(top2.map((o) => o.line), want.slice(0, 2).map((w) => w.line));
   top2.forEach((o, i) => assert.ok(Math.abs(o.score - logits[want[i].line - 1]) <= 1e-4, "raw logit"));
 });
 
 test("rerank: JSONL records come back whole, rank and score added clear of the input's (e.g. nlp search hits); a multi-label model is refused", async () => {
   const input = DOCS.map((text, i) => JSON.stringify({ id: `d${i}`, text, rank: 99, score: -1 })).join("\n") + "\n";
-  const res = await runCli(["rerank", "-m", MODEL, "--variant", "fp32", "--input", "jsonl", QUERY], { input });
+  const res = await runInProcess(["rerank", "-m", MODEL, "--variant", "fp32", "--input", "jsonl", QUERY], { input });
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stderr, /already has "rank", "score": kept as is; the added fields are pred_rank, pred_score/);
   const out = jsonl(res.stdout);
@@ -90,9 +90,9 @@ test("rerank: JSONL records come back whole, rank and score added clear of the i
     assert.ok(o.pred_score >= 0 && o.pred_score <= 1);
     assert.equal(o.text, DOCS[Number(o.id.slice(1))]);
   });
-  const plain = jsonl((await runCli(["rerank", "-m", MODEL, "--variant", "fp32", "--input", "jsonl", QUERY], { input: '{"text":"a"}\n{"text":"b"}\n' })).stdout);
+  const plain = jsonl((await runInProcess(["rerank", "-m", MODEL, "--variant", "fp32", "--input", "jsonl", QUERY], { input: '{"text":"a"}\n{"text":"b"}\n' })).stdout);
   assert.deepEqual(plain.map((o) => Object.keys(o).sort()), [["rank", "score", "text"], ["rank", "score", "text"]]);
-  const nli = await runCli(["rerank", "-m", fixture("bert_nli"), QUERY, "doc"]);
+  const nli = await runInProcess(["rerank", "-m", fixture("bert_nli"), QUERY, "doc"]);
   assert.equal(nli.code, 2);
   assert.match(nli.stderr, /has 3 labels; a reranker/);
 });

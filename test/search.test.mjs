@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli, jsonl, ROOT } from "./helpers.mjs";
+import { runInProcess, jsonl, ROOT } from "./helpers.mjs";
 
 const DIR = join(ROOT, "test", "fixtures", "hf-embed");
 const TOL = 1e-5;
@@ -51,7 +51,7 @@ function assertHits(out, queries, expected, k) {
 test("search --corpus: the k best lines per query with scores and line numbers, query prompt on queries", async () => {
   const s = setup();
   try {
-    const res = await runCli(["search", "-m", s.model, "--corpus", s.corpus, "--top-k", "5", "--format", "jsonl", ...s.queries.map((q) => q.text)]);
+    const res = await runInProcess(["search", "-m", s.model, "--corpus", s.corpus, "--top-k", "5", "--format", "jsonl", ...s.queries.map((q) => q.text)]);
     assert.equal(res.code, 0, res.stderr);
     const out = jsonl(res.stdout);
     assertHits(out, s.queries, s.expected, 5);
@@ -64,7 +64,7 @@ test("embed --index then search --index: same hits without embedding the corpus 
   const s = setup();
   try {
     const idx = join(s.tmp, "corpus.idx");
-    const built = await runCli(["embed", "-m", s.model, "--index", idx, "-f", s.corpus]);
+    const built = await runInProcess(["embed", "-m", s.model, "--index", idx, "-f", s.corpus]);
     assert.equal(built.code, 0, built.stderr);
     assert.match(built.stderr, new RegExp(`indexed ${s.docs.length} record\\(s\\) of 32 dimensions`));
     const meta = JSON.parse(readFileSync(join(idx, "index.json"), "utf8"));
@@ -72,10 +72,10 @@ test("embed --index then search --index: same hits without embedding the corpus 
     const texts = readFileSync(join(idx, "texts.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(texts[2], { line: 3, text: s.docs[2].text });
     // no -m: the index's own model embeds the queries
-    const res = await runCli(["search", "--index", idx, "--top-k", "4", "--format", "jsonl", ...s.queries.map((q) => q.text)]);
+    const res = await runInProcess(["search", "--index", idx, "--top-k", "4", "--format", "jsonl", ...s.queries.map((q) => q.text)]);
     assert.equal(res.code, 0, res.stderr);
     assertHits(jsonl(res.stdout), s.queries, s.expected, 4);
-    const dims = await runCli(["search", "--index", idx, "--dimensions", "8", "x"]);
+    const dims = await runInProcess(["search", "--index", idx, "--dimensions", "8", "x"]);
     assert.equal(dims.code, 2);
     assert.match(dims.stderr, /drop --dimensions/);
   } finally {
@@ -91,7 +91,7 @@ test("search: usage errors exit 2 with the fix", async () => {
     [[...m, "--index", DIR, "q"], /not an embedding index .*nlp embed -m MODEL --index/],
     [[...m, "--corpus", join(DIR, "nope.txt"), "--top-k", "0", "q"], /--top-k must be an integer ≥ 1/],
   ]) {
-    const res = await runCli(args);
+    const res = await runInProcess(args);
     assert.equal(res.code, 2, `${args.join(" ")}: ${res.stderr}`);
     assert.match(res.stderr, pattern);
   }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli, jsonl, ROOT } from "./helpers.mjs";
+import { runInProcess, jsonl, ROOT } from "./helpers.mjs";
 
 const DIR = join(ROOT, "test", "fixtures", "hf-embed");
 const TOL = 1e-5;
@@ -20,12 +20,12 @@ const manhattan = (a, b) => -a.reduce((s, x, i) => s + Math.abs(x - b[i]), 0);
 
 test("similarity: two TEXT arguments, and one text against several, by the model's cosine", async () => {
   const c = cases("bert");
-  const res = await runCli(["similarity", "-m", join(DIR, "bert"), "--format", "jsonl", c[0].text, c[1].text, c[2].text, c[0].text]);
+  const res = await runInProcess(["similarity", "-m", join(DIR, "bert"), "--format", "jsonl", c[0].text, c[1].text, c[2].text, c[0].text]);
   assert.equal(res.code, 0, res.stderr);
   const out = jsonl(res.stdout);
   assert.deepEqual(out.map((o) => [o.text, o.text_pair]), [[c[0].text, c[1].text], [c[0].text, c[2].text], [c[0].text, c[0].text]]);
   [c[1], c[2], c[0]].forEach((other, i) => assert.ok(Math.abs(out[i].score - cos(c[0].embedding, other.embedding)) <= TOL, `pair ${i}`));
-  const one = await runCli(["similarity", "-m", join(DIR, "bert"), "only one"]);
+  const one = await runInProcess(["similarity", "-m", join(DIR, "bert"), "only one"]);
   assert.equal(one.code, 2);
   assert.match(one.stderr, /needs two texts/);
 });
@@ -35,10 +35,10 @@ test("similarity: JSONL pairs (--text-key/--pair-key), input fields kept, --prom
   const pairs = [0, 2, 4, 6].map((i) => ({ id: i, s1: c[i].text, s2: c[i + 1].text }));
   const input = pairs.map((p) => JSON.stringify(p)).join("\n") + '\n{"id":99,"s1":"no pair"}\n';
   const args = ["similarity", "-m", join(DIR, "xlm_roberta"), "--input", "jsonl", "--text-key", "s1", "--pair-key", "s2", "--prompt-name", "query", "--format", "jsonl"];
-  const strict = await runCli(args, { input });
+  const strict = await runInProcess(args, { input });
   assert.equal(strict.code, 1, "a record without the second text is an error");
   assert.match(strict.stderr, /line 5 has no "s2" field .*--pair-key/);
-  const res = await runCli([...args, "--skip-invalid"], { input });
+  const res = await runInProcess([...args, "--skip-invalid"], { input });
   assert.equal(res.code, 0, res.stderr);
   const out = jsonl(res.stdout);
   assert.deepEqual(out.map((o) => o.id), [0, 2, 4, 6]);
@@ -58,7 +58,7 @@ test("similarity: CSV/TSV pairs keep the input columns and add score; --function
   for (const [fn, f] of [["dot", dot], ["euclidean", euclidean], ["manhattan", manhattan], [undefined, cos]]) {
     const args = ["similarity", "-m", join(DIR, "xlm_roberta"), "--input", "csv"];
     if (fn) args.push("--function", fn);
-    const res = await runCli(args, { input: csv });
+    const res = await runInProcess(args, { input: csv });
     assert.equal(res.code, 0, res.stderr);
     const rows = parse(res.stdout);
     assert.deepEqual(rows[0], ["first", "second", "score"]);
@@ -69,15 +69,15 @@ test("similarity: CSV/TSV pairs keep the input columns and add score; --function
     });
   }
   const tsv = "id\tq\td\n7\t" + c[0].text + "\t" + c[1].text + "\n";
-  const res = await runCli(["similarity", "-m", join(DIR, "xlm_roberta"), "--input", "tsv", "--column", "q", "--pair-column", "3"], { input: tsv });
+  const res = await runInProcess(["similarity", "-m", join(DIR, "xlm_roberta"), "--input", "tsv", "--column", "q", "--pair-column", "3"], { input: tsv });
   assert.equal(res.code, 0, res.stderr);
   const [head, row] = res.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
   assert.deepEqual(head, ["id", "q", "d", "score"]);
   assert.ok(Math.abs(Number(row[3]) - cos(c[0].embedding, c[1].embedding)) <= TOL);
-  const three = await runCli(["similarity", "-m", join(DIR, "xlm_roberta"), "--input", "tsv"], { input: tsv });
+  const three = await runInProcess(["similarity", "-m", join(DIR, "xlm_roberta"), "--input", "tsv"], { input: tsv });
   assert.equal(three.code, 2);
   assert.match(three.stderr, /--column <name\|n> and --pair-column/);
-  const lines = await runCli(["similarity", "-m", join(DIR, "xlm_roberta")], { input: "a\nb\n" });
+  const lines = await runInProcess(["similarity", "-m", join(DIR, "xlm_roberta")], { input: "a\nb\n" });
   assert.equal(lines.code, 2);
   assert.match(lines.stderr, /--input csv, tsv or jsonl/);
 });
@@ -89,11 +89,11 @@ test("similarity: the model's similarity_fn_name decides the default score", asy
     const cfg = join(dir, "config_sentence_transformers.json");
     writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(cfg, "utf8")), similarity_fn_name: "dot" }));
     const c = cases("xlm_roberta");
-    const res = await runCli(["similarity", "-m", dir, "--format", "jsonl", c[0].text, c[1].text]);
+    const res = await runInProcess(["similarity", "-m", dir, "--format", "jsonl", c[0].text, c[1].text]);
     assert.equal(res.code, 0, res.stderr);
     const want = dot(c[0].embedding, c[1].embedding);
     assert.ok(Math.abs(jsonl(res.stdout)[0].score - want) <= TOL * Math.abs(want));
-    const bad = await runCli(["similarity", "-m", dir, "--function", "jaccard", "a", "b"]);
+    const bad = await runInProcess(["similarity", "-m", dir, "--function", "jaccard", "a", "b"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /cosine, dot, euclidean, manhattan/);
   } finally {

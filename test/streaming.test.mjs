@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { windowed } from "../dist/engine/windowed.js";
-import { BIN, fixture, runCli, jsonl } from "./helpers.mjs";
+import { BIN, fixture, runInProcess, jsonl } from "./helpers.mjs";
 
 const M = fixture("distilbert");
 const tmp = mkdtempSync(join(tmpdir(), "nlp-stream-"));
@@ -104,7 +104,7 @@ test("--shard K/N: shards are disjoint, cover every record, take every N-th, and
   const input = "id,text\n" + rows.map((r) => r.join(",")).join("\n") + "\n";
   const seen = [];
   for (const k of [1, 2, 3]) {
-    const r = await runCli(["classify", "-m", M, "--input", "csv", "--shard", `${k}/3`], { input });
+    const r = await runInProcess(["classify", "-m", M, "--input", "csv", "--shard", `${k}/3`], { input });
     assert.equal(r.code, 0, r.stderr);
     const out = parse(r.stdout);
     assert.deepEqual(out[0], ["id", "text", "label", "score"]);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load } from "../dist/index.js";
 import { formatHypothesis, nliIndices, parseCandidateLabels, templateTakesLabel, zeroShotScores } from "../dist/tasks/classify/zero-shot.js";
-import { fixture, reference, runCli, jsonl } from "./helpers.mjs";
+import { fixture, reference, runInProcess, jsonl } from "./helpers.mjs";
 
 const TOL = 1e-4;
 const NLI = ["bert_nli", "deberta_v2_nli"];
@@ -60,16 +60,16 @@ test("CLI: zero-shot records, --all-scores, empty text → error record and exit
   const ref = reference("deberta_v2_nli", "zero_shot_reference.json");
   const c = ref.cases.find((x) => x.candidate_labels.length === 4 && x.text !== "");
   const args = ["classify", "-m", fixture("deberta_v2_nli"), "--variant", "fp32", "--labels", c.candidate_labels.join(","), "--hypothesis", c.hypothesis_template, "--all-scores", "--format", "jsonl"];
-  const ok = await runCli([...args, c.text]);
+  const ok = await runInProcess([...args, c.text]);
   assert.equal(ok.code, 0, ok.stderr);
   const [r] = jsonl(ok.stdout);
   c.single_label.labels.forEach((l, i) => assert.ok(Math.abs(r.scores[l] - c.single_label.scores[i]) <= TOL));
   assert.equal(r.label, c.single_label.labels[0]);
 
-  const multi = await runCli([...args, "--multi-label", c.text]);
+  const multi = await runInProcess([...args, "--multi-label", c.text]);
   c.multi_label.labels.forEach((l, i) => assert.ok(Math.abs(jsonl(multi.stdout)[0].scores[l] - c.multi_label.scores[i]) <= TOL));
 
-  const empty = await runCli([...args], { input: `${c.text}\n\n${c.text}\n` });
+  const empty = await runInProcess([...args], { input: `${c.text}\n\n${c.text}\n` });
   assert.equal(empty.code, 1);
   const recs = jsonl(empty.stdout);
   assert.equal(recs.length, 3);
@@ -78,21 +78,21 @@ test("CLI: zero-shot records, --all-scores, empty text → error record and exit
   assert.match(recs[1].error, /empty text/);
   assert.match(empty.stderr, /line 2/);
 
-  const skipped = await runCli([...args, "--skip-invalid"], { input: `${c.text}\n\n` });
+  const skipped = await runInProcess([...args, "--skip-invalid"], { input: `${c.text}\n\n` });
   assert.equal(skipped.code, 0);
   assert.equal(jsonl(skipped.stdout).length, 1);
 });
 
 test("CLI: usage errors name the fix", async () => {
   const nli = fixture("bert_nli");
-  const noSlot = await runCli(["classify", "-m", nli, "--labels", "a,b", "--hypothesis", "no slot", "x"]);
+  const noSlot = await runInProcess(["classify", "-m", nli, "--labels", "a,b", "--hypothesis", "no slot", "x"]);
   assert.equal(noSlot.code, 2);
   assert.match(noSlot.stderr, /--hypothesis .* \{\}/);
-  const noLabels = await runCli(["classify", "-m", nli, "--labels", " , ", "x"]);
+  const noLabels = await runInProcess(["classify", "-m", nli, "--labels", " , ", "x"]);
   assert.equal(noLabels.code, 2);
-  const notNli = await runCli(["classify", "-m", fixture("bert"), "--labels", "a,b", "x"]);
+  const notNli = await runInProcess(["classify", "-m", fixture("bert"), "--labels", "a,b", "x"]);
   assert.equal(notNli.code, 1);
   assert.match(notNli.stderr, /entailment.*NLI model/);
-  const orphan = await runCli(["classify", "-m", nli, "--multi-label", "x"]);
+  const orphan = await runInProcess(["classify", "-m", nli, "--multi-label", "x"]);
   assert.equal(orphan.code, 2);
 });

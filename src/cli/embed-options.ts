@@ -8,7 +8,8 @@ import { loadEmbedder, type LoadedEmbedder } from "../model/load-embedder.js";
 import type { EmbedOptions } from "../tasks/embed/embedder.js";
 import { defaultEntry } from "../catalog/catalog.js";
 import { intArg, type ModelCliOptions } from "./common.js";
-import { cliModelHooks, loadOptionsFromCli, splitModelArg } from "./runtime.js";
+import type { CliIO } from "./io.js";
+import { isModelRef, loadOptionsFromCli, splitModelArg } from "./runtime.js";
 
 export interface EmbedCliOptions {
   promptName?: string;
@@ -31,10 +32,10 @@ export function embedOptionsFrom(opts: EmbedCliOptions & { batchSize?: number })
 }
 
 /** -m, else a first positional naming a model, else the catalog's default embedding model. */
-export async function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedEmbedder; texts: string[] }> {
-  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
+export async function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
+  const split = splitModelArg(opts, texts, isModelRef);
   const ref = split.ref ?? defaultEntry("embed", "en")?.ref;
   if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
-  const model = await loadEmbedder(ref, loadOptionsFromCli(opts));
+  const model = await loadEmbedder(ref, loadOptionsFromCli(opts, io));
   return { model, texts: split.texts };
 }

@@ -5,6 +5,7 @@
  * A second signal meets Node's default and ends the process at once.
  */
 import { Interrupted } from "../errors.js";
+import type { CliIO } from "./io.js";
 
 export interface Interruptible<T> {
   items: AsyncGenerator<T>;
@@ -14,17 +15,18 @@ export interface Interruptible<T> {
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
-export function interruptible<T>(source: AsyncIterable<T>): Interruptible<T> {
+/** `signals`: where SIGINT/SIGTERM arrive (CliIO.signals, the process in the bin); none, no handling. */
+export function interruptible<T>(source: AsyncIterable<T>, signals?: CliIO["signals"]): Interruptible<T> {
   let signal: NodeJS.Signals | undefined;
   let stop!: () => void;
   const stopped = new Promise<typeof STOP>((resolve) => (stop = () => resolve(STOP)));
-  const release = () => SIGNALS.forEach((s) => process.off(s, onSignal));
+  const release = () => SIGNALS.forEach((s) => signals?.off(s, onSignal));
   const onSignal = (s: NodeJS.Signals) => {
     signal = s;
     release();
     stop();
   };
-  SIGNALS.forEach((s) => process.on(s, onSignal));
+  SIGNALS.forEach((s) => signals?.on(s, onSignal));
 
   async function* items(): AsyncGenerator<T> {
     const it = source[Symbol.asyncIterator]();

@@ -17,16 +17,17 @@ import { registerEmbed } from "./commands/embed.js";
 import { registerSimilarity } from "./commands/similarity.js";
 import { registerSearch } from "./commands/search.js";
 import { registerRerank } from "./commands/rerank.js";
+import { processIO, type CliIO } from "./io.js";
 
 export const VERSION = "0.1.0";
 
-export function buildProgram(): Command {
+export function buildProgram(io: CliIO = processIO()): Command {
   const program = new Command("nlp")
     .description("Transformer text classification from the shell, with Hugging Face's exact numbers.")
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? `nlp: ${str}` : str) })
+    .configureOutput({ ...commanderOutput(io), outputError: (str, write) => write(str.startsWith("error:") ? `nlp: ${str}` : str) })
     .addHelpText(
       "after",
       `
@@ -37,40 +38,64 @@ Examples:
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
     );
-  registerClassify(program);
-  registerTokenize(program);
-  registerModels(program);
-  registerInfo(program);
-  registerPull(program);
-  registerCache(program);
-  registerImport(program);
-  registerEval(program);
-  registerNer(program);
-  registerEmbed(program);
-  registerSimilarity(program);
-  registerSearch(program);
-  registerRerank(program);
-  for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(`nlp: ${str}`) });
+  registerClassify(program, io);
+  registerTokenize(program, io);
+  registerModels(program, io);
+  registerInfo(program, io);
+  registerPull(program, io);
+  registerCache(program, io);
+  registerImport(program, io);
+  registerEval(program, io);
+  registerNer(program, io);
+  registerEmbed(program, io);
+  registerSimilarity(program, io);
+  registerSearch(program, io);
+  registerRerank(program, io);
+  for (const c of program.commands) c.exitOverride().configureOutput({ ...commanderOutput(io), outputError: (str, write) => write(`nlp: ${str}`) });
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** commander's help, version and error text go to io's streams, sized and coloured by commander's own rules. */
+function commanderOutput(io: CliIO) {
+  const env = io.env;
+  // commander's useColor(), read from io.env instead of process.env
+  const forced = env.NO_COLOR || env.FORCE_COLOR === "0" || env.FORCE_COLOR === "false" ? false : env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined ? true : undefined;
+  const colours = (s: CliIO["stdout"]) => forced ?? Boolean(s.isTTY && (s as { hasColors?: () => boolean }).hasColors?.());
+  return {
+    writeOut: (str: string) => void io.stdout.write(str),
+    writeErr: (str: string) => void io.stderr.write(str),
+    // undefined (not a terminal): commander's own default width, as its built-in getters return (its types say number)
+    getOutHelpWidth: () => (io.stdout.isTTY ? io.stdout.columns : undefined) as number,
+    getErrHelpWidth: () => (io.stderr.isTTY ? io.stderr.columns : undefined) as number,
+    getOutHasColors: () => colours(io.stdout),
+    getErrHasColors: () => colours(io.stderr),
+  };
+}
+
+/** Runs `nlp` with argv (node-style: argv[2] is the command) against io; resolves the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   // `nlp ... | head` closes stdout early: that is success, not a crash.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
-    process.stderr.write(`nlp: cannot write output: ${err.message}\n`);
-    process.exit(1);
-  });
-  const program = buildProgram();
+  let outputError: number | undefined;
+  const onOutputError = (err: NodeJS.ErrnoException) => {
+    outputError = err.code === "EPIPE" ? 0 : 1;
+    if (outputError) io.stderr.write(`nlp: cannot write output: ${err.message}\n`);
+    io.exit?.(outputError);
+  };
+  io.stdout.on("error", onOutputError);
+  const program = buildProgram(io);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return outputError ?? 0;
   } catch (err) {
+    if (outputError !== undefined) return outputError;
     if (err instanceof CommanderError) {
       // commander already printed its message (or the help/version text)
       return err.exitCode === 0 ? 0 : 2;
     }
-    process.stderr.write(`nlp: ${describeError(err)}\n`);
+    io.stderr.write(`nlp: ${describeError(err)}\n`);
     return exitCodeFor(err);
+  } finally {
+    // a real process keeps the handler for output still being flushed; in process it must not outlive the run
+    if (!io.exit) io.stdout.off("error", onOutputError);
   }
 }

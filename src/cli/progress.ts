@@ -4,6 +4,7 @@
  * and pipes stay clean.
  */
 import { startSpinner } from "../io/spinner.js";
+import type { CliIO } from "./io.js";
 
 export interface Progress {
   tick(n?: number): void;
@@ -14,11 +15,12 @@ const SILENT: Progress = { tick() {}, stop() {} };
 
 export async function startProgress(
   label: string,
-  opts: { quiet?: boolean; total?: number; /** share of the input done (0–1), e.g. bytes read / file size */ fraction?: () => number } = {},
+  opts: { quiet?: boolean; total?: number; /** share of the input done (0–1), e.g. bytes read / file size */ fraction?: () => number },
+  io: Pick<CliIO, "stderr">,
 ): Promise<Progress> {
   // a terminal of 0 columns (some `docker -t` and CI ptys) sends ora's line counting into an endless loop
-  if (opts.quiet || !process.stderr.isTTY || !(process.stderr.columns > 0)) return SILENT;
-  const { spinner, update } = await startSpinner(label);
+  if (opts.quiet || !io.stderr.isTTY || !((io.stderr.columns ?? 0) > 0)) return SILENT;
+  const { spinner, update } = await startSpinner(label, io.stderr);
   const t0 = Date.now();
   let done = 0;
   const render = () => {

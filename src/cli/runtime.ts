@@ -6,11 +6,11 @@ import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { load, type LoadedModel, type LoadModelOptions } from "../model/load.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
-import "../io/csv-input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
 import { isCatalogOrHubRef, mistypedRef } from "../catalog/positional.js";
+import type { CliIO } from "./io.js";
 
 /** Where no -m is given, a first positional that is a model folder names the model. */
 export function splitModelArg(opts: ModelCliOptions, texts: string[], isModelRef: (s: string) => boolean): { ref?: string; texts: string[] } {
@@ -27,24 +27,24 @@ function isFolder(s: string): boolean {
   }
 }
 
-/** Hooks later layers fill in (catalog refs as positionals). */
-export const cliModelHooks = {
-  isModelRef: (s: string): boolean => isFolder(s) || isCatalogOrHubRef(s),
-};
+/** Whether a positional names a model: a model folder, a catalog reference or a Hub id. */
+export function isModelRef(s: string): boolean {
+  return isFolder(s) || isCatalogOrHubRef(s);
+}
 
-export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[]): Promise<{ model: LoadedModel; texts: string[] }> {
-  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
+export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedModel; texts: string[] }> {
+  const split = splitModelArg(opts, texts, isModelRef);
   if (split.ref === undefined && texts.length > 0) {
     const typo = mistypedRef(texts[0]);
     if (typo) throw typo;
   }
   // no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model)
-  const model = await load(split.ref, loadOptionsFromCli(opts));
+  const model = await load(split.ref, loadOptionsFromCli(opts, io));
   return { model, texts: split.texts };
 }
 
 /** The model flags as library load options (every model-running command). */
-export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }): LoadModelOptions {
+export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }, io: CliIO): LoadModelOptions {
   return {
     variant: opts.variant,
     maxLength: opts.maxLength,
@@ -53,8 +53,8 @@ export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }):
     offline: Boolean(opts.offline), // HF_HUB_OFFLINE is read by the Hub layer, which then names the right cause
     offlineReason: opts.offline ? "--offline was given" : undefined,
     revision: opts.revision,
-    log: opts.quiet ? undefined : (line) => process.stderr.write(line + "\n"),
-    progress: !opts.quiet && Boolean(process.stderr.isTTY),
+    log: opts.quiet ? undefined : (line) => io.stderr.write(line + "\n"),
+    progress: !opts.quiet && Boolean(io.stderr.isTTY),
   };
 }
 
@@ -66,27 +66,28 @@ export interface OpenedInput {
 }
 
 /** Records from TEXT arguments, else the file or stdin, read through the binary guard. */
-export async function openInput(texts: string[], opts: InputCliOptions & Pick<InputOptions, "textFlag" | "goldColumn">): Promise<OpenedInput> {
+export async function openInput(texts: string[], opts: InputCliOptions & Pick<InputOptions, "textFlag" | "goldColumn">, io: CliIO): Promise<OpenedInput> {
   if (texts.length > 0) {
     if (opts.file) throw new UsageError("give texts as arguments or with --file, not both");
     rejectTabularFlags(opts, "args");
     return { format: "args", records: argumentRecords(texts) };
   }
-  if (!opts.file && process.stdin.isTTY) {
+  if (!opts.file && io.stdin.isTTY) {
     throw new UsageError('no input: pass a TEXT argument, --file <path>, or pipe text on stdin (e.g. echo "great movie" | nlp classify ...)');
   }
   const format = inputFormatFor(opts);
-  const warn = opts.quiet ? undefined : (line: string) => process.stderr.write(`nlp: ${line}\n`);
+  const warn = opts.quiet ? undefined : (line: string) => io.stderr.write(`nlp: ${line}\n`);
   const name = opts.file && opts.file !== "-" ? opts.file : "standard input";
-  const source = guardSource(openSource(opts.file), name);
+  const source = guardSource(openSource(opts.file, io.stdin), name);
   const records = takeShard(readRecords(format, source.stream, { ...opts, warn }), opts.shard);
-  const size = fileSize(opts.file);
+  const size = fileSize(opts.file && opts.file !== "-" ? opts.file : io.stdinPath);
   return { format, records, fraction: size ? () => Math.min(1, source.bytesRead() / size) : undefined };
 }
 
 function fileSize(file: string | undefined): number | undefined {
+  if (file === undefined) return undefined;
   try {
-    const st = statSync(file && file !== "-" ? file : "/dev/stdin");
+    const st = statSync(file);
     return st.isFile() && st.size > 0 ? st.size : undefined;
   } catch {
     return undefined;

@@ -20,8 +20,9 @@ const readers = new Map<string, RecordReader>([
   ["tsv", csvReader("\t", false)],
 ]);
 
-export function openSource(file: string | undefined): AsyncIterable<Buffer> {
-  if (file === undefined || file === "-") return process.stdin as AsyncIterable<Buffer>;
+/** The file, or `stdin` for none or "-". */
+export function openSource(file: string | undefined, stdin: AsyncIterable<Buffer | string>): AsyncIterable<Buffer> {
+  if (file === undefined || file === "-") return stdin as AsyncIterable<Buffer>;
   if (!existsSync(file)) throw new UsageError(`input file not found: ${file}`);
   return createReadStream(file) as AsyncIterable<Buffer>;
 }

@@ -10,9 +10,9 @@ export interface ThrottledSpinner {
   update(render: () => string): void;
 }
 
-export async function startSpinner(text: string): Promise<ThrottledSpinner> {
+export async function startSpinner(text: string, stream: NodeJS.WritableStream = process.stderr): Promise<ThrottledSpinner> {
   const { default: ora } = await import("ora");
-  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  const spinner = ora({ text, stream, discardStdin: false }).start();
   let last = 0;
   return {
     spinner,

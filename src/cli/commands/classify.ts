@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { predictionFrom, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
 import { validatePredictOptions } from "../../tasks/classify/classifier.js";
 import { InputError } from "../../errors.js";
@@ -21,7 +22,7 @@ interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions, DocumentC
   prefix?: string;
 }
 
-export function registerClassify(program: Command): void {
+export function registerClassify(program: Command, io: CliIO): void {
   const cmd = program
     .command("classify")
     .description("label texts with a text-classification model")
@@ -47,19 +48,19 @@ Examples:
   $ nlp classify -m ./my-bundle --level sentence "Great screen. Awful battery."
   $ nlp classify -m zero-shot --labels "sports,politics,tech" --all-scores "The match went to penalties"`,
     )
-    .action(async (texts: string[], opts: ClassifyCliOptions) => runClassify(texts, opts));
+    .action(async (texts: string[], opts: ClassifyCliOptions) => runClassify(texts, opts, io));
 }
 
-async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<void> {
+async function runClassify(texts: string[], opts: ClassifyCliOptions, io: CliIO): Promise<void> {
   const fn = opts.function as ScoreFunction | undefined;
   const predict = { topK: opts.topK, allScores: opts.allScores, threshold: opts.threshold, function: fn };
   validatePredictOptions(predict);
-  let format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
-  const { model, texts: rest } = await loadForCli(opts, texts);
-  const input = await openInput(rest, opts);
+  let format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
+  const { model, texts: rest } = await loadForCli(opts, texts, io);
+  const input = await openInput(rest, opts, io);
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out: `nlp classify --input csv < a.csv > labelled.csv` needs no --format
-  if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = input.format as "csv" | "tsv";
+  if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = input.format as "csv" | "tsv";
   const plan = planFromCli(model, opts);
   const labels = plan?.labels ?? model.labels;
   const sentence = plan?.level === "sentence";
@@ -77,7 +78,7 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
   ];
   // beside an echoed record, every field is ours (the sentence's text and place too) and named clear of the input's
   const addedFields = (p: string): string[] => [...(sentence ? [...SENTENCE_COLUMNS, "text"].map((c) => p + c) : []), ...predictionFields(p)];
-  const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+  const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
 
   let names: { prefix: string; lead: string[]; text: string } | undefined;
   /** settled on the first record, so every output record has the same fields */
@@ -100,9 +101,9 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
       [`${p}labels`]: { width: 48, min: 12 },
     };
     for (const l of labels) table[`${p}score_${l}`] = { width: 7 };
-    return (writer ??= createWriter(format, process.stdout, { columns, table }));
+    return (writer ??= createWriter(format, io.stdout, { columns, table }));
   };
-  const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction });
+  const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction }, io);
   const notices = new RunNotices({
     maxLength: model.tokenizer.maxLength,
     userLimit: opts.maxLength !== undefined && opts.maxLength === model.tokenizer.maxLength,
@@ -133,14 +134,14 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions): Promise<v
   };
 
   const run = runDocuments(model, input.records, plan, { ...predict, skipInvalid: opts.skipInvalid, warn, onText: (cut) => notices.text(cut) });
-  const stop = interruptible(run.results);
+  const stop = interruptible(run.results, io.signals);
   let written = 0;
   try {
     for await (const s of stop.items) {
       if (!names) settle(s.source);
       const record = shape(s, s.scores ? predictionFrom(s.scores, labels, predict) : undefined);
       if (echoRow && isCsvRow(s.source)) {
-        rowWriter ??= createCsvRowWriter(format as "csv" | "tsv", process.stdout, addedFields(names!.prefix));
+        rowWriter ??= createCsvRowWriter(format as "csv" | "tsv", io.stdout, addedFields(names!.prefix));
         await rowWriter.write(s.source, record);
       } else await writerFor().write(record);
       written++;

@@ -5,6 +5,7 @@
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { float32Number, norm } from "../../engine/pooling.js";
 import { createWriter, parseOutputFormat, type OutputFormat, type RecordWriter } from "../../io/output.js";
@@ -26,7 +27,7 @@ interface EmbedCommandOptions extends ModelCliOptions, InputCliOptions, EmbedCli
 /** Values shown per vector on a terminal. */
 const PREVIEW = 4;
 
-export function registerEmbed(program: Command): void {
+export function registerEmbed(program: Command, io: CliIO): void {
   const cmd = program
     .command("embed")
     .description("sentence embeddings with a sentence-transformers model (its pooling, normalization, prompts)")
@@ -53,7 +54,7 @@ Examples:
   $ nlp embed -m DIR --dimensions 256 --prompt "search_document: " -f docs.txt
   $ nlp embed -m DIR --index corpus.idx -f corpus.txt && nlp search --index corpus.idx "my question"`,
     )
-    .action(async (texts: string[], opts: EmbedCommandOptions) => runEmbed(texts, opts));
+    .action(async (texts: string[], opts: EmbedCommandOptions) => runEmbed(texts, opts, io));
 }
 
 /** A file for -o, opened before any work so a bad path fails at once with the fix. */
@@ -66,27 +67,27 @@ async function openOutput(path: string): Promise<Writable> {
   return out;
 }
 
-function outputFormat(opts: EmbedCommandOptions): OutputFormat | "npy" {
+function outputFormat(opts: EmbedCommandOptions, io: CliIO): OutputFormat | "npy" {
   const npy = opts.format?.toLowerCase() === "npy" || (opts.format === undefined && /\.npy$/i.test(opts.output ?? ""));
   if (npy) {
     if (!opts.output || opts.output === "-") throw new UsageError("--format npy writes a binary file: pass -o FILE.npy");
     return "npy";
   }
-  return parseOutputFormat(opts.format, opts.output === undefined && Boolean(process.stdout.isTTY));
+  return parseOutputFormat(opts.format, opts.output === undefined && Boolean(io.stdout.isTTY));
 }
 
-async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<void> {
+async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: CliIO): Promise<void> {
   if (opts.index !== undefined && (opts.output !== undefined || opts.format !== undefined)) throw new UsageError("--index writes its own files; drop -o/--format");
-  let format = opts.index !== undefined ? "npy" : outputFormat(opts);
+  let format = opts.index !== undefined ? "npy" : outputFormat(opts, io);
   // an index is a corpus: sentence-transformers' encode_document prompt unless one is given
   const embedOpts = { ...embedOptionsFrom(opts), role: opts.index !== undefined ? ("document" as const) : undefined };
-  const { model, texts: rest } = await loadEmbedderForCli(opts, texts);
+  const { model, texts: rest } = await loadEmbedderForCli(opts, texts, io);
   const prompt = model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
-  const input = await openInput(rest, opts);
+  const input = await openInput(rest, opts, io);
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out, as classify
-  if (tabularIn && opts.format === undefined && format !== "npy" && (opts.output !== undefined || !process.stdout.isTTY)) format = input.format as "csv" | "tsv";
-  const progress = await startProgress("embedding", { quiet: opts.quiet, fraction: input.fraction });
+  if (tabularIn && opts.format === undefined && format !== "npy" && (opts.output !== undefined || !io.stdout.isTTY)) format = input.format as "csv" | "tsv";
+  const progress = await startProgress("embedding", { quiet: opts.quiet, fraction: input.fraction }, io);
   const stream = model.embedStream(input.records, { ...embedOpts, textOf: (r: InputRecord) => r.text });
   try {
     if (opts.index !== undefined) {
@@ -103,7 +104,7 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<voi
         dimensions: embedOpts.dimensions ?? null,
         similarity_fn_name: model.similarityFn,
       });
-      if (!opts.quiet) process.stderr.write(`nlp: indexed ${meta.rows} record(s) of ${meta.dims} dimensions in ${opts.index}\n`);
+      if (!opts.quiet) io.stderr.write(`nlp: indexed ${meta.rows} record(s) of ${meta.dims} dimensions in ${opts.index}\n`);
       return;
     }
     if (format === "npy") {
@@ -113,12 +114,12 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<voi
         progress.tick();
       }
       const [rows, cols] = await npy.end();
-      if (!opts.quiet) process.stderr.write(`nlp: wrote ${opts.output} (float32 [${rows}, ${cols}], row i = input record i)\n`);
+      if (!opts.quiet) io.stderr.write(`nlp: wrote ${opts.output} (float32 [${rows}, ${cols}], row i = input record i)\n`);
       return;
     }
-    const out: Writable = opts.output && opts.output !== "-" ? await openOutput(opts.output) : process.stdout;
+    const out: Writable = opts.output && opts.output !== "-" ? await openOutput(opts.output) : io.stdout;
     const table = format === "table";
-    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+    const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
     const writer = table
       ? createWriter("table", out, {
           columns: ["text", "dims", "norm", "values"],
@@ -134,7 +135,7 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions): Promise<voi
       progress.tick();
     }
     await writer.end();
-    if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (out !== io.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } finally {
     progress.stop();
     await model.dispose();

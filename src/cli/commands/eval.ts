@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { computeMetrics, goldLabelMatcher, parseLabelMap, type EvalMetrics, type LabelPair } from "../../tasks/classify/metrics.js";
 import { predictionFrom } from "../../engine/postprocess.js";
 import { InputError, UsageError } from "../../errors.js";
@@ -23,7 +24,7 @@ interface EvalCliOptions extends ModelCliOptions, DocumentCliOptions {
   quiet?: boolean;
 }
 
-export function registerEval(program: Command): void {
+export function registerEval(program: Command, io: CliIO): void {
   const cmd = program
     .command("eval")
     .description("measure a model on a labelled file: accuracy, macro-F1, per-label precision/recall/F1, confusion matrix");
@@ -51,10 +52,10 @@ Examples:
   $ nlp eval -m ./my-bundle --file test.jsonl --format json | jq .accuracy
   $ nlp eval -m zero-shot --file news.tsv --labels "world,sports,business,tech"`,
     )
-    .action(async (opts: EvalCliOptions) => runEval(opts));
+    .action(async (opts: EvalCliOptions) => runEval(opts, io));
 }
 
-async function runEval(opts: EvalCliOptions): Promise<void> {
+async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
   const format = opts.format.toLowerCase();
   if (format !== "table" && format !== "json") throw new UsageError(`unknown --format "${opts.format}"; eval writes table or json`);
   if (opts.level !== undefined) throw new UsageError("eval scores whole records; --level is for classify");
@@ -67,11 +68,11 @@ async function runEval(opts: EvalCliOptions): Promise<void> {
   const header = opts.header !== false;
   const quiet = opts.quiet || format === "json";
 
-  const { model } = await loadForCli({ ...opts, quiet }, []);
+  const { model } = await loadForCli({ ...opts, quiet }, [], io);
   const plan = planFromCli(model, opts);
   const labels = plan?.labels ?? model.labels;
   const toModelLabel = goldLabelMatcher(labels, labelMap);
-  const warn = quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+  const warn = quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
   // the same reader, binary guard and text-column guess as classify, with eval's flag names in messages
   const input = await openInput([], {
     file: opts.file,
@@ -85,7 +86,7 @@ async function runEval(opts: EvalCliOptions): Promise<void> {
     quote: opts.quote,
     skipInvalid: opts.skipInvalid,
     quiet,
-  });
+  }, io);
   let labelIndex: number | undefined;
   const goldOf = (source: unknown, line: number): string => {
     if (isCsvRow(source)) {
@@ -101,7 +102,7 @@ async function runEval(opts: EvalCliOptions): Promise<void> {
 
   const pairs: LabelPair[] = [];
   const rawGold = new Set<string>();
-  const progress = await startProgress("evaluating", { quiet, fraction: input.fraction });
+  const progress = await startProgress("evaluating", { quiet, fraction: input.fraction }, io);
   const started = performance.now();
   try {
     const run = runDocuments(model, input.records, plan, { skipInvalid: opts.skipInvalid, warn });
@@ -129,9 +130,9 @@ async function runEval(opts: EvalCliOptions): Promise<void> {
   const rowsPerSecond = pairs.length / seconds;
   const name = model.resolved.ref;
   if (format === "json") {
-    process.stdout.write(JSON.stringify(jsonReport(m, { model: name, file: opts.file!, variant: model.info.variant, seconds, rowsPerSecond }), null, 2) + "\n");
+    io.stdout.write(JSON.stringify(jsonReport(m, { model: name, file: opts.file!, variant: model.info.variant, seconds, rowsPerSecond }), null, 2) + "\n");
   } else {
-    process.stdout.write(await tableReport(m, { model: name, file: opts.file!, variant: model.info.variant, seconds, rowsPerSecond }));
+    io.stdout.write(await tableReport(m, { model: name, file: opts.file!, variant: model.info.variant, seconds, rowsPerSecond }));
   }
   await model.dispose();
 }

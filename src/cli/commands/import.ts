@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 
 interface ImportCliOptions {
   as: string;
@@ -9,7 +10,7 @@ interface ImportCliOptions {
   force?: boolean;
 }
 
-export function registerImport(program: Command): void {
+export function registerImport(program: Command, io: CliIO): void {
   program
     .command("import")
     .description("register your own exported model folder under a reference, in your catalog ($XDG_CONFIG_HOME/nlp/models.json)")
@@ -40,7 +41,7 @@ Examples:
         description: opts.description,
         force: opts.force,
       });
-      process.stderr.write(`nlp: ${r.entry.ref} → ${r.entry.path} (${r.labels.join(", ")}), saved in ${r.catalogPath}\n`);
-      process.stderr.write(`nlp: try: nlp classify ${r.entry.ref} "some text"\n`);
+      io.stderr.write(`nlp: ${r.entry.ref} → ${r.entry.path} (${r.labels.join(", ")}), saved in ${r.catalogPath}\n`);
+      io.stderr.write(`nlp: try: nlp classify ${r.entry.ref} "some text"\n`);
     });
 }

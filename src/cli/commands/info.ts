@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { isPlaceholderLabels } from "../../engine/postprocess.js";
 
@@ -9,7 +10,7 @@ interface InfoCliOptions {
   format?: string;
 }
 
-export function registerInfo(program: Command): void {
+export function registerInfo(program: Command, io: CliIO): void {
   program
     .command("info")
     .description("what a model reference resolves to: repo, revision, files, labels, size, cache state, upstream, licence")
@@ -26,24 +27,24 @@ Examples:
   $ nlp info en.classify.bert.imdb
   $ nlp info sentiment --format json`,
     )
-    .action(async (ref: string, opts: InfoCliOptions) => runInfo(ref, opts));
+    .action(async (ref: string, opts: InfoCliOptions) => runInfo(ref, opts, io));
 }
 
 type Info = Record<string, unknown>;
 
-async function runInfo(ref: string, opts: InfoCliOptions): Promise<void> {
+async function runInfo(ref: string, opts: InfoCliOptions, io: CliIO): Promise<void> {
   const format = (opts.format ?? "text").toLowerCase();
   if (format !== "text" && format !== "json") throw new UsageError(`unknown --format "${opts.format}"; use text or json`);
   const info = await describe(ref, opts);
   if (format === "json") {
-    process.stdout.write(JSON.stringify(info, null, 2) + "\n");
+    io.stdout.write(JSON.stringify(info, null, 2) + "\n");
     return;
   }
   const width = Math.max(...Object.keys(info).map((k) => k.length));
   for (const [k, v] of Object.entries(info)) {
     if (v === undefined || v === null || v === "") continue;
     const text = Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v);
-    process.stdout.write(`${k.replace(/_/g, " ").padEnd(width)}  ${text}\n`);
+    io.stdout.write(`${k.replace(/_/g, " ").padEnd(width)}  ${text}\n`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { createWriter, parseOutputFormat, widthsOf } from "../../io/output.js";
 
@@ -8,7 +9,7 @@ interface ModelsCliOptions {
   format?: string;
 }
 
-export function registerModels(program: Command): void {
+export function registerModels(program: Command, io: CliIO): void {
   program
     .command("models")
     .description("list the model catalog (built-in and imported), with what is already downloaded")
@@ -26,11 +27,11 @@ Examples:
   $ nlp models --task ner
   $ nlp models --format json | jq '.[].ref'`,
     )
-    .action(async (query: string | undefined, opts: ModelsCliOptions) => runModels(query, opts));
+    .action(async (query: string | undefined, opts: ModelsCliOptions) => runModels(query, opts, io));
 }
 
-async function runModels(query: string | undefined, opts: ModelsCliOptions): Promise<void> {
-  const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+async function runModels(query: string | undefined, opts: ModelsCliOptions, io: CliIO): Promise<void> {
+  const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
   const { loadCatalog } = await import("../../catalog/catalog.js");
   const { TASKS } = await import("../../catalog/schema.js");
   const { entryStatus } = await import("../../catalog/status.js");
@@ -47,7 +48,7 @@ async function runModels(query: string | undefined, opts: ModelsCliOptions): Pro
     const hay = [e.ref, ...e.aliases, e.repo, e.description, e.dataset, e.upstream, e.architecture].filter(Boolean).join(" ").toLowerCase();
     return hay.includes(q) || hay.includes(q.replace(/-/g, "_"));
   });
-  if (rows.length === 0) process.stderr.write(`nlp: no model matches; \`nlp models\` lists them all\n`);
+  if (rows.length === 0) io.stderr.write(`nlp: no model matches; \`nlp models\` lists them all\n`);
   const records = rows.map((e) => {
     const st = entryStatus(e);
     const size = st.variant && e.sizes_mb?.[st.variant];
@@ -80,12 +81,12 @@ async function runModels(query: string | undefined, opts: ModelsCliOptions): Pro
       labels: { width: w.labels, min: 12, drop: 5 },
       cached: { width: w.cached },
     };
-    const writer = createWriter(format, process.stdout, { columns, headings: ["ref", "task", "lang", "variant", "MB", "labels", "cached"], table: fit });
+    const writer = createWriter(format, io.stdout, { columns, headings: ["ref", "task", "lang", "variant", "MB", "labels", "cached"], table: fit });
     for (const r of cells) await writer.write(r);
     await writer.end();
     return;
   }
-  const writer = createWriter(format, process.stdout, { columns: Object.keys(records[0] ?? { ref: "" }) });
+  const writer = createWriter(format, io.stdout, { columns: Object.keys(records[0] ?? { ref: "" }) });
   for (const r of records) await writer.write(r);
   await writer.end();
 }

@@ -8,8 +8,9 @@ import { createWriter, parseOutputFormat, put, type OutputFormat } from "../../i
 import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { cliModelHooks, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
+import { isModelRef, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
 import { mistypedRef } from "../../catalog/positional.js";
+import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
 import { loadTokenClassifier } from "../../model/load.js";
 import { AGGREGATION_STRATEGIES, type AggregationStrategy, type Entity } from "../../tasks/ner/entities.js";
@@ -29,7 +30,7 @@ interface NerCliOptions extends ModelCliOptions, InputCliOptions {
 export const DEFAULT_NER_REF = "en.ner";
 const ENTITY_COLUMNS = ["entities", "entity_count"];
 
-export function registerNer(program: Command): void {
+export function registerNer(program: Command, io: CliIO): void {
   const cmd = program
     .command("ner")
     .description("named entities (or POS tags) with character offsets, as transformers' token-classification pipeline")
@@ -65,17 +66,17 @@ Examples:
   $ nlp ner -m DIR --stride 128 --format jsonl -f long-report.txt
   $ nlp ner -m en.pos --aggregation none --format conll -f sentences.txt`,
     )
-    .action(async (texts: string[], opts: NerCliOptions) => runNer(texts, opts));
+    .action(async (texts: string[], opts: NerCliOptions) => runNer(texts, opts, io));
 }
 
 /** -m, else a first argument naming a model, else en.ner; a mistyped reference is an error, as in classify. */
-async function loadTokenClassifierForCli(opts: NerCliOptions, texts: string[]) {
-  const split = splitModelArg(opts, texts, cliModelHooks.isModelRef);
+async function loadTokenClassifierForCli(opts: NerCliOptions, texts: string[], io: CliIO) {
+  const split = splitModelArg(opts, texts, isModelRef);
   if (split.ref === undefined && texts.length > 0) {
     const typo = mistypedRef(texts[0]);
     if (typo) throw typo;
   }
-  const model = await loadTokenClassifier(split.ref ?? DEFAULT_NER_REF, loadOptionsFromCli(opts));
+  const model = await loadTokenClassifier(split.ref ?? DEFAULT_NER_REF, loadOptionsFromCli(opts, io));
   return { model, texts: split.texts };
 }
 
@@ -98,8 +99,8 @@ export function parseIgnoreLabels(value: string | undefined): string[] {
     .filter((s) => s.length > 0);
 }
 
-async function runNer(texts: string[], opts: NerCliOptions): Promise<void> {
-  let format = parseNerFormat(opts.format, Boolean(process.stdout.isTTY));
+async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): Promise<void> {
+  let format = parseNerFormat(opts.format, Boolean(io.stdout.isTTY));
   const ner: NerOptions = {
     aggregation: (opts.aggregation ?? "simple") as AggregationStrategy,
     ignoreLabels: parseIgnoreLabels(opts.ignoreLabels),
@@ -117,14 +118,14 @@ async function runNer(texts: string[], opts: NerCliOptions): Promise<void> {
     Object.assign(ner, { aggregation: "none", ignoreLabels: [], threshold: undefined });
   }
   validateNerOptions(ner);
-  const { model, texts: rest } = await loadTokenClassifierForCli(opts, texts);
-  const input = await openInput(rest, opts);
+  const { model, texts: rest } = await loadTokenClassifierForCli(opts, texts, io);
+  const input = await openInput(rest, opts, io);
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out, as classify does
-  if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = input.format as "csv" | "tsv";
-  const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
-  const sink = createSink(format, { ...opts, inputFormat: input.format, none: ner.aggregation === "none", warn });
-  const progress = await startProgress("tagging", { quiet: opts.quiet, fraction: input.fraction });
+  if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = input.format as "csv" | "tsv";
+  const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
+  const sink = createSink(format, { ...opts, inputFormat: input.format, none: ner.aggregation === "none", warn }, io);
+  const progress = await startProgress("tagging", { quiet: opts.quiet, fraction: input.fraction }, io);
   let seen = 0;
   let cut = 0;
   let firstCut = 0;
@@ -167,10 +168,10 @@ function entityColumns(none: boolean): string[] {
   return none ? ["entity", "score", "index", "word", "start", "end"] : ["entity_group", "score", "word", "start", "end"];
 }
 
-function createSink(format: NerFormat, o: SinkOptions): Sink {
-  const out = process.stdout;
-  if (format === "conll") return conllSink();
-  if (format === "table") return tableSink(o);
+function createSink(format: NerFormat, o: SinkOptions, io: CliIO): Sink {
+  const out = io.stdout;
+  if (format === "conll") return conllSink(io);
+  if (format === "table") return tableSink(o, io);
   if (o.explode) {
     const writer = createWriter(format, out, { columns: ["row", ...entityColumns(o.none)] });
     let row = 0;
@@ -192,7 +193,7 @@ function createSink(format: NerFormat, o: SinkOptions): Sink {
 }
 
 /** CoNLL: one "token<TAB>tag" line per token, a blank line after each text. */
-function conllSink(): Sink {
+function conllSink(io: CliIO): Sink {
   return {
     async write(r) {
       const cps = Array.from(r.text);
@@ -207,7 +208,7 @@ function conllSink(): Sink {
         if (surface.trim() === "") continue;
         s += `${surface}\t${e.entity}\n`;
       }
-      await put(process.stdout, s + "\n");
+      await put(io.stdout, s + "\n");
     },
     async end() {},
   };
@@ -227,8 +228,8 @@ const COLOURS = ["\x1b[1;36m", "\x1b[1;33m", "\x1b[1;35m", "\x1b[1;32m", "\x1b[1
 const RESET = "\x1b[0m";
 
 /** The terminal view: each text with its entities marked, then one row per entity. */
-function tableSink(o: SinkOptions): Sink {
-  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+function tableSink(o: SinkOptions, io: CliIO): Sink {
+  const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   const colourOf = new Map<string, string>();
   const columns = entityColumns(o.none);
   let n = 0;
@@ -248,13 +249,13 @@ function tableSink(o: SinkOptions): Sink {
         at = e.end;
       }
       marked += slice(at, end);
-      await put(process.stdout, (n++ > 0 ? "\n" : "") + marked.replace(/\s+/g, " ") + "\n");
+      await put(io.stdout, (n++ > 0 ? "\n" : "") + marked.replace(/\s+/g, " ") + "\n");
       if (r.entities.length === 0) {
-        await put(process.stdout, "(no entities)\n");
+        await put(io.stdout, "(no entities)\n");
         return;
       }
       // the entities as the project's terminal table (io/output.ts), one per text
-      const table = createWriter("table", process.stdout, { columns, table: TABLE_FIT });
+      const table = createWriter("table", io.stdout, { columns, table: TABLE_FIT });
       for (const e of r.entities) await table.write(e as unknown as Record<string, unknown>);
       await table.end();
     },

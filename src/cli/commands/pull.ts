@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 
 interface PullCliOptions {
   variant?: string;
@@ -6,7 +7,7 @@ interface PullCliOptions {
   quiet?: boolean;
 }
 
-export function registerPull(program: Command): void {
+export function registerPull(program: Command, io: CliIO): void {
   program
     .command("pull")
     .description("download models into the Hugging Face cache (shared with Python), so they later load offline")
@@ -24,18 +25,18 @@ Examples:
   $ nlp pull sentiment emotion toxicity --variant int8
   $ nlp pull Xenova/toxic-bert@main`,
     )
-    .action(async (refs: string[], opts: PullCliOptions) => runPull(refs, opts));
+    .action(async (refs: string[], opts: PullCliOptions) => runPull(refs, opts, io));
 }
 
-async function runPull(refs: string[], opts: PullCliOptions): Promise<void> {
+async function runPull(refs: string[], opts: PullCliOptions, io: CliIO): Promise<void> {
   const { resolveReference } = await import("../../catalog/materialize.js");
-  const log = opts.quiet ? undefined : (line: string) => process.stderr.write(line + "\n");
+  const log = opts.quiet ? undefined : (line: string) => io.stderr.write(line + "\n");
   for (const ref of refs) {
     const r = await resolveReference(ref, {
       variant: opts.variant,
       revision: opts.revision,
       refresh: true,
-      progress: !opts.quiet && Boolean(process.stderr.isTTY),
+      progress: !opts.quiet && Boolean(io.stderr.isTTY),
       log,
     });
     if (log) {
@@ -44,6 +45,6 @@ async function runPull(refs: string[], opts: PullCliOptions): Promise<void> {
         : `${r.source} model, nothing to download`;
       log(`nlp: ${ref} → ${what}`);
     }
-    process.stdout.write(`${r.dir}\n`);
+    io.stdout.write(`${r.dir}\n`);
   }
 }

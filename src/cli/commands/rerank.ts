@@ -3,6 +3,7 @@
  * cross-encoder's relevance score, best first, with their input line numbers.
  */
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { load } from "../../model/load.js";
 import { defaultEntry } from "../../catalog/catalog.js";
@@ -11,7 +12,7 @@ import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { rerank } from "../../tasks/embed/cross-encoder.js";
 import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { cliModelHooks, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
+import { isModelRef, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
 import { startProgress } from "../progress.js";
 
 interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
@@ -20,7 +21,7 @@ interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
   prefix?: string;
 }
 
-export function registerRerank(program: Command): void {
+export function registerRerank(program: Command, io: CliIO): void {
   const cmd = program
     .command("rerank")
     .description("order documents by relevance to a query with a cross-encoder (sentence-transformers' CrossEncoder scores)")
@@ -39,25 +40,25 @@ Examples:
   $ nlp rerank -m ./ms-marco-MiniLM-L-6-v2 "how do I reset my password" --file faq.txt --top-k 5
   $ nlp search --corpus faq.txt --top-k 50 --format jsonl "reset password" | nlp rerank -m RERANKER --input jsonl "reset password"`,
     )
-    .action(async (query: string, docs: string[], opts: RerankCliOptions) => runRerank(query, docs, opts));
+    .action(async (query: string, docs: string[], opts: RerankCliOptions) => runRerank(query, docs, opts, io));
 }
 
-async function runRerank(query: string, docs: string[], opts: RerankCliOptions): Promise<void> {
-  const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+async function runRerank(query: string, docs: string[], opts: RerankCliOptions, io: CliIO): Promise<void> {
+  const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
   // the query is the first positional unless it names the model (no -m)
-  const split = splitModelArg(opts, [query, ...docs], cliModelHooks.isModelRef);
+  const split = splitModelArg(opts, [query, ...docs], isModelRef);
   const ref = split.ref ?? defaultEntry("rerank", "en")?.ref;
   if (!ref) throw new UsageError("no reranker given; pass -m <a cross-encoder folder | catalog ref | owner/name>");
   const [q, ...rest] = split.texts;
   if (q === undefined) throw new UsageError('no query: nlp rerank -m MODEL "query" --file docs.txt');
-  const model = await load(ref, loadOptionsFromCli(opts));
-  const progress = await startProgress("reranking", { quiet: opts.quiet });
+  const model = await load(ref, loadOptionsFromCli(opts, io));
+  const progress = await startProgress("reranking", { quiet: opts.quiet }, io);
   try {
-    const input = await openInput(rest, opts);
+    const input = await openInput(rest, opts, io);
     const hits = await rerank(model, q, input.records, (r: InputRecord) => r.text, { topK: opts.topK, activation: opts.activation, batchSize: opts.batchSize });
-    const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+    const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
     // JSONL/CSV records (e.g. nlp search's hits) come back whole with rank and score added (pred_rank, pred_score where taken)
-    const writer = createEcho({ inputFormat: input.format, format, out: process.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
+    const writer = createEcho({ inputFormat: input.format, format, out: io.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
     let rank = 0;
     for (const h of hits) await writer.write(h.item.source, h.item.line, { line: h.item.line, text: h.item.text }, { rank: ++rank, score: h.score });
     await writer.end();

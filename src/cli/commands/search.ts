@@ -4,6 +4,7 @@
  * memory stays bounded by --top-k, not by the corpus.
  */
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { similarity, type SimilarityFunction } from "../../engine/pooling.js";
 import { TopK } from "../../engine/top-k.js";
@@ -30,7 +31,7 @@ interface Hit {
   text: string;
 }
 
-export function registerSearch(program: Command): void {
+export function registerSearch(program: Command, io: CliIO): void {
   const cmd = program
     .command("search")
     .description("semantic search: the corpus records most similar to each query, best first, with scores and line numbers")
@@ -54,12 +55,12 @@ Examples:
   $ nlp embed -m ./all-MiniLM-L6-v2 --index faq.idx -f faq.txt
   $ nlp search --index faq.idx --top-k 3 "how do I reset my password" "opening hours"`,
     )
-    .action(async (queries: string[], opts: SearchCliOptions) => runSearch(queries, opts));
+    .action(async (queries: string[], opts: SearchCliOptions) => runSearch(queries, opts, io));
 }
 
-async function runSearch(args: string[], opts: SearchCliOptions): Promise<void> {
+async function runSearch(args: string[], opts: SearchCliOptions, io: CliIO): Promise<void> {
   if ((opts.corpus === undefined) === (opts.index === undefined)) throw new UsageError("pass the texts to search: --corpus FILE or --index DIR (one of them)");
-  const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+  const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
   const meta = opts.index !== undefined ? readIndexMeta(opts.index) : undefined;
   if (meta) {
     if (opts.corpusPromptName !== undefined) throw new UsageError("--corpus-prompt-name applies to --corpus; an index keeps the prompt it was built with");
@@ -67,7 +68,7 @@ async function runSearch(args: string[], opts: SearchCliOptions): Promise<void> 
   }
   // with an index and no -m, the model that built it
   const modelOpts = meta && !opts.model ? { ...opts, model: meta.model.dir } : opts;
-  const { model, texts } = await loadEmbedderForCli(modelOpts, args);
+  const { model, texts } = await loadEmbedderForCli(modelOpts, args, io);
   const base = embedOptionsFrom(opts);
   const shared: EmbedOptions = meta ? { ...base, normalize: meta.normalize, dimensions: meta.dimensions ?? undefined } : base;
   const queryOpts: EmbedOptions = { ...shared, role: "query" };
@@ -75,10 +76,10 @@ async function runSearch(args: string[], opts: SearchCliOptions): Promise<void> 
   model.promptFor(queryOpts);
   if (!meta) model.promptFor(corpusOpts);
   const fn: SimilarityFunction = model.similarityFn;
-  const progress = await startProgress("searching", { quiet: opts.quiet });
+  const progress = await startProgress("searching", { quiet: opts.quiet }, io);
   try {
     const queries: { text: string; vector: Float32Array; top: TopK<number | Hit> }[] = [];
-    const input = await openInput(texts, opts);
+    const input = await openInput(texts, opts, io);
     for await (const r of model.embedStream(input.records, { ...queryOpts, textOf: (x: InputRecord) => x.text })) {
       queries.push({ text: r.item.text, vector: r.embedding, top: new TopK(opts.topK) });
     }
@@ -97,8 +98,8 @@ async function runSearch(args: string[], opts: SearchCliOptions): Promise<void> 
       }
     } else {
       const format = inputFormatFor({ ...opts, file: opts.corpus });
-      const source = guardSource(openSource(opts.corpus), opts.corpus!);
-      const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+      const source = guardSource(openSource(opts.corpus, io.stdin), opts.corpus!);
+      const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
       const records = readRecords(format, source.stream, { ...opts, warn });
       for await (const r of model.embedStream(records, { ...corpusOpts, textOf: (x: InputRecord) => x.text })) {
         for (const q of queries) q.top.push(similarity(q.vector, r.embedding, fn), { line: r.item.line, text: r.item.text });
@@ -109,7 +110,7 @@ async function runSearch(args: string[], opts: SearchCliOptions): Promise<void> 
     const hits = meta ? await indexTexts(opts.index!, rows) : undefined;
     const many = queries.length > 1;
     const columns = [...(many ? ["query"] : []), "rank", "score", "line", "text"];
-    const writer = createWriter(format, process.stdout, { columns });
+    const writer = createWriter(format, io.stdout, { columns });
     for (const q of queries) {
       let rank = 0;
       for (const h of q.top.result()) {

@@ -4,6 +4,7 @@
  * text against several, or every pair of a CSV/TSV/JSONL file, in input order.
  */
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { InputError, UsageError } from "../../errors.js";
 import { SIMILARITY_FUNCTIONS, similarity, type SimilarityFunction } from "../../engine/pooling.js";
 import { parseOutputFormat } from "../../io/output.js";
@@ -30,7 +31,7 @@ interface Pair {
   line: number;
 }
 
-export function registerSimilarity(program: Command): void {
+export function registerSimilarity(program: Command, io: CliIO): void {
   const cmd = program
     .command("similarity")
     .description("similarity of text pairs with a sentence-transformers model (its similarity_fn_name: cosine, dot, euclidean, manhattan)")
@@ -52,7 +53,7 @@ Examples:
   $ nlp similarity -m DIR --input jsonl --text-key sentence1 --pair-key sentence2 < sts.jsonl
   $ nlp similarity -m DIR --input csv --column question1 --pair-column question2 < pairs.csv > scored.csv`,
     )
-    .action(async (texts: string[], opts: SimilarityCliOptions) => runSimilarity(texts, opts));
+    .action(async (texts: string[], opts: SimilarityCliOptions) => runSimilarity(texts, opts, io));
 }
 
 function similarityFunction(name: string | undefined): SimilarityFunction | undefined {
@@ -108,14 +109,14 @@ async function* pairsFrom(records: AsyncIterable<InputRecord>, opts: SimilarityC
   }
 }
 
-async function runSimilarity(texts: string[], opts: SimilarityCliOptions): Promise<void> {
-  let format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
+async function runSimilarity(texts: string[], opts: SimilarityCliOptions, io: CliIO): Promise<void> {
+  let format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
   const fnOverride = similarityFunction(opts.function);
   const embedOpts = embedOptionsFrom(opts);
-  const { model, texts: rest } = await loadEmbedderForCli(opts, texts);
+  const { model, texts: rest } = await loadEmbedderForCli(opts, texts, io);
   const fn = fnOverride ?? model.similarityFn;
   model.promptFor(embedOpts);
-  const warn = opts.quiet ? undefined : (l: string) => process.stderr.write(`nlp: ${l}\n`);
+  const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
   let pairs: AsyncIterable<Pair> | Iterable<Pair>;
   let inputFormat = "args";
   if (rest.length === 1) throw new UsageError("similarity needs two texts (or one and several to compare it with), or pairs from --file/stdin");
@@ -123,15 +124,15 @@ async function runSimilarity(texts: string[], opts: SimilarityCliOptions): Promi
   else {
     // the first text comes from the reader (--column / --text-key); CSV columns are settled on the first row
     const fmt = inputFormatFor(opts);
-    const input = await openInput([], fmt === "csv" || fmt === "tsv" ? { ...opts, column: opts.column ?? "1" } : opts);
+    const input = await openInput([], fmt === "csv" || fmt === "tsv" ? { ...opts, column: opts.column ?? "1" } : opts, io);
     inputFormat = input.format;
     if (inputFormat === "lines") throw new UsageError("similarity reads pairs: pass --input csv, tsv or jsonl (or a .csv/.tsv/.jsonl file)");
     pairs = pairsFrom(input.records, opts, warn);
   }
   const tabularIn = inputFormat === "csv" || inputFormat === "tsv";
-  if (tabularIn && opts.format === undefined && !process.stdout.isTTY) format = inputFormat as "csv" | "tsv";
-  const echo = createEcho({ inputFormat, format, out: process.stdout, plainFields: ["text", "text_pair"], added: ["score"], prefix: opts.prefix, warn });
-  const progress = await startProgress("comparing", { quiet: opts.quiet });
+  if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = inputFormat as "csv" | "tsv";
+  const echo = createEcho({ inputFormat, format, out: io.stdout, plainFields: ["text", "text_pair"], added: ["score"], prefix: opts.prefix, warn });
+  const progress = await startProgress("comparing", { quiet: opts.quiet }, io);
 
   // both texts of a pair go through one embedding stream (batched together), then meet again in order
   async function* sides(): AsyncGenerator<{ p: Pair; text: string }> {

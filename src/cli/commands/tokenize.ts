@@ -1,11 +1,12 @@
 import type { Command } from "commander";
+import type { CliIO } from "../io.js";
 import { createWriter, parseOutputFormat } from "../../io/output.js";
 import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import { interruptible } from "../interrupt.js";
 import { RunNotices } from "../notices.js";
 
-export function registerTokenize(program: Command): void {
+export function registerTokenize(program: Command, io: CliIO): void {
   const cmd = program
     .command("tokenize")
     .description("show the exact tokens and input_ids the model receives (after truncation, special tokens included)")
@@ -21,13 +22,13 @@ Examples:
   $ nlp tokenize --model DIR --input jsonl --text-key text --format jsonl < texts.jsonl`,
     )
     .action(async (texts: string[], opts: ModelCliOptions & InputCliOptions) => {
-      const format = parseOutputFormat(opts.format, Boolean(process.stdout.isTTY));
-      const { model, texts: rest } = await loadForCli(opts, texts);
-      const input = await openInput(rest, opts);
+      const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
+      const { model, texts: rest } = await loadForCli(opts, texts, io);
+      const input = await openInput(rest, opts, io);
       const table = { text: { width: 40, min: 12 }, tokens: { width: 60, min: 12 }, ids: { width: 60, min: 12 }, length: { width: 6 }, truncated: { width: 9 } };
-      const writer = createWriter(format, process.stdout, { columns: ["text", "tokens", "ids", "length", "truncated"], table });
+      const writer = createWriter(format, io.stdout, { columns: ["text", "tokens", "ids", "length", "truncated"], table });
       const notices = new RunNotices({ maxLength: model.tokenizer.maxLength, userLimit: false, fullText: opts.fullText });
-      const stop = interruptible(input.records);
+      const stop = interruptible(input.records, io.signals);
       let written = 0;
       for await (const r of stop.items) {
         const e = model.encode(r.text);
@@ -36,6 +37,6 @@ Examples:
       }
       await writer.end();
       stop.finish(written);
-      if (!opts.quiet) for (const line of notices.lines()) process.stderr.write(`nlp: ${line}\n`);
+      if (!opts.quiet) for (const line of notices.lines()) io.stderr.write(`nlp: ${line}\n`);
     });
 }
