@@ -8,9 +8,8 @@ import { Option, type Command } from "commander";
 import { InputError } from "../errors.js";
 import type { InputRecord } from "../io/input.js";
 import type { OutRecord } from "../io/output.js";
-import type { TextClassifier } from "../tasks/classify/classifier.js";
 import { OFFSET_UNITS } from "../engine/offsets.js";
-import { LEVELS, LONG_MODES, needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions, type DocumentPlan } from "../tasks/classify/documents.js";
+import { classifyRecords, LEVELS, LONG_MODES, type DocumentOptions, type DocumentPlan, type DocumentScorer } from "../tasks/classify/documents.js";
 import type { ScoreFunction } from "../engine/postprocess.js";
 import { intArg } from "./common.js";
 
@@ -62,12 +61,6 @@ export function documentOptionsFrom(opts: DocumentCliOptions): DocumentOptions {
   };
 }
 
-/** The plan for these flags, or undefined when plain classification applies. */
-export function planFromCli(model: TextClassifier, opts: DocumentCliOptions): DocumentPlan | undefined {
-  const docs = documentOptionsFrom(opts);
-  return needsDocumentPath(docs) ? planDocuments(model, docs) : undefined;
-}
-
 /** Fields that lead each record at sentence level. */
 export const SENTENCE_COLUMNS = ["doc", "sentence", "begin", "end"];
 
@@ -77,7 +70,7 @@ export interface CliResult {
   /** 1-based input line, for messages */
   line: number;
   text: string;
-  /** scores in the plan's label order; absent on an error record */
+  /** scores in the run's label order; absent on an error record */
   scores?: number[];
   error?: string;
   /** fields to put first (sentence level) */
@@ -85,22 +78,24 @@ export interface CliResult {
 }
 
 export interface CliRun {
+  /** the labels the scores are for (the model's, or the zero-shot candidates) */
+  labels: string[];
+  plan?: DocumentPlan;
   results: AsyncGenerator<CliResult>;
   /** after the output is closed: throws when texts were refused (exit 1) */
   finish(): void;
 }
 
 /**
- * Runs records through the plan (or plain classification without one). An empty
- * text under zero-shot gives an error record in its place and one stderr line at
- * the end naming the lines (exit 1), or, with --skip-invalid, a notice per
- * skipped text and no record (exit 0).
+ * The library's classifyRecords (the one orchestration) with the CLI's handling of a record that got no
+ * scores: an empty text under zero-shot gives an error record in its place and one stderr line at the end
+ * naming the lines (exit 1), or, with --skip-invalid, a notice per skipped text and no record (exit 0).
+ * The flags are checked when this is called, before any record is read.
  */
 export function runDocuments(
-  model: TextClassifier,
+  model: DocumentScorer,
   records: AsyncIterable<InputRecord>,
-  plan: DocumentPlan | undefined,
-  opts: {
+  opts: DocumentCliOptions & {
     function?: ScoreFunction;
     batchSize?: number;
     skipInvalid?: boolean;
@@ -112,17 +107,11 @@ export function runDocuments(
   let refused = 0;
   const refusedLines: number[] = [];
   const onText = opts.onText ?? (() => undefined);
+  const run = classifyRecords(model, records, (r) => r.text, { ...documentOptionsFrom(opts), function: opts.function, batchSize: opts.batchSize });
   async function* results(): AsyncGenerator<CliResult> {
-    if (!plan) {
-      for await (const s of model.scoreStream(records, (r) => r.text, opts)) {
-        onText(s.encoded.fullLength > s.encoded.ids.length);
-        yield { source: s.item.source, line: s.item.line, text: s.item.text, scores: s.scores };
-      }
-      return;
-    }
     let lastDoc = -1;
-    for await (const u of scoreDocuments(model, records, (r) => r.text, plan, opts)) {
-      if (u.doc !== lastDoc) onText(Boolean(u.truncated));
+    for await (const u of run.results) {
+      if (u.doc !== lastDoc) onText(u.truncated);
       lastDoc = u.doc;
       const { source, line } = u.item;
       if (u.error) {
@@ -131,16 +120,16 @@ export function runDocuments(
           continue;
         }
         if (refused++ < 5) refusedLines.push(line);
-        yield { source, line, text: u.item.text, error: u.error };
+        yield { source, line, text: u.text, error: u.error };
         continue;
       }
-      if (u.sentence) {
-        const lead = { doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end };
-        yield { source, line, text: u.sentence.text, scores: u.scores, lead };
-      } else yield { source, line, text: u.item.text, scores: u.scores };
+      const lead = u.sentence ? { doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end } : undefined;
+      yield { source, line, text: u.text, scores: u.scores, ...(lead ? { lead } : {}) };
     }
   }
   return {
+    labels: run.labels,
+    plan: run.plan,
     results: results(),
     finish() {
       if (refused > 0 && !opts.skipInvalid) {

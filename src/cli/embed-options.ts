@@ -9,7 +9,7 @@ import type { EmbedOptions } from "../tasks/embed/embedder.js";
 import { defaultEntry } from "../catalog/catalog.js";
 import { intArg, type ModelCliOptions } from "./common.js";
 import type { CliIO } from "./io.js";
-import { isModelRef, loadOptionsFromCli, splitModelArg } from "./runtime.js";
+import { loadModelForCli } from "./runtime.js";
 
 export interface EmbedCliOptions {
   promptName?: string;
@@ -32,10 +32,10 @@ export function embedOptionsFrom(opts: EmbedCliOptions & { batchSize?: number })
 }
 
 /** -m, else a first positional naming a model, else the catalog's default embedding model. */
-export async function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
-  const split = splitModelArg(opts, texts, isModelRef);
-  const ref = split.ref ?? defaultEntry("embed", "en")?.ref;
-  if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
-  const model = await loadEmbedder(ref, loadOptionsFromCli(opts, io));
-  return { model, texts: split.texts };
+export function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
+  return loadModelForCli((ref, o) => loadEmbedder(ref!, o), opts, texts, io, () => {
+    const ref = defaultEntry("embed", "en")?.ref;
+    if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
+    return ref;
+  });
 }

@@ -32,15 +32,30 @@ export function isModelRef(s: string): boolean {
   return isFolder(s) || isCatalogOrHubRef(s);
 }
 
-export async function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedModel; texts: string[] }> {
+/**
+ * The one way a command finds its model: -m, else a first positional that names a model, else the
+ * command's default (`fallback`; none: the library's default). A first positional one edit away from a
+ * catalog reference is a usage error with the suggestion, in every command.
+ */
+export async function loadModelForCli<M>(
+  loader: (ref: string | undefined, opts: LoadModelOptions) => Promise<M>,
+  opts: ModelCliOptions & { quiet?: boolean },
+  texts: string[],
+  io: CliIO,
+  fallback?: () => string,
+): Promise<{ model: M; texts: string[] }> {
   const split = splitModelArg(opts, texts, isModelRef);
   if (split.ref === undefined && texts.length > 0) {
     const typo = mistypedRef(texts[0]);
     if (typo) throw typo;
   }
-  // no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model)
-  const model = await load(split.ref, loadOptionsFromCli(opts, io));
+  const model = await loader(split.ref ?? fallback?.(), loadOptionsFromCli(opts, io));
   return { model, texts: split.texts };
+}
+
+/** A text classifier; no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model). */
+export function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedModel; texts: string[] }> {
+  return loadModelForCli(load, opts, texts, io);
 }
 
 /** The model flags as library load options (every model-running command). */

@@ -10,7 +10,7 @@ import { clashFreePrefix, clashNotice } from "../../io/added-fields.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
-import { addDocumentOptions, planFromCli, runDocuments, SENTENCE_COLUMNS, type CliResult, type DocumentCliOptions } from "../document-options.js";
+import { addDocumentOptions, runDocuments, SENTENCE_COLUMNS, type CliResult, type DocumentCliOptions } from "../document-options.js";
 import { interruptible } from "../interrupt.js";
 import { RunNotices } from "../notices.js";
 
@@ -61,8 +61,10 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions, io: CliIO)
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out: `nlp classify --input csv < a.csv > labelled.csv` needs no --format
   if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = input.format as "csv" | "tsv";
-  const plan = planFromCli(model, opts);
-  const labels = plan?.labels ?? model.labels;
+  const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
+  // the library's one orchestration; the flags are checked here, before a record is read
+  const run = runDocuments(model, input.records, { ...opts, function: fn, skipInvalid: opts.skipInvalid, warn, onText: (cut) => notices.text(cut) });
+  const { plan, labels } = run;
   const sentence = plan?.level === "sentence";
   const flat = format === "csv" || format === "tsv" || format === "table";
   // the input record comes back with our fields added: as an object (JSON out) or as its CSV row (CSV out)
@@ -78,7 +80,6 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions, io: CliIO)
   ];
   // beside an echoed record, every field is ours (the sentence's text and place too) and named clear of the input's
   const addedFields = (p: string): string[] => [...(sentence ? [...SENTENCE_COLUMNS, "text"].map((c) => p + c) : []), ...predictionFields(p)];
-  const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
 
   let names: { prefix: string; lead: string[]; text: string } | undefined;
   /** settled on the first record, so every output record has the same fields */
@@ -133,7 +134,6 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions, io: CliIO)
     return base;
   };
 
-  const run = runDocuments(model, input.records, plan, { ...predict, skipInvalid: opts.skipInvalid, warn, onText: (cut) => notices.text(cut) });
   const stop = interruptible(run.results, io.signals);
   let written = 0;
   try {

@@ -7,7 +7,7 @@ import { isCsvRow, pickColumn } from "../../io/csv-input.js";
 import { getPath, inputFormatFor } from "../../io/input.js";
 import { addModelOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
-import { addLongOptions, addZeroShotOptions, planFromCli, runDocuments, type DocumentCliOptions } from "../document-options.js";
+import { addLongOptions, addZeroShotOptions, runDocuments, type DocumentCliOptions } from "../document-options.js";
 import { startProgress } from "../progress.js";
 
 interface EvalCliOptions extends ModelCliOptions, DocumentCliOptions {
@@ -69,9 +69,6 @@ async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
   const quiet = opts.quiet || format === "json";
 
   const { model } = await loadForCli({ ...opts, quiet }, [], io);
-  const plan = planFromCli(model, opts);
-  const labels = plan?.labels ?? model.labels;
-  const toModelLabel = goldLabelMatcher(labels, labelMap);
   const warn = quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
   // the same reader, binary guard and text-column guess as classify, with eval's flag names in messages
   const input = await openInput([], {
@@ -87,6 +84,10 @@ async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
     skipInvalid: opts.skipInvalid,
     quiet,
   }, io);
+  // the library's one orchestration (the flags are checked here); labels: the model's or the zero-shot candidates
+  const run = runDocuments(model, input.records, { ...opts, skipInvalid: opts.skipInvalid, warn });
+  const labels = run.labels;
+  const toModelLabel = goldLabelMatcher(labels, labelMap);
   let labelIndex: number | undefined;
   const goldOf = (source: unknown, line: number): string => {
     if (isCsvRow(source)) {
@@ -105,7 +106,6 @@ async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
   const progress = await startProgress("evaluating", { quiet, fraction: input.fraction }, io);
   const started = performance.now();
   try {
-    const run = runDocuments(model, input.records, plan, { skipInvalid: opts.skipInvalid, warn });
     for await (const s of run.results) {
       if (!s.scores) continue; // a text zero-shot refused: run.finish() reports it
       const raw = goldOf(s.source, s.line).trim();

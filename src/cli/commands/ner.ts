@@ -8,8 +8,7 @@ import { createWriter, parseOutputFormat, put, type OutputFormat } from "../../i
 import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { isModelRef, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
-import { mistypedRef } from "../../catalog/positional.js";
+import { loadModelForCli, openInput } from "../runtime.js";
 import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
 import { loadTokenClassifier } from "../../model/load.js";
@@ -69,17 +68,6 @@ Examples:
     .action(async (texts: string[], opts: NerCliOptions) => runNer(texts, opts, io));
 }
 
-/** -m, else a first argument naming a model, else en.ner; a mistyped reference is an error, as in classify. */
-async function loadTokenClassifierForCli(opts: NerCliOptions, texts: string[], io: CliIO) {
-  const split = splitModelArg(opts, texts, isModelRef);
-  if (split.ref === undefined && texts.length > 0) {
-    const typo = mistypedRef(texts[0]);
-    if (typo) throw typo;
-  }
-  const model = await loadTokenClassifier(split.ref ?? DEFAULT_NER_REF, loadOptionsFromCli(opts, io));
-  return { model, texts: split.texts };
-}
-
 type NerFormat = OutputFormat | "conll";
 
 function parseNerFormat(value: string | undefined, isTTY: boolean): NerFormat {
@@ -118,7 +106,7 @@ async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): Promise<
     Object.assign(ner, { aggregation: "none", ignoreLabels: [], threshold: undefined });
   }
   validateNerOptions(ner);
-  const { model, texts: rest } = await loadTokenClassifierForCli(opts, texts, io);
+  const { model, texts: rest } = await loadModelForCli((ref, o) => loadTokenClassifier(ref!, o), opts, texts, io, () => DEFAULT_NER_REF);
   const input = await openInput(rest, opts, io);
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out, as classify does

@@ -12,7 +12,7 @@ import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { rerank } from "../../tasks/embed/cross-encoder.js";
 import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { isModelRef, loadOptionsFromCli, openInput, splitModelArg } from "../runtime.js";
+import { loadModelForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 
 interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
@@ -46,12 +46,13 @@ Examples:
 async function runRerank(query: string, docs: string[], opts: RerankCliOptions, io: CliIO): Promise<void> {
   const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
   // the query is the first positional unless it names the model (no -m)
-  const split = splitModelArg(opts, [query, ...docs], isModelRef);
-  const ref = split.ref ?? defaultEntry("rerank", "en")?.ref;
-  if (!ref) throw new UsageError("no reranker given; pass -m <a cross-encoder folder | catalog ref | owner/name>");
-  const [q, ...rest] = split.texts;
+  const { model, texts } = await loadModelForCli((ref, o) => load(ref!, o), opts, [query, ...docs], io, () => {
+    const ref = defaultEntry("rerank", "en")?.ref;
+    if (!ref) throw new UsageError("no reranker given; pass -m <a cross-encoder folder | catalog ref | owner/name>");
+    return ref;
+  });
+  const [q, ...rest] = texts;
   if (q === undefined) throw new UsageError('no query: nlp rerank -m MODEL "query" --file docs.txt');
-  const model = await load(ref, loadOptionsFromCli(opts, io));
   const progress = await startProgress("reranking", { quiet: opts.quiet }, io);
   try {
     const input = await openInput(rest, opts, io);

@@ -18,7 +18,9 @@ import {
 import { readBundle, type Bundle } from "../../model/bundle.js";
 import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
-import { needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions } from "./documents.js";
+import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreStreamOptions } from "./documents.js";
+
+export type { ScoredItem } from "./documents.js";
 
 export interface LoadOptions {
   /** ONNX variant: int8 (default when present), fp32, fp16, uint8, … */
@@ -94,14 +96,6 @@ export function defaultBatchSize(variant: string): number {
 /** Items read ahead and length-sorted together by a streaming run. */
 export function streamWindowSize(batchSize: number): number {
   return Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
-}
-
-export interface ScoredItem<T> {
-  item: T;
-  /** probabilities (after the score function), in label index order */
-  scores: number[];
-  logits: Float32Array;
-  encoded: Encoded;
 }
 
 export class TextClassifier {
@@ -196,7 +190,7 @@ export class TextClassifier {
   async *scoreStream<T>(
     items: AsyncIterable<T> | Iterable<T>,
     textOf: (item: T) => string,
-    opts: { function?: ScoreFunction; batchSize?: number; encode?: (item: T) => Encoded } = {},
+    opts: ScoreStreamOptions<T> = {},
   ): AsyncGenerator<ScoredItem<T>> {
     const batchSize = opts.batchSize ?? this.batchSize;
     const fn = opts.function ?? this.function;
@@ -215,12 +209,12 @@ export class TextClassifier {
 
   async *classifyStream(texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions = {}): AsyncGenerator<ClassifyRecord> {
     validatePredictOptions(opts);
-    if (needsDocumentPath(opts)) {
-      yield* classifyDocuments(this, texts, opts);
-      return;
-    }
-    for await (const s of this.scoreStream(texts, (t) => t, opts)) {
-      yield { text: s.item, ...predictionFrom(s.scores, this.labels, opts) };
+    const run = classifyRecords(this, texts, (t) => t, opts);
+    for await (const u of run.results) {
+      // as the zero-shot pipeline raises on an empty text; the CLI writes an error record instead
+      if (!u.scores) throw new InputError(`text ${u.doc + 1}: ${u.error}`);
+      const pr = predictionFrom(u.scores, run.labels, opts);
+      yield u.sentence ? { text: u.text, doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end, ...pr } : { text: u.text, ...pr };
     }
   }
 
@@ -243,18 +237,6 @@ export class TextClassifier {
 
   async dispose(): Promise<void> {
     await this.session.dispose();
-  }
-}
-
-/** --long chunk|sentences, --level sentence and zero-shot labels, through the same batching path. */
-async function* classifyDocuments(model: TextClassifier, texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions): AsyncGenerator<ClassifyRecord> {
-  const plan = planDocuments(model, opts);
-  for await (const u of scoreDocuments(model, texts, (t) => t, plan, opts)) {
-    // as the zero-shot pipeline raises on an empty text; the CLI writes an error record instead
-    if (!u.scores) throw new InputError(`text ${u.doc + 1}: ${u.error}`);
-    const pr = predictionFrom(u.scores, plan.labels, opts);
-    if (u.sentence) yield { text: u.sentence.text, doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end, ...pr };
-    else yield { text: u.item, ...pr };
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * Long documents, sentence level and zero-shot on top of TextClassifier's one
- * batching path: every document expands into encoded rows (token windows,
- * sentences, or premise/hypothesis pairs), the rows go through scoreStream
- * (length-sorted batches, input order kept), and the rows' scores fold back
- * into one result per document (or per sentence), in input order.
+ * The one classify orchestration, for the library and the CLI alike (classifyRecords): plain texts go
+ * straight through the scorer's batching path; long documents, sentence level and zero-shot expand every
+ * document into encoded rows (token windows, sentences, or premise/hypothesis pairs), the rows go through
+ * the same scoreStream (length-sorted batches, input order kept), and the rows' scores fold back into one
+ * result per document (or per sentence), in input order. It depends on a narrow DocumentScorer, not on
+ * TextClassifier, so classifier.ts imports this file and not the other way round.
  */
 import { BundleError, UsageError } from "../../errors.js";
 import { weightedMean } from "../../engine/chunking.js";
@@ -19,8 +20,32 @@ import {
   type NliIndices,
 } from "./zero-shot.js";
 import type { ScoreFunction } from "../../engine/postprocess.js";
-import type { Encoded } from "../../engine/tokenizer.js";
-import type { TextClassifier } from "./classifier.js";
+import type { Encoded, TextTokenizer } from "../../engine/tokenizer.js";
+import type { Bundle } from "../../model/bundle.js";
+
+export interface ScoredItem<T> {
+  item: T;
+  /** probabilities (after the score function), in label index order */
+  scores: number[];
+  logits: Float32Array;
+  encoded: Encoded;
+}
+
+export interface ScoreStreamOptions<T> {
+  function?: ScoreFunction;
+  batchSize?: number;
+  /** how to encode an item (default: the tokenizer on textOf(item)) */
+  encode?: (item: T) => Encoded;
+}
+
+/** What classifying needs of a model: its tokenizer, labels, config and a batched score function (TextClassifier is one). */
+export interface DocumentScorer {
+  readonly labels: string[];
+  readonly tokenizer: Pick<TextTokenizer, "encode" | "encodeWindows" | "contentBudget" | "maxLength">;
+  /** config.json (label2id/id2label for zero-shot) and its path, for messages */
+  readonly bundle: Pick<Bundle, "config" | "configJson">;
+  scoreStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts?: ScoreStreamOptions<T>): AsyncGenerator<ScoredItem<T>>;
+}
 
 export type LongMode = "truncate" | "chunk" | "sentences";
 export const LONG_MODES: LongMode[] = ["truncate", "chunk", "sentences"];
@@ -97,7 +122,7 @@ export interface DocumentPlan {
 }
 
 /** Validates options against the model and fixes labels; throws UsageError / BundleError with the fix. */
-export function planDocuments(model: TextClassifier, opts: DocumentOptions): DocumentPlan {
+export function planDocuments(model: Omit<DocumentScorer, "scoreStream">, opts: DocumentOptions): DocumentPlan {
   const long = opts.long ?? "truncate";
   const level = opts.level ?? "document";
   if (!LONG_MODES.includes(long)) throw new UsageError(`--long must be one of ${LONG_MODES.join(", ")}, got "${String(long)}"`);
@@ -168,7 +193,7 @@ interface DocState<T> {
  * exactly one unit.
  */
 export async function* scoreDocuments<T>(
-  model: TextClassifier,
+  model: DocumentScorer,
   items: AsyncIterable<T> | Iterable<T>,
   textOf: (item: T) => string,
   plan: DocumentPlan,
@@ -266,4 +291,61 @@ function* fold<T>(st: DocState<T>, plan: DocumentPlan): Generator<ScoredUnit<T>>
   }
   // sentences: every sentence counts the same, as Spark NLP's coalesceSentences averages them
   yield { item: st.item, doc: st.doc, scores: segScores.length === 1 ? segScores[0] : weightedMean(segScores), truncated: st.cut };
+}
+
+/** One result of classifyRecords: a text's (or a sentence's) scores, or why it has none. */
+export interface ClassifiedUnit<T> {
+  item: T;
+  /** 0-based position of the record in the input */
+  doc: number;
+  /** the text scored: the record's, or the sentence's at sentence level */
+  text: string;
+  /** level "sentence": the sentence's index in its document and its offsets (in the plan's unit) */
+  sentence?: { index: number; begin: number; end: number };
+  /** scores in `labels` order; absent with `error` */
+  scores?: number[];
+  /** why the record got no scores (zero-shot on an empty text); the caller decides to throw, skip or write it */
+  error?: string;
+  /** whether some of the record's text was cut at the token limit */
+  truncated: boolean;
+}
+
+export interface ClassifyRun<T> {
+  /** the labels the scores are for: the model's, or the zero-shot candidates */
+  labels: string[];
+  /** the document plan, when the options need one (long documents, sentence level, zero-shot) */
+  plan?: DocumentPlan;
+  results: AsyncGenerator<ClassifiedUnit<T>>;
+}
+
+/**
+ * Records + options → results, in input order: the one place that chooses between the plain and the
+ * document path. The options are checked (UsageError/BundleError) when this is called, before any record
+ * is read.
+ */
+export function classifyRecords<T>(
+  model: DocumentScorer,
+  items: AsyncIterable<T> | Iterable<T>,
+  textOf: (item: T) => string,
+  opts: DocumentOptions = {},
+): ClassifyRun<T> {
+  const plan = needsDocumentPath(opts) ? planDocuments(model, opts) : undefined;
+  const score = { function: opts.function, batchSize: opts.batchSize };
+  async function* plain(): AsyncGenerator<ClassifiedUnit<T>> {
+    let doc = 0;
+    for await (const s of model.scoreStream(items, textOf, score)) {
+      yield { item: s.item, doc: doc++, text: textOf(s.item), scores: s.scores, truncated: s.encoded.fullLength > s.encoded.ids.length };
+    }
+  }
+  async function* documents(p: DocumentPlan): AsyncGenerator<ClassifiedUnit<T>> {
+    for await (const u of scoreDocuments(model, items, textOf, p, score)) {
+      const truncated = Boolean(u.truncated);
+      if (u.error) yield { item: u.item, doc: u.doc, text: textOf(u.item), error: u.error, truncated };
+      else if (u.sentence) {
+        const { index, begin, end, text } = u.sentence;
+        yield { item: u.item, doc: u.doc, text, sentence: { index, begin, end }, scores: u.scores, truncated };
+      } else yield { item: u.item, doc: u.doc, text: textOf(u.item), scores: u.scores, truncated };
+    }
+  }
+  return { labels: plan?.labels ?? model.labels, plan, results: plan ? documents(plan) : plain() };
 }
