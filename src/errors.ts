@@ -13,10 +13,17 @@ export class NlpError extends Error {
   }
 }
 
-/** The user asked for something malformed: bad flag value, unknown model reference, … (exit 2). */
+/**
+ * The user asked for something malformed: bad option value, unknown model reference, … (exit 2).
+ * Library code names its options in the library's words, in backticks (`maxLength`), and lists them in
+ * `options`; the CLI shows them as its flags (--max-length), mapped in one place (src/cli/errors.ts).
+ */
 export class UsageError extends NlpError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** the library options the message names (each as `name` in the message) */
+  readonly options: readonly string[];
+  constructor(message: string, options?: { cause?: unknown; option?: string | readonly string[] }) {
     super(message, 2, options);
+    this.options = options?.option === undefined ? [] : typeof options.option === "string" ? [options.option] : options.option;
   }
 }
 

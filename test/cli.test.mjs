@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { load } from "../dist/index.js";
+import { load, UsageError } from "../dist/index.js";
 import { fixture, runCli, runInProcess, jsonl } from "./helpers.mjs";
 
 const BERT = fixture("bert");
@@ -158,6 +158,16 @@ test("the bin: exit 0 with the record on stdout, 1 on a runtime failure, 2 on a 
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted\./);
+});
+
+test("library errors name options as the library does (`stride`), the CLI the same error as its flags (--stride)", async () => {
+  const model = await load(BERT, { variant: "fp32" });
+  await assert.rejects(model.classify(["x"], { stride: 3 }), (e) => e instanceof UsageError && e.message === "`stride` only applies with `long` chunk");
+  await assert.rejects(model.classify(["x"], { topK: 0 }), /^UsageError: `topK` must be a positive integer, got 0$/);
+  await model.dispose();
+  const r = await runInProcess(["classify", "-m", BERT, "--stride", "3", "x"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, "nlp: --stride only applies with --long chunk\n");
 });
 
 test("nlp tokenize: csv and table carry length and truncated, as json does", async () => {

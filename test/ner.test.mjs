@@ -83,8 +83,8 @@ test("streaming, threshold, ignore-labels and UTF-16 offsets", async () => {
     for await (const r of model.nerStream(gen(), (x) => x.text, { aggregation: "first" })) seen.push(r);
     assert.deepEqual(seen.map((r) => r.item.text), ref.cases.slice(0, 5).map((c) => c.text));
     seen.forEach((r, i) => assertEntities(r.entities, ref.cases[i].pipeline.first, `stream ${i}`));
-    await assert.rejects(model.ner(text, { aggregation: "none", stride: 16 }), /--stride needs grouped entities/);
-    await assert.rejects(model.ner(text, { aggregation: "bogus" }), /--aggregation must be one of/);
+    await assert.rejects(model.ner(text, { aggregation: "none", stride: 16 }), /`stride` needs grouped entities/);
+    await assert.rejects(model.ner(text, { aggregation: "bogus" }), /`aggregation` must be one of/);
   } finally {
     await model.dispose();
   }

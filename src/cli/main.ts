@@ -1,9 +1,9 @@
 /**
  * The `nlp` command line: a thin layer over the library. Exit codes are set
- * here and only here: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.
+ * here and only here (through cli/errors.ts): 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.
  */
 import { Command, CommanderError } from "commander";
-import { describeError, exitCodeFor } from "../errors.js";
+import { cliError } from "./errors.js";
 import { registerClassify } from "./commands/classify.js";
 import { registerTokenize } from "./commands/tokenize.js";
 import { registerModels } from "./commands/models.js";
@@ -92,8 +92,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       // commander already printed its message (or the help/version text)
       return err.exitCode === 0 ? 0 : 2;
     }
-    io.stderr.write(`nlp: ${describeError(err)}\n`);
-    return exitCodeFor(err);
+    const { message, code } = cliError(err);
+    io.stderr.write(`nlp: ${message}\n`);
+    return code;
   } finally {
     // a real process keeps the handler for output still being flushed; in process it must not outlive the run
     if (!io.exit) io.stdout.off("error", onOutputError);

@@ -242,21 +242,21 @@ export class TextClassifier {
 
 export function validateLoadOptions(opts: { maxLength?: number; batchSize?: number }): void {
   if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 2)) {
-    throw new UsageError(`--max-length must be an integer ≥ 2, got ${opts.maxLength}`);
+    throw new UsageError(`\`maxLength\` must be an integer ≥ 2, got ${opts.maxLength}`, { option: "maxLength" });
   }
   if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
-    throw new UsageError(`--batch-size must be a positive integer, got ${opts.batchSize}`);
+    throw new UsageError(`\`batchSize\` must be a positive integer, got ${opts.batchSize}`, { option: "batchSize" });
   }
 }
 
 export function validatePredictOptions(opts: ClassifyOptions): void {
   if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) {
-    throw new UsageError(`--top-k must be a positive integer, got ${opts.topK}`);
+    throw new UsageError(`\`topK\` must be a positive integer, got ${opts.topK}`, { option: "topK" });
   }
   if (opts.threshold !== undefined && !(opts.threshold >= 0 && opts.threshold <= 1)) {
-    throw new UsageError(`--threshold must be between 0 and 1, got ${opts.threshold}`);
+    throw new UsageError(`\`threshold\` must be between 0 and 1, got ${opts.threshold}`, { option: "threshold" });
   }
   if (opts.function !== undefined && !["softmax", "sigmoid", "none"].includes(opts.function)) {
-    throw new UsageError(`--function must be softmax, sigmoid or none, got ${opts.function}`);
+    throw new UsageError(`\`function\` must be softmax, sigmoid or none, got ${opts.function}`, { option: "function" });
   }
 }

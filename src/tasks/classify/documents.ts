@@ -125,27 +125,30 @@ export interface DocumentPlan {
 export function planDocuments(model: Omit<DocumentScorer, "scoreStream">, opts: DocumentOptions): DocumentPlan {
   const long = opts.long ?? "truncate";
   const level = opts.level ?? "document";
-  if (!LONG_MODES.includes(long)) throw new UsageError(`--long must be one of ${LONG_MODES.join(", ")}, got "${String(long)}"`);
-  if (!LEVELS.includes(level)) throw new UsageError(`--level must be document or sentence, got "${String(level)}"`);
+  if (!LONG_MODES.includes(long)) throw new UsageError(`\`long\` must be one of ${LONG_MODES.join(", ")}, got "${String(long)}"`, { option: "long" });
+  if (!LEVELS.includes(level)) throw new UsageError(`\`level\` must be document or sentence, got "${String(level)}"`, { option: "level" });
   const stride = opts.stride ?? 0;
-  if (opts.stride !== undefined && long !== "chunk") throw new UsageError("--stride only applies with --long chunk");
+  if (opts.stride !== undefined && long !== "chunk") throw new UsageError("`stride` only applies with `long` chunk", { option: ["stride", "long"] });
   const budget = model.tokenizer.contentBudget();
   if (!Number.isInteger(stride) || stride < 0 || stride >= budget) {
     throw new UsageError(
-      `--stride must be an integer from 0 to ${budget - 1}: windows hold ${budget} text tokens (max length ${model.tokenizer.maxLength} minus special tokens); lower --stride or raise --max-length`,
+      `\`stride\` must be an integer from 0 to ${budget - 1}: windows hold ${budget} text tokens (max length ${model.tokenizer.maxLength} minus special tokens); lower \`stride\` or raise \`maxLength\``,
+      { option: ["stride", "maxLength"] },
     );
   }
   const offsets = opts.offsets ?? "codepoints";
-  if (!OFFSET_UNITS.includes(offsets)) throw new UsageError(`--offsets must be ${OFFSET_UNITS.join(" or ")}, got "${String(offsets)}"`);
+  if (!OFFSET_UNITS.includes(offsets)) throw new UsageError(`\`offsets\` must be ${OFFSET_UNITS.join(" or ")}, got "${String(offsets)}"`, { option: "offsets" });
   const plan: DocumentPlan = { labels: model.labels, long, level, stride, splitter: opts.splitter ?? "rules", offsets };
   if (opts.candidateLabels === undefined) {
-    if (opts.hypothesis !== undefined || opts.multiLabel) throw new UsageError("--hypothesis and --multi-label need --labels (zero-shot candidate labels)");
+    if (opts.hypothesis !== undefined || opts.multiLabel) throw new UsageError("`hypothesis` and `multiLabel` need `candidateLabels` (zero-shot candidate labels)", { option: ["hypothesis", "multiLabel", "candidateLabels"] });
     return plan;
   }
   const labels = parseCandidateLabels(opts.candidateLabels);
-  if (labels.length === 0) throw new UsageError('--labels needs at least one label, e.g. --labels "sports,politics,tech"');
+  if (labels.length === 0) throw new UsageError('`candidateLabels` needs at least one label, e.g. `candidateLabels` "sports,politics,tech"', { option: "candidateLabels" });
   if (long === "chunk") {
-    throw new UsageError("--long chunk cannot be combined with --labels (each hypothesis would cut the text differently); use --long sentences or truncate");
+    throw new UsageError("`long` chunk cannot be combined with `candidateLabels` (each hypothesis would cut the text differently); use `long` sentences or truncate", {
+      option: ["long", "candidateLabels"],
+    });
   }
   const template = opts.hypothesis ?? DEFAULT_HYPOTHESIS;
   let hypotheses: string[];
@@ -153,7 +156,9 @@ export function planDocuments(model: Omit<DocumentScorer, "scoreStream">, opts: 
     if (!templateTakesLabel(template)) throw new RangeError("it has no {} where the label goes");
     hypotheses = labels.map((l) => formatHypothesis(template, l));
   } catch (err) {
-    throw new UsageError(`--hypothesis "${template}" cannot take the labels: ${(err as Error).message}; e.g. --hypothesis "This text is about {}."`);
+    throw new UsageError(`\`hypothesis\` "${template}" cannot take the labels: ${(err as Error).message}; e.g. \`hypothesis\` "This text is about {}."`, {
+      option: "hypothesis",
+    });
   }
   const cfg = model.bundle.configJson;
   const n = model.labels.length;

@@ -52,7 +52,7 @@ export async function rerank<T>(
     throw new UsageError(`${model.bundle.dir} has ${model.labels.length} labels; a reranker (cross-encoder) gives one score per pair — use nlp classify for it`);
   }
   if (opts.activation !== undefined && opts.activation !== "sigmoid" && opts.activation !== "none") {
-    throw new UsageError(`--activation must be sigmoid or none, got ${opts.activation}`);
+    throw new UsageError(`\`activation\` must be sigmoid or none, got ${opts.activation}`, { option: "activation" });
   }
   const fn = opts.activation ?? crossEncoderActivation(model);
   const top = new TopK<{ item: T; index: number }>(opts.topK ?? Number.MAX_SAFE_INTEGER);

@@ -140,7 +140,7 @@ export class TextEmbedder {
 
   /** The prompt encode() puts before each text: --prompt, else --prompt-name, else the model's default prompt. */
   promptFor(opts: Pick<EmbedOptions, "prompt" | "promptName" | "role"> = {}): string {
-    if (opts.prompt !== undefined && opts.promptName !== undefined) throw new UsageError("give --prompt or --prompt-name, not both");
+    if (opts.prompt !== undefined && opts.promptName !== undefined) throw new UsageError("give `prompt` or `promptName`, not both", { option: ["prompt", "promptName"] });
     if (opts.prompt !== undefined) return opts.prompt;
     const byRole = opts.role ? ROLE_PROMPTS[opts.role].find((n) => n in this.config.prompts) : undefined;
     const name = opts.promptName ?? byRole ?? this.config.defaultPromptName;
@@ -185,7 +185,7 @@ export class TextEmbedder {
 
   private finishOptions(opts: EmbedOptions): { dimensions?: number; normalize: boolean } {
     if (opts.dimensions !== undefined && (!Number.isInteger(opts.dimensions) || opts.dimensions < 1)) {
-      throw new UsageError(`--dimensions must be a positive integer, got ${opts.dimensions}`);
+      throw new UsageError(`\`dimensions\` must be a positive integer, got ${opts.dimensions}`, { option: "dimensions" });
     }
     return { dimensions: opts.dimensions, normalize: opts.normalize ?? this.config.normalize };
   }
@@ -214,7 +214,7 @@ export class TextEmbedder {
           v = poolSequence({ data: res.data, offset, length, dim: res.dim }, this.config.pooling, rows[i].skip);
         }
         if (finish.dimensions !== undefined && finish.dimensions > v.length) {
-          throw new UsageError(`--dimensions ${finish.dimensions} is more than the model's ${v.length} dimensions`);
+          throw new UsageError(`\`dimensions\` ${finish.dimensions} is more than the model's ${v.length} dimensions`, { option: "dimensions" });
         }
         out[i] = finishEmbedding(v, finish);
       });

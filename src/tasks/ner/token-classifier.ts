@@ -66,20 +66,20 @@ const MIN_WINDOW = 64;
 
 export function validateNerOptions(opts: NerOptions): void {
   if (opts.aggregation !== undefined && !AGGREGATION_STRATEGIES.includes(opts.aggregation)) {
-    throw new UsageError(`--aggregation must be one of ${AGGREGATION_STRATEGIES.join(", ")}, got "${opts.aggregation}"`);
+    throw new UsageError(`\`aggregation\` must be one of ${AGGREGATION_STRATEGIES.join(", ")}, got "${opts.aggregation}"`, { option: "aggregation" });
   }
   if (opts.threshold !== undefined && !(opts.threshold >= 0 && opts.threshold <= 1)) {
-    throw new UsageError(`--threshold must be between 0 and 1, got ${opts.threshold}`);
+    throw new UsageError(`\`threshold\` must be between 0 and 1, got ${opts.threshold}`, { option: "threshold" });
   }
   if (opts.stride !== undefined && (!Number.isInteger(opts.stride) || opts.stride < 0)) {
-    throw new UsageError(`--stride must be an integer ≥ 0, got ${opts.stride}`);
+    throw new UsageError(`\`stride\` must be an integer ≥ 0, got ${opts.stride}`, { option: "stride" });
   }
   if (opts.stride !== undefined && opts.aggregation === "none") {
     // as transformers refuses it: chunks overlap, and only grouped entities can be merged back
-    throw new UsageError("--stride needs grouped entities: use --aggregation simple, first, average or max (not none)");
+    throw new UsageError("`stride` needs grouped entities: use `aggregation` simple, first, average or max (not none)", { option: ["stride", "aggregation"] });
   }
   if (opts.offsets !== undefined && !OFFSET_UNITS.includes(opts.offsets)) {
-    throw new UsageError(`--offsets must be ${OFFSET_UNITS.join(" or ")}, got "${opts.offsets}"`);
+    throw new UsageError(`\`offsets\` must be ${OFFSET_UNITS.join(" or ")}, got "${opts.offsets}"`, { option: "offsets" });
   }
 }
 
@@ -146,7 +146,7 @@ export class TokenClassifier {
       try {
         ranges = windowRanges(content.length, budget, stride);
       } catch {
-        throw new UsageError(`--stride must be less than ${budget} (the model's ${tk.maxLength} tokens minus its special tokens), got ${stride}`);
+        throw new UsageError(`\`stride\` must be less than ${budget} (the model's ${tk.maxLength} tokens minus its special tokens), got ${stride}`, { option: "stride" });
       }
     }
     const [before, after] = this.around;
