@@ -204,3 +204,11 @@ test("CLI: nlp info shows the substitution, accuracy, files and cache state with
   const d = JSON.parse((await runInProcess(["info", "zero-shot", "--format", "json"], { env })).stdout);
   assert.match(d.matched, /default/);
 });
+
+test("a misspelt task word gets a per-segment suggestion: nlp info en.clasify.distilbert.sst2", async () => {
+  const { env } = hubEnv(null);
+  const r = await runInProcess(["info", "en.clasify.distilbert.sst2"], { env });
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^nlp: unknown model "en\.clasify\.distilbert\.sst2"; did you mean en\.classify\.distilbert\.sst2\?/);
+});

@@ -184,3 +184,16 @@ test("--delimiter and --shard reject malformed values with exit 2", async () => 
     assert.match(s.stderr, /--shard must be K\/N/, bad);
   }
 });
+
+test("a CSV with a header row and no data rows: CSV/TSV out is that header plus ours, as the plain writer prints its header", async () => {
+  const csv = await runInProcess(["classify", ...FP32, "--input", "csv", "--format", "csv"], { input: "id,text,lang\r\n" });
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.equal(csv.stdout, "id,text,lang,label,score\n");
+  const semi = await runInProcess(["classify", ...FP32, "--input", "csv", "--delimiter", ";", "--format", "csv", "--all-scores"], { input: "text;label\n" });
+  assert.equal(semi.code, 0, semi.stderr);
+  // the input's delimiter kept; an input column named like ours puts ours under pred_
+  assert.equal(semi.stdout, "text;label;pred_label;pred_score;pred_score_NEGATIVE;pred_score_POSITIVE\n");
+  const none = await runInProcess(["classify", ...FP32, "--input", "csv", "--format", "csv"], { input: "" });
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stdout, "text,label,score\n");
+});

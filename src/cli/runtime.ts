@@ -11,6 +11,7 @@ import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
 import { isCatalogOrHubRef, mistypedRef } from "../catalog/positional.js";
 import type { CliIO } from "./io.js";
+import type { CsvRow } from "../io/records.js";
 
 /** Where no -m is given, a first positional that is a model folder names the model. */
 export function splitModelArg(opts: ModelCliOptions, texts: string[], isModelRef: (s: string) => boolean): { ref?: string; texts: string[] } {
@@ -78,6 +79,8 @@ export interface OpenedInput {
   records: AsyncIterable<InputRecord>;
   /** share of the input read so far (0–1), when its size is known (a regular file) */
   fraction?: () => number;
+  /** CSV/TSV: the header row once read (also when no data row follows), for output that echoes it */
+  header?: () => CsvRow | undefined;
 }
 
 /** Records from TEXT arguments, else the file or stdin, read through the binary guard. */
@@ -94,9 +97,10 @@ export async function openInput(texts: string[], opts: InputCliOptions & Pick<In
   const warn = opts.quiet ? undefined : (line: string) => io.stderr.write(`nlp: ${line}\n`);
   const name = opts.file && opts.file !== "-" ? opts.file : "standard input";
   const source = guardSource(openSource(opts.file, io.stdin), name);
-  const records = takeShard(readRecords(format, source.stream, { ...opts, warn }), opts.shard);
+  let header: CsvRow | undefined;
+  const records = takeShard(readRecords(format, source.stream, { ...opts, warn, onHeader: (h) => (header = h) }), opts.shard);
   const size = fileSize(opts.file && opts.file !== "-" ? opts.file : io.stdinPath);
-  return { format, records, fraction: size ? () => Math.min(1, source.bytesRead() / size) : undefined };
+  return { format, records, fraction: size ? () => Math.min(1, source.bytesRead() / size) : undefined, header: () => header };
 }
 
 function fileSize(file: string | undefined): number | undefined {

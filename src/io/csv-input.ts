@@ -6,22 +6,9 @@
  */
 import { Readable } from "node:stream";
 import { InputError, UsageError } from "../errors.js";
-import type { InputOptions, InputRecord, RecordReader } from "./records.js";
+import type { CsvRow, InputOptions, InputRecord, RecordReader } from "./records.js";
 
-/** The `source` of a CSV/TSV record: the row as read, and the column names. */
-export interface CsvRow {
-  kind: "csv-row";
-  /** header names, or col1…colN when the input has no header row */
-  columns: string[];
-  /** whether the input had a header row (the output then has one too) */
-  header: boolean;
-  /** every field of the row, in input order */
-  values: string[];
-  /** the delimiter the input used, so CSV output can keep it */
-  delimiter: string;
-  /** the quote character the input used (false: none, plain TSV), so TSV output can echo rows unchanged */
-  quote: string | false;
-}
+export type { CsvRow } from "./records.js";
 
 export function isCsvRow(x: unknown): x is CsvRow {
   return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "csv-row";
@@ -172,7 +159,11 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
             const shown = dataLike.slice(0, 2).map((c) => JSON.stringify(c.length > 30 ? c.slice(0, 29) + "…" : c)).join(", ");
             opts.warn?.(`the first row, read as the header, looks like data (${shown}); if the file has no header row, pass --no-header`);
           }
-          if (header) continue;
+          if (header) {
+            // known before any data row: a header-only file still gets its header echoed (csv-output.ts)
+            opts.onHeader?.({ kind: "csv-row", columns, header, values: [], delimiter, quote });
+            continue;
+          }
         }
         row++;
         if (quote && info.lines - firstLine + 1 > RUNAWAY_LINES && runaways++ < 3) {

@@ -11,7 +11,8 @@ import type { CsvRow } from "./csv-input.js";
 
 export interface RowWriter {
   write(row: CsvRow, prediction: Record<string, unknown>): Promise<void>;
-  end(): Promise<void>;
+  /** `header`: the input's header row, written (with ours) when no row was, as the plain writer writes its header */
+  end(header?: CsvRow): Promise<void>;
 }
 
 /** TSV output uses tabs; CSV output keeps the input's delimiter (e.g. ";") unless that was a tab. */
@@ -28,19 +29,25 @@ export function createCsvRowWriter(
   // settled on the first row: every row of one input has the same delimiter, quoting and header flag
   let delimiter: string | undefined;
   let quote = '"';
+  const start = (row: CsvRow, rows: string[][]) => {
+    delimiter = outputDelimiter(format, row.delimiter);
+    // its values hold no tab or newline (unquoted TSV cannot), so none needs quotes
+    if (delimiter === "\t" && row.delimiter === "\t" && row.quote === false) quote = "";
+    if (row.header) rows.push([...row.columns, ...predictionColumns]);
+  };
   return {
     async write(row, prediction) {
       const stringify = await loadStringify();
       const rows: string[][] = [];
-      if (delimiter === undefined) {
-        delimiter = outputDelimiter(format, row.delimiter);
-        // its values hold no tab or newline (unquoted TSV cannot), so none needs quotes
-        if (delimiter === "\t" && row.delimiter === "\t" && row.quote === false) quote = "";
-        if (row.header) rows.push([...row.columns, ...predictionColumns]);
-      }
+      if (delimiter === undefined) start(row, rows);
       rows.push([...row.values, ...predictionColumns.map((c) => cell(prediction[c]))]);
       await put(out, stringify(rows, { delimiter, quote }));
     },
-    async end() {},
+    async end(header) {
+      if (delimiter !== undefined || !header) return;
+      const rows: string[][] = [];
+      start(header, rows);
+      if (rows.length > 0) await put(out, (await loadStringify())(rows, { delimiter, quote }));
+    },
   };
 }

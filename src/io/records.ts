@@ -25,6 +25,23 @@ export interface InputOptions {
   textFlag?: string;
   /** CSV/TSV: the gold-label column, left out of the text-column guess (default "label") */
   goldColumn?: string;
+  /** CSV/TSV with a header row: called with the header (no values) once it is read */
+  onHeader?: (header: CsvRow) => void;
 }
 /** A reader turns a byte stream into records; the readers map in input.ts names one per format. */
 export type RecordReader = (stream: AsyncIterable<Buffer | string>, opts: InputOptions) => AsyncIterable<InputRecord>;
+
+/** The `source` of a CSV/TSV record: the row as read, and the column names. */
+export interface CsvRow {
+  kind: "csv-row";
+  /** header names, or col1…colN when the input has no header row */
+  columns: string[];
+  /** whether the input had a header row (the output then has one too) */
+  header: boolean;
+  /** every field of the row, in input order */
+  values: string[];
+  /** the delimiter the input used, so CSV output can keep it */
+  delimiter: string;
+  /** the quote character the input used (false: none, plain TSV), so TSV output can echo rows unchanged */
+  quote: string | false;
+}

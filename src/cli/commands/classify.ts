@@ -147,8 +147,12 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions, io: CliIO)
       written++;
       progress.tick();
     }
-    if (!names) settle(undefined);
-    await (rowWriter ?? writerFor()).end();
+    // no record: the names from the input's header row, if it had one (a header-only CSV keeps its columns)
+    const header = input.header?.();
+    if (!names) settle(header);
+    if (echoRow && header) rowWriter ??= createCsvRowWriter(format as "csv" | "tsv", io.stdout, addedFields(names!.prefix));
+    if (rowWriter) await rowWriter.end(header);
+    else await writerFor().end();
   } finally {
     progress.stop();
   }
