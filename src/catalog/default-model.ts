@@ -10,12 +10,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 import { userConfigDir } from "./user-path.js";
+import { envVar } from "../env.js";
 
 export const EMBEDDED_MODEL = "en.classify.sentiment.tiny";
 
-/** The embedded bundle's folder, wherever the package is installed (dist/catalog/ → package root). */
+/** The package root, where embedded models live (dist/catalog/ → package root; NLP_EMBEDDED_ROOT overrides it for packagers and tests). */
+export function embeddedRoot(): string {
+  return envVar("NLP_EMBEDDED_ROOT") ?? fileURLToPath(new URL("../../", import.meta.url));
+}
+
+/** The embedded bundle's folder, wherever the package is installed. */
 export function embeddedModelDir(): string {
-  return fileURLToPath(new URL(`../../models/${EMBEDDED_MODEL}`, import.meta.url));
+  return join(embeddedRoot(), "models", EMBEDDED_MODEL);
 }
 
 /** $XDG_CONFIG_HOME/nlp/config.json, else ~/.config/nlp/config.json (beside the user catalog). */
@@ -29,7 +35,7 @@ export interface DefaultModel {
 }
 
 export function defaultModel(env: NodeJS.ProcessEnv = process.env): DefaultModel {
-  const fromEnv = env.NLP_DEFAULT_MODEL?.trim();
+  const fromEnv = envVar("NLP_DEFAULT_MODEL", env);
   if (fromEnv) return { ref: fromEnv, from: "NLP_DEFAULT_MODEL" };
   const path = userConfigPath(env);
   if (existsSync(path)) {

@@ -4,7 +4,6 @@
  * (downloading what the chosen variant needs when it is missing).
  */
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { isAbsolute, join } from "node:path";
 import { BundleError, UsageError } from "../errors.js";
 import { DEFAULT_ORDER, normalizeVariant } from "../model/bundle.js";
@@ -12,14 +11,11 @@ import type { ResolveOptions, ResolvedModel } from "../model/resolver.js";
 import { ensureSnapshot, type EnsureOptions, type FilePlan, type PlanSource, type SnapshotResult } from "../hub/snapshot.js";
 import { planFromListing, planFromSnapshot } from "../hub/file-plan.js";
 import { loadCatalog, type Found } from "./catalog.js";
+import { embeddedRoot } from "./default-model.js";
 import { parseHubId } from "./grammar.js";
 import type { CatalogEntry } from "./schema.js";
 
-/** The package root, where embedded models live (NLP_EMBEDDED_ROOT overrides it for packagers and tests). */
-export function embeddedRoot(): string {
-  const env = process.env.NLP_EMBEDDED_ROOT?.trim();
-  return env ? env : fileURLToPath(new URL("../../", import.meta.url));
-}
+export { embeddedRoot } from "./default-model.js";
 
 /** The variant to fetch for an entry: the one asked for (if published), else the preferred one it has. */
 export function chooseVariant(entry: CatalogEntry, requested?: string): string | undefined {

@@ -51,7 +51,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
   registerSimilarity(program, io);
   registerSearch(program, io);
   registerRerank(program, io);
-  for (const c of program.commands) c.exitOverride().configureOutput({ ...commanderOutput(io), outputError: (str, write) => write(`nlp: ${str}`) });
+  // every subcommand inherits exitOverride and the output settings: commander copies them when .command() creates it
   return program;
 }
 

@@ -22,7 +22,7 @@ import {
   networkFailure,
   type FailureContext,
 } from "./failures.js";
-import type { HttpClient, HubResponse } from "./http.js";
+import { discardBody, type HttpClient, type HubResponse } from "./http.js";
 import { withBlobLock } from "./lock.js";
 import type { DownloadProgress } from "./progress.js";
 import { refusedFromHub } from "./safe-path.js";
@@ -77,7 +77,7 @@ export async function requestWithRetries(
       continue;
     }
     if (isRetryableStatus(res.status)) {
-      await res.body.dump().catch(() => undefined);
+      await discardBody(res);
       if (attempt >= attempts) throw httpFailure(res.status, res.headers, fcx);
       await sleep(backoffMs(attempt, res.headers["retry-after"]));
       continue;
@@ -92,7 +92,7 @@ export async function fileMetadata(ctx: FetchContext, revision: string, path: st
   const url = resolveUrl(ctx.endpoint, ctx.repo, revision, path);
   const fcx = failureContext(ctx, revision, path);
   const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true, repo: ctx.repo, what: path }));
-  await res.body.dump().catch(() => undefined);
+  await discardBody(res);
   if (res.status >= 400) throw httpFailure(res.status, res.headers, fcx);
   const h = res.headers;
   const commit = h["x-repo-commit"];
@@ -181,16 +181,16 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
       }
       if (res.status === 416) {
         // the partial file is longer than the file now is: start over
-        await res.body.dump().catch(() => undefined);
+        await discardBody(res);
         resetPartial(inc);
         continue;
       }
       if (res.status >= 400) {
-        await res.body.dump().catch(() => undefined);
+        await discardBody(res);
         throw httpFailure(res.status, res.headers, fcx);
       }
       if (res.status === 206 && contentRangeStart(res.headers["content-range"]) !== have) {
-        await res.body.dump().catch(() => undefined);
+        await discardBody(res);
         resetPartial(inc);
         continue;
       }

@@ -5,17 +5,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { envVar, expandHome } from "../env.js";
 
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
 
-function env(name: string): string | undefined {
-  const v = process.env[name];
-  return v && v.trim() ? v.trim() : undefined;
-}
-
-function expandHome(p: string): string {
-  return p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(1)) : p;
-}
+const env = (name: string): string | undefined => envVar(name);
 
 /** HF_ENDPOINT, without a trailing slash. */
 export function hubEndpoint(): string {

@@ -8,6 +8,7 @@ import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { HubError } from "../errors.js";
 import { headersTimeoutMs, hubEndpoint, stallTimeoutMs } from "./env.js";
 import { redirectProblem, show } from "./safe-path.js";
+import { envVar } from "../env.js";
 
 export interface HubResponse {
   status: number;
@@ -15,6 +16,11 @@ export interface HubResponse {
   body: Readable & { dump(): Promise<void>; text(): Promise<string> };
   /** the URL that answered (after redirects) */
   url: string;
+}
+
+/** A body we will not read: drained so the connection can be reused; a failure while draining changes nothing. */
+export async function discardBody(res: Pick<HubResponse, "body">): Promise<void> {
+  await res.body.dump().catch(() => undefined);
 }
 
 export interface HttpClient {
@@ -54,7 +60,7 @@ export function isHubOrigin(url: string, endpoint = hubEndpoint()): boolean {
 
 export function createHttpClient(token?: string): HttpClient {
   // read here rather than by undici so an empty variable counts as unset, in either case
-  const env = (name: string) => process.env[name.toLowerCase()]?.trim() || process.env[name]?.trim() || undefined;
+  const env = (name: string) => envVar(name.toLowerCase()) ?? envVar(name);
   const dispatcher: Dispatcher = new EnvHttpProxyAgent({
     httpProxy: env("HTTP_PROXY"),
     httpsProxy: env("HTTPS_PROXY"),
@@ -82,7 +88,7 @@ export function createHttpClient(token?: string): HttpClient {
       if (res.status < 300 || res.status >= 400 || !location) return res;
       const problem = redirectProblem(location, current, new URL(endpoint).origin, opts.repo);
       if (problem) {
-        await res.body.dump().catch(() => undefined);
+        await discardBody(res);
         const what = [opts.what, opts.repo].filter(Boolean).join(" of ") || current;
         throw new HubError(
           `refused the redirect to ${show(location)} (${what}, from ${new URL(current).host}): it ${problem}; a genuine Hub never sends this: check HF_ENDPOINT (${endpoint}) and any proxy in between (HTTPS_PROXY)`,
@@ -90,7 +96,7 @@ export function createHttpClient(token?: string): HttpClient {
       }
       const next = new URL(location, current).toString();
       if (opts.sameHostOnly && new URL(next).origin !== new URL(current).origin) return res;
-      await res.body.dump().catch(() => undefined);
+      await discardBody(res);
       current = next;
     }
     throw new HubError(`too many redirects from ${new URL(url).host}; check HF_ENDPOINT and your proxy`);

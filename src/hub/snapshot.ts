@@ -8,7 +8,7 @@ import { RepoCache, isCommit } from "./cache-layout.js";
 import { downloadBlob, failureContext, fileMetadata, requestWithRetries, type FetchContext, type FileMeta } from "./download.js";
 import { hubCacheDir, hubEndpoint, hubToken, offlineFromEnv } from "./env.js";
 import { MissingFileError, fsFailure, httpFailure } from "./failures.js";
-import { createHttpClient } from "./http.js";
+import { createHttpClient, discardBody } from "./http.js";
 import { createDownloadProgress } from "./progress.js";
 import { filePathProblem, refusedFromHub, requireRevision, show } from "./safe-path.js";
 
@@ -178,7 +178,7 @@ async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ com
   const fcx = failureContext(ctx, revision);
   const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true, repo: ctx.repo, what: "the file list" }));
   if (res.status >= 400) {
-    await res.body.dump().catch(() => undefined);
+    await discardBody(res);
     throw httpFailure(res.status, res.headers, fcx);
   }
   let info: { sha?: unknown; siblings?: { rfilename?: unknown }[] };

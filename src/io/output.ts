@@ -22,8 +22,6 @@ export interface WriterOptions {
   columns: string[];
   /** column headings when they differ from the keys */
   headings?: string[];
-  /** write the header row (CSV/TSV) */
-  header?: boolean;
   /** table: how each column may be sized (default: "text" up to 80, others up to 20, cut with … to fit) */
   table?: Record<string, ColumnFit>;
   /** table: the width to fit (default: the terminal's, else $COLUMNS, else 100) */
@@ -80,7 +78,7 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
     case "csv":
     case "tsv": {
       const delimiter = format === "csv" ? "," : "\t";
-      let headerDone = opts.header === false;
+      let headerDone = false;
       return {
         async write(r) {
           const stringify = await loadStringify();

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { UsageError } from "../errors.js";
+import { expandHome } from "../env.js";
 
 export interface ResolveOptions {
   /** ONNX variant the caller wants, so a downloader fetches only its files */
@@ -44,7 +45,7 @@ export function looksLikePath(ref: string): boolean {
 }
 
 export const localFolderResolver: Resolver = async (ref) => {
-  const expanded = ref.startsWith("~/") ? `${process.env.HOME ?? ""}${ref.slice(1)}` : ref;
+  const expanded = expandHome(ref);
   if (existsSync(expanded) && statSync(expanded).isDirectory()) {
     return { dir: resolvePath(expanded), ref, source: "local" };
   }
