@@ -61,3 +61,24 @@ export function padBatch(rows: readonly TokenRow[], padId: number, side: "left" 
   }
   return { batch, seqLen, inputIds, attentionMask, tokenTypeIds };
 }
+
+/** Cap on padded tokens per batch (see planBatches): 32 texts of 128 tokens. */
+export const DEFAULT_MAX_BATCH_TOKENS = 4096;
+
+/**
+ * The one batching loop every model runs: rows in length-sorted batches (planBatches, at most
+ * DEFAULT_MAX_BATCH_TOKENS padded tokens), each padded on the tokenizer's side, with the rows' indices.
+ */
+export function* paddedBatches(
+  rows: readonly TokenRow[],
+  batchSize: number,
+  tokenizer: { padId: number; paddingSide: "left" | "right" },
+): Generator<{ idx: number[]; padded: PaddedBatch }> {
+  for (const idx of planBatches(
+    rows.map((r) => r.ids.length),
+    batchSize,
+    DEFAULT_MAX_BATCH_TOKENS,
+  )) {
+    yield { idx, padded: padBatch(idx.map((i) => rows[i]), tokenizer.padId, tokenizer.paddingSide) };
+  }
+}

@@ -95,15 +95,7 @@ export class OnnxClassifierSession {
 
   /** Runs one padded batch; returns one logits row per sequence. */
   async run(batch: PaddedBatch): Promise<Float32Array[]> {
-    const feeds = batchFeeds(this.ortModule, this.inputNames, batch);
-    let out: Tensor;
-    try {
-      out = (await this.session.run(feeds))[this.outputName];
-    } catch (err) {
-      throw new InferenceError(`ONNX Runtime failed on a batch of ${batch.batch}×${batch.seqLen} tokens: ${firstLine((err as Error).message)}`, 1, {
-        cause: err,
-      });
-    }
+    const out = await this.logits(batch);
     const data = out.data as Float32Array;
     const width = out.dims[out.dims.length - 1];
     const rows: Float32Array[] = [];
@@ -116,21 +108,7 @@ export class OnnxClassifierSession {
    * sequence's [seq × labels] block, padding included (the caller knows its side and length).
    */
   async runTokens(batch: PaddedBatch): Promise<Float32Array[]> {
-    const { Tensor: T } = this.ortModule;
-    const dims = [batch.batch, batch.seqLen];
-    const feeds: Record<string, Tensor> = {};
-    for (const name of this.inputNames) {
-      const data = name === "input_ids" ? batch.inputIds : name === "attention_mask" ? batch.attentionMask : batch.tokenTypeIds;
-      feeds[name] = new T("int64", data, dims);
-    }
-    let out: Tensor;
-    try {
-      out = (await this.session.run(feeds))[this.outputName];
-    } catch (err) {
-      throw new InferenceError(`ONNX Runtime failed on a batch of ${batch.batch}×${batch.seqLen} tokens: ${firstLine((err as Error).message)}`, 1, {
-        cause: err,
-      });
-    }
+    const out = await this.logits(batch);
     if (out.dims.length !== 3) {
       // the wrong kind of model for the command: a usage error, as classify's refusal of token classifiers
       throw new UsageError(`the model's logits have shape [${out.dims.join(", ")}], not [batch, tokens, labels]: it is a text-classification model, not a token classifier; run it with \`nlp classify\``);
@@ -140,6 +118,18 @@ export class OnnxClassifierSession {
     const rows: Float32Array[] = [];
     for (let b = 0; b < batch.batch; b++) rows.push(data.subarray(b * size, (b + 1) * size));
     return rows;
+  }
+
+  /** The graph's logits output for one padded batch; an ONNX Runtime failure as an InferenceError. */
+  private async logits(batch: PaddedBatch): Promise<Tensor> {
+    const feeds = batchFeeds(this.ortModule, this.inputNames, batch);
+    try {
+      return (await this.session.run(feeds))[this.outputName];
+    } catch (err) {
+      throw new InferenceError(`ONNX Runtime failed on a batch of ${batch.batch}×${batch.seqLen} tokens: ${firstLine((err as Error).message)}`, 1, {
+        cause: err,
+      });
+    }
   }
 
   async dispose(): Promise<void> {

@@ -3,7 +3,7 @@
  * order-preserving, length-sorted, windowed batching pipeline.
  */
 import { BundleError, InputError, UsageError } from "../../errors.js";
-import { padBatch, planBatches } from "../../engine/batching.js";
+import { paddedBatches } from "../../engine/batching.js";
 import { windowed } from "../../engine/windowed.js";
 import {
   applyFunction,
@@ -15,10 +15,11 @@ import {
   type PredictOptions,
   type ScoreFunction,
 } from "../../engine/postprocess.js";
-import { readBundle, type Bundle } from "../../model/bundle.js";
+import type { Bundle } from "../../model/bundle.js";
 import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreStreamOptions } from "./documents.js";
+import { openModel } from "../../engine/open.js";
 
 export type { ScoredItem } from "./documents.js";
 
@@ -79,8 +80,7 @@ export const DEFAULT_BATCH_SIZE = 32;
  * that text alone, as Hugging Face's pipeline does.
  */
 export const DYNAMIC_QUANT_BATCH_SIZE = 1;
-/** Cap on padded tokens per batch (see planBatches): 32 texts of 128 tokens. */
-export const DEFAULT_MAX_BATCH_TOKENS = 4096;
+export { DEFAULT_MAX_BATCH_TOKENS } from "../../engine/batching.js";
 export const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
 /** Texts sorted together: large enough that lengths group well, small enough to stream. */
 // 32 batches: sorting 256 texts left 15% (sst2) to 34% (reviews) padding against 4-9% for a global sort; a window
@@ -128,17 +128,11 @@ export class TextClassifier {
 
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TextClassifier> {
     validateLoadOptions(opts);
-    const bundle = readBundle(dir, opts.variant);
     // a token head's logits are [batch, seq, labels]: read as a sentence head they would give a plausible, wrong label
-    const tokenHead = bundle.configJson.architectures?.find((a) => a.endsWith("ForTokenClassification"));
-    if (tokenHead) throw new UsageError(`${dir} is a token-classification model (${tokenHead}): it labels tokens, not texts; run it with \`nlp ner\``);
-    let tokenizer: TextTokenizer;
-    try {
-      tokenizer = new TextTokenizer(bundle.tokenizerJson, bundle.tokenizerConfigJson, bundle.configJson, opts.maxLength);
-    } catch (err) {
-      throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
-    }
-    const session = await OnnxClassifierSession.create(bundle.onnx, { threads: opts.threads });
+    const { bundle, tokenizer, session } = await openModel(dir, opts, {
+      head: "ForTokenClassification",
+      message: (d, arch) => `${d} is a token-classification model (${arch}): it labels tokens, not texts; run it with \`nlp ner\``,
+    });
     return new TextClassifier(bundle, tokenizer, session, opts);
   }
 
@@ -166,16 +160,7 @@ export class TextClassifier {
   /** Runs the model on already-encoded rows, in their order; batches are length-sorted inside. */
   async logitsFor(rows: readonly Encoded[], batchSize = this.batchSize): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(rows.length);
-    for (const idx of planBatches(
-      rows.map((r) => r.ids.length),
-      batchSize,
-      DEFAULT_MAX_BATCH_TOKENS,
-    )) {
-      const padded = padBatch(
-        idx.map((i) => rows[i]),
-        this.tokenizer.padId,
-        this.tokenizer.paddingSide,
-      );
+    for (const { idx, padded } of paddedBatches(rows, batchSize, this.tokenizer)) {
       const logits = await this.session.run(padded);
       idx.forEach((i, k) => (out[i] = logits[k]));
     }

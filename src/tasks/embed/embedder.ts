@@ -5,11 +5,11 @@
  * batch neighbours.
  */
 import { BundleError, UsageError } from "../../errors.js";
-import { padBatch, planBatches } from "../../engine/batching.js";
+import { paddedBatches } from "../../engine/batching.js";
 import { windowed } from "../../engine/windowed.js";
 import { finishEmbedding, poolSequence, pyStrip, similarity, type SimilarityFunction } from "../../engine/pooling.js";
 import { readBundle, type Bundle } from "../../model/bundle.js";
-import { DEFAULT_MAX_BATCH_TOKENS, defaultBatchSize, streamWindowSize, validateLoadOptions } from "../classify/classifier.js";
+import { defaultBatchSize, streamWindowSize, validateLoadOptions } from "../classify/classifier.js";
 import { OnnxFeatureSession } from "../../engine/feature-session.js";
 import { readSentenceConfig, type SentenceConfig } from "../../model/sentence-bundle.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
@@ -194,16 +194,11 @@ export class TextEmbedder {
   private async vectorsFor(rows: readonly Prepared<unknown>[], batchSize: number, finish: { dimensions?: number; normalize: boolean }): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(rows.length);
     const side = this.tokenizer.paddingSide;
-    for (const idx of planBatches(
-      rows.map((r) => r.encoded.ids.length),
+    for (const { idx, padded } of paddedBatches(
+      rows.map((r) => r.encoded),
       batchSize,
-      DEFAULT_MAX_BATCH_TOKENS,
+      this.tokenizer,
     )) {
-      const padded = padBatch(
-        idx.map((i) => rows[i].encoded),
-        this.tokenizer.padId,
-        side,
-      );
       const res = await this.session.run(padded);
       idx.forEach((i, k) => {
         let v: Float32Array;

@@ -4,7 +4,7 @@
  * transformers' entity post-processing.
  */
 import { BundleError, UsageError } from "../../errors.js";
-import { padBatch, planBatches } from "../../engine/batching.js";
+import { paddedBatches } from "../../engine/batching.js";
 import { windowRanges } from "../../engine/chunking.js";
 import { windowed } from "../../engine/windowed.js";
 import { isPlaceholderLabels, labelNames } from "../../engine/postprocess.js";
@@ -16,12 +16,13 @@ import {
   type TokenSequence,
   type TokenizerFacts,
 } from "./entities.js";
-import { readBundle, type Bundle } from "../../model/bundle.js";
+import type { Bundle } from "../../model/bundle.js";
 import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "../../engine/offsets.js";
 import { tokensToString } from "../../engine/decoder.js";
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
+import { DEFAULT_BATCH_SIZE, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
+import { openModel } from "../../engine/open.js";
 
 export { OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 
@@ -117,16 +118,10 @@ export class TokenClassifier {
 
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TokenClassifier> {
     validateLoadOptions(opts);
-    const bundle = readBundle(dir, opts.variant);
-    const textHead = bundle.configJson.architectures?.find((a) => a.endsWith("ForSequenceClassification"));
-    if (textHead) throw new UsageError(`${dir} is a text-classification model (${textHead}): it labels whole texts, not tokens; run it with \`nlp classify\``);
-    let tokenizer: TextTokenizer;
-    try {
-      tokenizer = new TextTokenizer(bundle.tokenizerJson, bundle.tokenizerConfigJson, bundle.configJson, opts.maxLength);
-    } catch (err) {
-      throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
-    }
-    const session = await OnnxClassifierSession.create(bundle.onnx, { threads: opts.threads });
+    const { bundle, tokenizer, session } = await openModel(dir, opts, {
+      head: "ForSequenceClassification",
+      message: (d, arch) => `${d} is a text-classification model (${arch}): it labels whole texts, not tokens; run it with \`nlp classify\``,
+    });
     return new TokenClassifier(bundle, tokenizer, session, opts);
   }
 
@@ -164,16 +159,7 @@ export class TokenClassifier {
   private async logitsFor(rows: readonly Encoded[], batchSize: number): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(rows.length);
     const width = this.labels.length;
-    for (const idx of planBatches(
-      rows.map((r) => r.ids.length),
-      batchSize,
-      DEFAULT_MAX_BATCH_TOKENS,
-    )) {
-      const padded = padBatch(
-        idx.map((i) => rows[i]),
-        this.tokenizer.padId,
-        this.tokenizer.paddingSide,
-      );
+    for (const { idx, padded } of paddedBatches(rows, batchSize, this.tokenizer)) {
       const blocks = await this.session.runTokens(padded);
       idx.forEach((i, k) => {
         const len = rows[i].ids.length;
