@@ -81,3 +81,69 @@ test("offsets equal the Rust tokenizers' on the whole test corpus (every fixture
   assert.deepEqual(failures, []);
   assert.ok(compared > 2500, `compared ${compared} (tokenizer, text) pairs`);
 });
+
+// The token-classification tokenizers (WordPiece, byte-level BPE, Unigram with Precompiled) and the DeBERTa-v2
+// and CamemBERT pipelines that catalog NER/PII models use, over the whole 5,513-text tokenizer corpus. Ids must be
+// equal everywhere; offsets everywhere but in the documented divergences below (docs/ner.md), which are counted so
+// that a fix, or a new kind of divergence, shows here.
+const DOCUMENTED = [
+  // a literal unknown-token string typed in the text: Rust's span covers the whole string, ours its first character
+  ["literal unk string", (name, text) => /\[UNK\]|<unk>/i.test(text)],
+  // a lone UTF-16 surrogate (read as U+FFFD by both, but with a different span)
+  ["lone surrogate", (name, text) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)],
+  // SentencePiece (Precompiled) models: a control character the normalizer drops shifts the next token's span
+  ["control char, SentencePiece", (name, text) => /xlm_roberta|camembert/.test(name) && /[\x00-\x1f\x7f-\x9f]/.test(text)],
+  // DeBERTa-v2 (NFC then Replace): stacked combining marks, and a literal U+2581 or U+FEFF in the text
+  ["combining marks / U+2581 / U+FEFF, DeBERTa-v2", (name, text) => /deberta_v2/.test(name) && /[\u0300-\u036f\u2581\ufeff]/.test(text)],
+];
+
+test("offsets equal the Rust tokenizers' on the 5,513-text tokenizer corpus (NER tokenizers)", { skip: Rust ? false : "the tokenizers devDependency is not installed" }, async () => {
+  const texts = readFileSync(join(F, "tokenizer-corpus", "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).text);
+  assert.ok(texts.length >= 5000, `corpus of ${texts.length} texts`);
+  const dirs = [
+    ...readdirSync(join(F, "hf-token")).map((d) => join(F, "hf-token", d)),
+    join(F, "hf-reference", "deberta_v2"),
+    join(F, "hf-reference", "camembert"),
+  ];
+  let equal = 0;
+  const documented = new Map();
+  const failures = [];
+  for (const dir of dirs) {
+    const name = dir.split("/").slice(-2).join("/");
+    const tj = JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8"));
+    const tcPath = join(dir, "tokenizer_config.json");
+    const tk = new TextTokenizer(tj, existsSync(tcPath) ? JSON.parse(readFileSync(tcPath, "utf8")) : {}, {});
+    const aligner = OffsetAligner.fromTokenizerJson(tj, (s) => tk.normalize(s));
+    const rust = Rust.fromFile(join(dir, "tokenizer.json"));
+    for (const text of texts) {
+      const enc = await rust.encode(text, null, { addSpecialTokens: false });
+      const rustIds = enc.getIds();
+      const content = tk.contentTokens(text);
+      const ids = content.map((t) => tk.tokenToId(t));
+      // an unknown piece has no id of its own in our layer (undefined) where Rust gives the unk id
+      if (ids.length !== rustIds.length || ids.some((id, i) => id !== undefined && id !== rustIds[i])) {
+        failures.push(`${name} ${JSON.stringify(text.slice(0, 60))}: ids differ`);
+        continue;
+      }
+      const got = aligner.offsets(text, content);
+      const want = enc.getOffsets();
+      const k = got.findIndex((o, i) => o[0] !== want[i][0] || o[1] !== want[i][1]);
+      if (k < 0) {
+        equal++;
+        continue;
+      }
+      const kind = DOCUMENTED.find(([, applies]) => applies(name, text))?.[0];
+      if (kind) documented.set(kind, (documented.get(kind) ?? 0) + 1);
+      else failures.push(`${name} ${JSON.stringify(text.slice(0, 60))}: token ${k} ${JSON.stringify(content[k])} at ${got[k]}, Rust ${want[k]}`);
+    }
+  }
+  assert.deepEqual(failures.slice(0, 20), [], `${failures.length} undocumented differences`);
+  // measured: 27,423 of 27,565 (text, tokenizer) pairs equal; 142 in the documented kinds
+  assert.deepEqual(Object.fromEntries(documented), {
+    "literal unk string": 8,
+    "lone surrogate": 9,
+    "control char, SentencePiece": 60,
+    "combining marks / U+2581 / U+FEFF, DeBERTa-v2": 65,
+  });
+  assert.equal(equal, texts.length * dirs.length - 142);
+});
