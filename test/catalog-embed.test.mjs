@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ROOT, runCli } from "./helpers.mjs";
+import { ROOT, runInProcess } from "./helpers.mjs";
 import { commitOf, hubEnv, repoDir } from "./hub-env.mjs";
 import { startFakeHub } from "./fake-hub.mjs";
 import { Catalog } from "../dist/catalog/catalog.js";
@@ -209,24 +209,24 @@ test("the validator keeps embed and rerank refs with their tasks", () => {
 
 test("CLI: nlp models --task embed|rerank lists them", async () => {
   const { env } = hubEnv(null);
-  const emb = JSON.parse((await runCli(["models", "--task", "embed", "--format", "json"], { env })).stdout);
+  const emb = JSON.parse((await runInProcess(["models", "--task", "embed", "--format", "json"], { env })).stdout);
   assert.ok(emb.length >= 12 && emb.every((r) => r.task === "embed"), `${emb.length} rows`);
   assert.ok(emb.some((r) => r.ref === "en.embed.minilm.l6" && r.repo === "sentence-transformers/all-MiniLM-L6-v2"));
   assert.ok(emb.some((r) => r.ref === "xx.embed.labse" && /labse/.test(r.stands_in_for)));
-  const xx = JSON.parse((await runCli(["models", "--task", "embed", "--lang", "de", "--format", "json"], { env })).stdout);
+  const xx = JSON.parse((await runInProcess(["models", "--task", "embed", "--lang", "de", "--format", "json"], { env })).stdout);
   assert.ok(xx.some((r) => r.ref === "xx.embed.e5_small"));
   assert.ok(xx.every((r) => r.languages.split(",").some((l) => l === "de" || l === "xx")));
-  const rr = JSON.parse((await runCli(["models", "--task", "rerank", "--format", "json"], { env })).stdout);
+  const rr = JSON.parse((await runInProcess(["models", "--task", "rerank", "--format", "json"], { env })).stdout);
   assert.ok(rr.length >= 3 && rr.every((r) => r.task === "rerank"));
   assert.ok(rr.some((r) => r.ref === "en.rerank.minilm.msmarco"));
-  const bad = await runCli(["models", "--task", "embedding"], { env });
+  const bad = await runInProcess(["models", "--task", "embedding"], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /embed, rerank/);
 });
 
 test("CLI: nlp info en.embed and en.rerank show the default entries; NLU names show what they stand in for", async () => {
   const { env } = hubEnv(null, { HF_HUB_OFFLINE: "1" });
-  const j = JSON.parse((await runCli(["info", "en.embed", "--format", "json"], { env })).stdout);
+  const j = JSON.parse((await runInProcess(["info", "en.embed", "--format", "json"], { env })).stdout);
   assert.equal(j.ref, "en.embed.minilm.l6");
   assert.equal(j.task, "embed");
   assert.equal(j.repo, "sentence-transformers/all-MiniLM-L6-v2");
@@ -234,10 +234,10 @@ test("CLI: nlp info en.embed and en.rerank show the default entries; NLU names s
   assert.match(j.description, /384-d, mean pooling, normalized, max_seq_length 256/);
   assert.equal(j.license, "apache-2.0");
   assert.ok(j.optional_files.includes("1_Pooling/config.json"));
-  const r = JSON.parse((await runCli(["info", "en.rerank", "--format", "json"], { env })).stdout);
+  const r = JSON.parse((await runInProcess(["info", "en.rerank", "--format", "json"], { env })).stdout);
   assert.equal(r.ref, "en.rerank.minilm.msmarco");
   assert.equal(r.repo, "Xenova/ms-marco-MiniLM-L-6-v2");
-  const labse = await runCli(["info", "xx.embed_sentence.labse"], { env });
+  const labse = await runInProcess(["info", "xx.embed_sentence.labse"], { env });
   assert.equal(labse.code, 0, labse.stderr);
   assert.match(labse.stdout, /stands in for\s+labse/);
   assert.match(labse.stdout, /repo\s+sentence-transformers\/paraphrase-multilingual-MiniLM-L12-v2/);
@@ -289,7 +289,7 @@ test("CLI: catalog embedders download sentence-transformers' files with the weig
     for (const promptName of [null, "query"]) {
       const picked = cases.filter((c) => c.prompt_name === promptName);
       const args = ["embed", "-m", refName, "--format", "jsonl", ...(promptName ? ["--prompt-name", promptName] : []), ...picked.map((c) => c.text)];
-      const r = await runCli(args, { env });
+      const r = await runInProcess(args, { env });
       assert.equal(r.code, 0, `${refName}: ${r.stderr}`);
       const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
       assert.equal(rows.length, picked.length);
