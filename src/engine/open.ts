@@ -4,6 +4,7 @@
  */
 import { BundleError, UsageError } from "../errors.js";
 import { readBundle, type Bundle } from "../model/bundle.js";
+import { isPlaceholderLabels, labelNames } from "./postprocess.js";
 import { OnnxClassifierSession } from "./session.js";
 import { TextTokenizer } from "./tokenizer.js";
 
@@ -33,4 +34,24 @@ export async function openModel(
   }
   const session = await OnnxClassifierSession.create(bundle.onnx, { threads: opts.threads });
   return { bundle, tokenizer, session };
+}
+
+/**
+ * A head's labels: as many as the graph declares (else config.json's id2label or num_labels), named from
+ * id2label; catalog labels (`fallback`) replace placeholder LABEL_i names. `configured` is config.json's count.
+ */
+export function headLabels(
+  bundle: Pick<Bundle, "config" | "configJson">,
+  declaredWidth: number | undefined,
+  fallback: readonly string[] | undefined,
+  /** what the graph would declare, for the message: "logits width", "label count" */
+  widthName: string,
+): { labels: string[]; width: number; configured: number } {
+  const cfg = bundle.configJson;
+  const configured = Object.keys(cfg.id2label ?? {}).length || (typeof cfg.num_labels === "number" ? cfg.num_labels : 0);
+  const width = declaredWidth ?? configured;
+  if (width === 0) throw new BundleError(`${bundle.config} has no id2label and the graph does not declare its ${widthName}; add id2label to config.json`);
+  const named = labelNames(cfg, width);
+  const labels = isPlaceholderLabels(named) && fallback?.length === width ? [...fallback] : named;
+  return { labels, width, configured };
 }

@@ -8,8 +8,6 @@ import { windowed } from "../../engine/windowed.js";
 import {
   applyFunction,
   defaultFunction,
-  isPlaceholderLabels,
-  labelNames,
   predictionFrom,
   type Prediction,
   type PredictOptions,
@@ -19,7 +17,7 @@ import type { Bundle } from "../../model/bundle.js";
 import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreStreamOptions } from "./documents.js";
-import { openModel } from "../../engine/open.js";
+import { headLabels, openModel } from "../../engine/open.js";
 
 export type { ScoredItem } from "./documents.js";
 
@@ -109,20 +107,14 @@ export class TextClassifier {
     private readonly session: OnnxClassifierSession,
     opts: LoadOptions,
   ) {
-    const cfg = bundle.configJson;
-    const id2label = cfg.id2label ?? {};
-    const configured = Object.keys(id2label).length || (typeof cfg.num_labels === "number" ? cfg.num_labels : 0);
-    const width = session.declaredWidth ?? configured;
-    if (width === 0) throw new BundleError(`${bundle.config} has no id2label and the graph does not declare its logits width; add id2label to config.json`);
+    const { labels, width, configured } = headLabels(bundle, session.declaredWidth, opts.fallbackLabels, "logits width");
     if (configured && session.declaredWidth !== undefined && configured !== session.declaredWidth) {
       throw new BundleError(
         `${bundle.config} lists ${configured} labels but ${bundle.onnx} outputs ${session.declaredWidth} logits; the config belongs to another model — re-download or fix id2label`,
       );
     }
-    this.labels = labelNames(cfg, width);
-    const generic = isPlaceholderLabels(this.labels);
-    if (generic && opts.fallbackLabels?.length === width) this.labels = [...opts.fallbackLabels];
-    this.function = defaultFunction(cfg, width);
+    this.labels = labels;
+    this.function = defaultFunction(bundle.configJson, width);
     this.batchSize = opts.batchSize ?? defaultBatchSize(bundle.variant);
   }
 

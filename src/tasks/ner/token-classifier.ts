@@ -3,11 +3,10 @@
  * through length-sorted batches, each text as one truncated sequence or as stride chunks, then
  * transformers' entity post-processing.
  */
-import { BundleError, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { paddedBatches } from "../../engine/batching.js";
 import { windowRanges } from "../../engine/chunking.js";
 import { windowed } from "../../engine/windowed.js";
-import { isPlaceholderLabels, labelNames } from "../../engine/postprocess.js";
 import {
   AGGREGATION_STRATEGIES,
   textEntities,
@@ -22,7 +21,7 @@ import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "../../engine/offsets.js";
 import { tokensToString } from "../../engine/decoder.js";
 import { DEFAULT_BATCH_SIZE, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
-import { openModel } from "../../engine/open.js";
+import { headLabels, openModel } from "../../engine/open.js";
 
 export { OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 
@@ -97,12 +96,7 @@ export class TokenClassifier {
     private readonly session: OnnxClassifierSession,
     opts: LoadOptions,
   ) {
-    const cfg = bundle.configJson;
-    const configured = Object.keys(cfg.id2label ?? {}).length || (typeof cfg.num_labels === "number" ? cfg.num_labels : 0);
-    const width = session.declaredWidth ?? configured;
-    if (width === 0) throw new BundleError(`${bundle.config} has no id2label and the graph does not declare its label count; add id2label to config.json`);
-    this.labels = labelNames(cfg, width);
-    if (isPlaceholderLabels(this.labels) && opts.fallbackLabels?.length === width) this.labels = [...opts.fallbackLabels];
+    this.labels = headLabels(bundle, session.declaredWidth, opts.fallbackLabels, "label count").labels;
     this.batchSize = opts.batchSize ?? (DYNAMIC_QUANT_VARIANTS.has(bundle.variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE);
     this.aligner = OffsetAligner.fromTokenizerJson(bundle.tokenizerJson, (s) => tokenizer.normalize(s));
     const spec = this.aligner.spec;
