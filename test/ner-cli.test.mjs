@@ -133,3 +133,9 @@ test("classify --level sentence counts begin/end as nlp ner does (code points), 
   const bad = await runInProcess([...m, "--offsets", "bytes", text]);
   assert.equal(bad.code, 2);
 });
+
+test("a header-only CSV with CSV out: nlp ner prints the header plus its columns, as classify does", async () => {
+  const r = await runInProcess(["ner", "-m", tokenFixture(TOKEN_ARCHS[0]), "--input", "csv", "--format", "csv"], { input: "id,text\n" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "id,text,entities,entity_count\n");
+});

@@ -100,3 +100,9 @@ test("similarity: the model's similarity_fn_name decides the default score", asy
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a header-only CSV with CSV out: nlp similarity prints the header plus score", async () => {
+  const r = await runInProcess(["similarity", "-m", join(DIR, "bert"), "--input", "csv", "--format", "csv"], { input: "text,text_pair,id\n" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "text,text_pair,id,score\n");
+});

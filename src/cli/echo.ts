@@ -7,7 +7,7 @@
 import type { Writable } from "node:stream";
 import { InputError } from "../errors.js";
 import { clashFreePrefix, clashNotice } from "../io/added-fields.js";
-import { csvRowObject, isCsvRow } from "../io/csv-input.js";
+import { csvRowObject, isCsvRow, type CsvRow } from "../io/csv-input.js";
 import { createCsvRowWriter, type RowWriter } from "../io/csv-output.js";
 import { createWriter, type OutRecord, type OutputFormat, type RecordWriter } from "../io/output.js";
 
@@ -28,7 +28,8 @@ export interface EchoOptions {
 export interface Echo {
   /** writes one result: `plain` fields when the input record is not echoed, `added` fields always */
   write(source: unknown, line: number, plain: OutRecord, added: OutRecord): Promise<void>;
-  end(): Promise<void>;
+  /** `header`: the input's header row (OpenedInput.header), echoed with ours when no record came */
+  end(header?: CsvRow): Promise<void>;
 }
 
 export function createEcho(o: EchoOptions): Echo {
@@ -67,9 +68,12 @@ export function createEcho(o: EchoOptions): Echo {
       }
       await writerFor().write({ ...plain, ...renamed });
     },
-    async end() {
-      if (prefix === undefined) settle(undefined);
-      await (rowWriter ?? writerFor()).end();
+    async end(header) {
+      // no record: the names from the input's header row, if it had one (a header-only CSV keeps its columns)
+      if (prefix === undefined) settle(header);
+      if (echoRow && header) rowWriter ??= createCsvRowWriter(o.format as "csv" | "tsv", o.out, names(prefix!));
+      if (rowWriter) await rowWriter.end(header);
+      else await writerFor().end();
     },
   };
 }

@@ -134,7 +134,7 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: CliIO): 
       } else await (writer as Echo).write(item.source, item.line, { text: item.text }, { embedding: Array.from(embedding, float32Number) });
       progress.tick();
     }
-    await writer.end();
+    await (table ? (writer as RecordWriter).end() : (writer as Echo).end(input.header?.()));
     if (out !== io.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } finally {
     progress.stop();

@@ -7,6 +7,7 @@ import { UsageError } from "../../errors.js";
 import { createWriter, parseOutputFormat, put, type OutputFormat } from "../../io/output.js";
 import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
+import type { CsvRow } from "../../io/records.js";
 import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadModelForCli, openInput } from "../runtime.js";
 import type { CliIO } from "../io.js";
@@ -124,7 +125,7 @@ async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): Promise<
       await sink.write(r);
       progress.tick();
     }
-    await sink.end();
+    await sink.end(input.header?.());
   } finally {
     progress.stop();
     await model.dispose();
@@ -139,7 +140,8 @@ async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): Promise<
 
 interface Sink {
   write(r: NerResult<InputRecord>): Promise<void>;
-  end(): Promise<void>;
+  /** `header`: the CSV input's header row, for output that echoes it */
+  end(header?: CsvRow): Promise<void>;
 }
 
 interface SinkOptions {
@@ -176,7 +178,7 @@ function createSink(format: NerFormat, o: SinkOptions, io: CliIO): Sink {
   const echo = createEcho({ inputFormat: o.inputFormat, format, out, plainFields: ["text"], added: tabularOut ? ENTITY_COLUMNS : ["entities"], prefix: o.prefix, warn: o.warn });
   return {
     write: (r) => echo.write(r.item.source, r.item.line, { text: r.text }, tabularOut ? { entities: r.entities, entity_count: r.entities.length } : { entities: r.entities }),
-    end: () => echo.end(),
+    end: (header) => echo.end(header),
   };
 }
 

@@ -62,7 +62,7 @@ async function runRerank(query: string, docs: string[], opts: RerankCliOptions, 
     const writer = createEcho({ inputFormat: input.format, format, out: io.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
     let rank = 0;
     for (const h of hits) await writer.write(h.item.source, h.item.line, { line: h.item.line, text: h.item.text }, { rank: ++rank, score: h.score });
-    await writer.end();
+    await writer.end(input.header?.());
   } finally {
     progress.stop();
     await model.dispose();

@@ -12,7 +12,7 @@ import { isCsvRow, pickColumn, type CsvRow } from "../../io/csv-input.js";
 import { createEcho } from "../echo.js";
 import { getPath, inputFormatFor, type InputRecord } from "../../io/input.js";
 import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { openInput } from "../runtime.js";
+import { openInput, type OpenedInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import { addEmbedOptions, embedOptionsFrom, loadEmbedderForCli, type EmbedCliOptions } from "../embed-options.js";
 
@@ -119,6 +119,7 @@ async function runSimilarity(texts: string[], opts: SimilarityCliOptions, io: Cl
   const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
   let pairs: AsyncIterable<Pair> | Iterable<Pair>;
   let inputFormat = "args";
+  let header: OpenedInput["header"];
   if (rest.length === 1) throw new UsageError("similarity needs two texts (or one and several to compare it with), or pairs from --file/stdin");
   if (rest.length >= 2) pairs = rest.slice(1).map((pair, i) => ({ text: rest[0], pair, line: i + 1 }));
   else {
@@ -126,6 +127,7 @@ async function runSimilarity(texts: string[], opts: SimilarityCliOptions, io: Cl
     const fmt = inputFormatFor(opts);
     const input = await openInput([], fmt === "csv" || fmt === "tsv" ? { ...opts, column: opts.column ?? "1" } : opts, io);
     inputFormat = input.format;
+    header = input.header;
     if (inputFormat === "lines") throw new UsageError("similarity reads pairs: pass --input csv, tsv or jsonl (or a .csv/.tsv/.jsonl file)");
     pairs = pairsFrom(input.records, opts, warn);
   }
@@ -154,7 +156,7 @@ async function runSimilarity(texts: string[], opts: SimilarityCliOptions, io: Cl
       await echo.write(p.source, p.line, { text: p.text, text_pair: p.pair }, { score });
       progress.tick();
     }
-    await echo.end();
+    await echo.end(header?.());
   } finally {
     progress.stop();
     await model.dispose();
