@@ -16,6 +16,8 @@ export interface EchoOptions {
   inputFormat: string;
   format: OutputFormat;
   out: Writable;
+  /** where $COLUMNS is read for a table (CliIO.env) */
+  env?: NodeJS.ProcessEnv;
   /** fields of a record that is not echoed (e.g. text), before the added ones */
   plainFields: string[];
   /** the fields the command adds (e.g. embedding) */
@@ -46,7 +48,7 @@ export function createEcho(o: EchoOptions): Echo {
     if (settled.clash.length > 0) o.warn?.(clashNotice(settled, names(settled.prefix)));
     prefix = settled.prefix;
   };
-  const writerFor = () => (writer ??= createWriter(o.format, o.out, { columns: [...o.plainFields, ...names(prefix!)] }));
+  const writerFor = () => (writer ??= createWriter(o.format, o.out, { env: o.env, columns: [...o.plainFields, ...names(prefix!)] }));
   return {
     async write(source, line, plain, added) {
       if (prefix === undefined) settle(source);

@@ -26,6 +26,8 @@ export interface WriterOptions {
   table?: Record<string, ColumnFit>;
   /** table: the width to fit (default: the terminal's, else $COLUMNS, else 100) */
   width?: number;
+  /** where $COLUMNS is read (the CLI passes its CliIO.env; default: this process's) */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A table column's sizing: its natural width, how far it may shrink, and whether it may be dropped to fit. */
@@ -107,11 +109,11 @@ const OTHER_COLUMN: ColumnFit = { width: 20, min: 8 };
 const GAP = "  ";
 
 /** The width to fit: the terminal's, else $COLUMNS (as `ls` and most shell tools), else 100. */
-export function terminalWidth(out: Writable): number {
+export function terminalWidth(out: Writable, env: NodeJS.ProcessEnv = process.env): number {
   const tty = (out as { columns?: number }).columns;
   if (typeof tty === "number" && tty > 0) return tty;
-  const env = Number(process.env.COLUMNS);
-  return Number.isInteger(env) && env > 0 ? env : 100;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : 100;
 }
 
 /** Natural widths of columns from rows known in advance (e.g. `nlp models`). */
@@ -173,7 +175,7 @@ function tableWriter(out: Writable, opts: WriterOptions): RecordWriter {
   let layout: { index: number; width: number }[] | undefined;
   const line = (cells: string[], right: boolean[]) => layout!.map((c, i) => fitCell(cells[c.index], c.width, right[i])).join(GAP).trimEnd() + "\n";
   const start = (): string => {
-    layout = fitColumns(opts.columns, headings, opts.table ?? {}, opts.width ?? terminalWidth(out));
+    layout = fitColumns(opts.columns, headings, opts.table ?? {}, opts.width ?? terminalWidth(out, opts.env));
     return line([...headings], layout.map(() => false)) + layout.map((c) => "─".repeat(c.width)).join(GAP) + "\n";
   };
   return {

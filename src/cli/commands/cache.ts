@@ -83,7 +83,7 @@ async function runList(opts: { format?: string }, io: CliIO): Promise<void> {
   // table: repo and ref whole (they are what you type), the lists cut with … or dropped to fit the terminal
   const w = widthsOf(records, columns);
   const fit = { repo: { width: w.repo }, ref: { width: w.ref }, revisions: { width: w.revisions, min: 12, drop: 1 }, files: { width: w.files, min: 10, drop: 2 }, size: { width: w.size } };
-  const writer = createWriter(format, io.stdout, { columns, table: fit });
+  const writer = createWriter(format, io.stdout, { env: io.env, columns, table: fit });
   for (const r of records) await writer.write(r);
   await writer.end();
 }

@@ -102,7 +102,7 @@ async function runClassify(texts: string[], opts: ClassifyCliOptions, io: CliIO)
       [`${p}labels`]: { width: 48, min: 12 },
     };
     for (const l of labels) table[`${p}score_${l}`] = { width: 7 };
-    return (writer ??= createWriter(format, io.stdout, { columns, table }));
+    return (writer ??= createWriter(format, io.stdout, { env: io.env, columns, table }));
   };
   const progress = await startProgress("classifying", { quiet: opts.quiet, fraction: input.fraction }, io);
   const notices = new RunNotices({

@@ -121,12 +121,12 @@ async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: CliIO): 
     const table = format === "table";
     const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
     const writer = table
-      ? createWriter("table", out, {
+      ? createWriter("table", out, { env: io.env,
           columns: ["text", "dims", "norm", "values"],
           // the preview is PREVIEW numbers of up to 7 characters and " …"; dims and norm are short numbers
           table: { dims: { width: 5 }, norm: { width: 6 }, values: { width: PREVIEW * 8 + 1, min: 8 } },
         })
-      : createEcho({ inputFormat: input.format, format, out, plainFields: ["text"], added: ["embedding"], prefix: opts.prefix, warn });
+      : createEcho({ env: io.env, inputFormat: input.format, format, out, plainFields: ["text"], added: ["embedding"], prefix: opts.prefix, warn });
     for await (const { item, embedding } of stream) {
       if (table) {
         const head = Array.from(embedding.subarray(0, PREVIEW), (x) => x.toFixed(4)).join(" ");

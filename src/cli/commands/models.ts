@@ -82,12 +82,12 @@ async function runModels(query: string | undefined, opts: ModelsCliOptions, io: 
       labels: { width: w.labels, min: 12, drop: 5 },
       cached: { width: w.cached },
     };
-    const writer = createWriter(format, io.stdout, { columns, headings: ["ref", "task", "lang", "variant", "MB", "labels", "cached"], table: fit });
+    const writer = createWriter(format, io.stdout, { env: io.env, columns, headings: ["ref", "task", "lang", "variant", "MB", "labels", "cached"], table: fit });
     for (const r of cells) await writer.write(r);
     await writer.end();
     return;
   }
-  const writer = createWriter(format, io.stdout, { columns: Object.keys(records[0] ?? { ref: "" }) });
+  const writer = createWriter(format, io.stdout, { env: io.env, columns: Object.keys(records[0] ?? { ref: "" }) });
   for (const r of records) await writer.write(r);
   await writer.end();
 }

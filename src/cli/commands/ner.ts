@@ -163,7 +163,7 @@ function createSink(format: NerFormat, o: SinkOptions, io: CliIO): Sink {
   if (format === "conll") return conllSink(io);
   if (format === "table") return tableSink(o, io);
   if (o.explode) {
-    const writer = createWriter(format, out, { columns: ["row", ...entityColumns(o.none)] });
+    const writer = createWriter(format, out, { env: io.env, columns: ["row", ...entityColumns(o.none)] });
     let row = 0;
     return {
       async write(r) {
@@ -175,7 +175,7 @@ function createSink(format: NerFormat, o: SinkOptions, io: CliIO): Sink {
   }
   // input records echoed with the added fields, under the project's one rule for added names (echo.ts)
   const tabularOut = format === "csv" || format === "tsv";
-  const echo = createEcho({ inputFormat: o.inputFormat, format, out, plainFields: ["text"], added: tabularOut ? ENTITY_COLUMNS : ["entities"], prefix: o.prefix, warn: o.warn });
+  const echo = createEcho({ env: io.env, inputFormat: o.inputFormat, format, out, plainFields: ["text"], added: tabularOut ? ENTITY_COLUMNS : ["entities"], prefix: o.prefix, warn: o.warn });
   return {
     write: (r) => echo.write(r.item.source, r.item.line, { text: r.text }, tabularOut ? { entities: r.entities, entity_count: r.entities.length } : { entities: r.entities }),
     end: (header) => echo.end(header),
@@ -245,7 +245,7 @@ function tableSink(o: SinkOptions, io: CliIO): Sink {
         return;
       }
       // the entities as the project's terminal table (io/output.ts), one per text
-      const table = createWriter("table", io.stdout, { columns, table: TABLE_FIT });
+      const table = createWriter("table", io.stdout, { env: io.env, columns, table: TABLE_FIT });
       for (const e of r.entities) await table.write(e as unknown as Record<string, unknown>);
       await table.end();
     },

@@ -59,7 +59,7 @@ async function runRerank(query: string, docs: string[], opts: RerankCliOptions, 
     const hits = await rerank(model, q, input.records, (r: InputRecord) => r.text, { topK: opts.topK, activation: opts.activation, batchSize: opts.batchSize });
     const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
     // JSONL/CSV records (e.g. nlp search's hits) come back whole with rank and score added (pred_rank, pred_score where taken)
-    const writer = createEcho({ inputFormat: input.format, format, out: io.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
+    const writer = createEcho({ env: io.env, inputFormat: input.format, format, out: io.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
     let rank = 0;
     for (const h of hits) await writer.write(h.item.source, h.item.line, { line: h.item.line, text: h.item.text }, { rank: ++rank, score: h.score });
     await writer.end(input.header?.());

@@ -110,7 +110,7 @@ async function runSearch(args: string[], opts: SearchCliOptions, io: CliIO): Pro
     const hits = meta ? await indexTexts(opts.index!, rows) : undefined;
     const many = queries.length > 1;
     const columns = [...(many ? ["query"] : []), "rank", "score", "line", "text"];
-    const writer = createWriter(format, io.stdout, { columns });
+    const writer = createWriter(format, io.stdout, { env: io.env, columns });
     for (const q of queries) {
       let rank = 0;
       for (const h of q.top.result()) {

@@ -133,7 +133,7 @@ async function runSimilarity(texts: string[], opts: SimilarityCliOptions, io: Cl
   }
   const tabularIn = inputFormat === "csv" || inputFormat === "tsv";
   if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = inputFormat as "csv" | "tsv";
-  const echo = createEcho({ inputFormat, format, out: io.stdout, plainFields: ["text", "text_pair"], added: ["score"], prefix: opts.prefix, warn });
+  const echo = createEcho({ env: io.env, inputFormat, format, out: io.stdout, plainFields: ["text", "text_pair"], added: ["score"], prefix: opts.prefix, warn });
   const progress = await startProgress("comparing", { quiet: opts.quiet }, io);
 
   // both texts of a pair go through one embedding stream (batched together), then meet again in order

@@ -26,7 +26,7 @@ Examples:
       const { model, texts: rest } = await loadForCli(opts, texts, io);
       const input = await openInput(rest, opts, io);
       const table = { text: { width: 40, min: 12 }, tokens: { width: 60, min: 12 }, ids: { width: 60, min: 12 }, length: { width: 6 }, truncated: { width: 9 } };
-      const writer = createWriter(format, io.stdout, { columns: ["text", "tokens", "ids", "length", "truncated"], table });
+      const writer = createWriter(format, io.stdout, { env: io.env, columns: ["text", "tokens", "ids", "length", "truncated"], table });
       const notices = new RunNotices({ maxLength: model.tokenizer.maxLength, userLimit: false, fullText: opts.fullText });
       const stop = interruptible(input.records, io.signals);
       let written = 0;
