@@ -70,7 +70,7 @@ export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }, 
     offlineReason: opts.offline ? "--offline was given" : undefined,
     revision: opts.revision,
     log: opts.quiet ? undefined : (line) => io.stderr.write(line + "\n"),
-    progress: !opts.quiet && Boolean(io.stderr.isTTY),
+    progress: !opts.quiet && io.stderr.isTTY ? io.stderr : false,
   };
 }
 

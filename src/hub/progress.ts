@@ -20,7 +20,8 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-export async function createDownloadProgress(label: string, opts: { tty?: boolean; log?: (line: string) => void }): Promise<DownloadProgress> {
+/** `tty`: draw a spinner (true: on stderr; a stream: there), else log one line per file. */
+export async function createDownloadProgress(label: string, opts: { tty?: boolean | NodeJS.WritableStream; log?: (line: string) => void }): Promise<DownloadProgress> {
   const log = opts.log;
   if (!opts.tty) {
     return {
@@ -35,7 +36,7 @@ export async function createDownloadProgress(label: string, opts: { tty?: boolea
       stop() {},
     };
   }
-  const { spinner, update } = await startSpinner(`${label}: checking`);
+  const { spinner, update } = await startSpinner(`${label}: checking`, opts.tty === true ? undefined : opts.tty);
   let file = "";
   let total: number | undefined;
   let got = 0;

@@ -31,8 +31,8 @@ export interface EnsureOptions {
   offlineReason?: string;
   /** ask the Hub even when the cache is complete (nlp pull): refreshes refs/{revision} */
   refresh?: boolean;
-  /** ora progress on stderr */
-  progress?: boolean;
+  /** ora progress: true on stderr, or on the stream given */
+  progress?: boolean | NodeJS.WritableStream;
   log?: (line: string) => void;
   /** how the user named the model, for messages (`nlp pull <label>`) */
   label?: string;

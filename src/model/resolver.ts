@@ -19,8 +19,8 @@ export interface ResolveOptions {
   revision?: string;
   /** progress and notices go here (stderr in the CLI) */
   log?: (line: string) => void;
-  /** show download progress with a spinner on stderr (the CLI sets it when stderr is a terminal) */
-  progress?: boolean;
+  /** show download progress with a spinner: true on stderr, or on the stream given (the CLI's stderr, when a terminal) */
+  progress?: boolean | NodeJS.WritableStream;
 }
 
 export interface ResolvedModel {

@@ -36,7 +36,7 @@ async function runPull(refs: string[], opts: PullCliOptions, io: CliIO): Promise
       variant: opts.variant,
       revision: opts.revision,
       refresh: true,
-      progress: !opts.quiet && Boolean(io.stderr.isTTY),
+      progress: !opts.quiet && io.stderr.isTTY ? io.stderr : false,
       log,
     });
     if (log) {
