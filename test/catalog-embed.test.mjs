@@ -299,4 +299,10 @@ test("CLI: catalog embedders download sentence-transformers' files with the weig
     const [commit] = readdirSync(snap);
     for (const f of ST_FILES) assert.ok(existsSync(join(snap, commit, f)), `${repo}: ${f} downloaded`);
   }
+  // once downloaded, nlp info shows what the files say about pooling, not labels an embedder does not have
+  const info = JSON.parse((await runInProcess(["info", "en.embed.bge.small", "--format", "json"], { env: { ...env, HF_HUB_OFFLINE: "1" } })).stdout);
+  assert.equal(info.embedding_pooling, "cls");
+  assert.equal(info.embedding_normalize, false);
+  assert.equal(info.embedding_max_seq_length, 128);
+  assert.equal(info.labels, undefined);
 });

@@ -139,9 +139,11 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
     variants,
     files: files ?? (e.files === "auto" ? "chosen from the repo's file list at download" : undefined),
     optional_files: e.optional_files,
-    labels,
+    // an embedder has no labels: what its files say about pooling is shown instead, once downloaded
+    labels: e.task === "embed" ? undefined : labels,
     labels_note: e.labels_note,
     max_length: disk.max_length ?? "read from tokenizer_config.json once downloaded",
+    ...Object.fromEntries(Object.entries(disk).filter(([k]) => k.startsWith("embedding_"))),
     size: size ? `~${size} MB (${st.variant})` : undefined,
     size_on_disk: disk.size_on_disk ? formatBytes(disk.size_on_disk as number) : undefined,
     cache: st.ready
