@@ -11,6 +11,7 @@
 //   npm run bench -- --variants int8   throughput of one variant only
 //   npm run bench -- --reps 3     time each run 3 times and keep the fastest (shared machines)
 //   npm run bench -- --only throughput|scaleout|latency|rss|sweep
+//   npm run bench -- ner          nlp ner against transformers.js' token-classification pipeline (bench/ner.js)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
@@ -30,6 +31,11 @@ const SST2_TRAIN = join(SHARED, "data", "sst2", "train.tsv");
 const NLP = join(ROOT, "bin", "nlp.js");
 
 const args = process.argv.slice(2);
+if (args[0] === "ner") {
+  // `npm run bench -- ner`: token classification against transformers.js (bench/ner.js)
+  await import("./ner.js");
+  process.exit(0);
+}
 const quick = args.includes("--quick");
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const wants = (part) => (only ? only === part : part !== "sweep" || args.includes("--sweep"));

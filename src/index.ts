@@ -1,5 +1,5 @@
 /** Library API: `import { load } from "nlp-classify"`. */
-export { load, type LoadModelOptions, type LoadedModel } from "./load.js";
+export { load, loadTokenClassifier, type LoadModelOptions, type LoadedModel, type LoadedTokenClassifier } from "./load.js";
 export {
   TextClassifier,
   DEFAULT_BATCH_SIZE,
@@ -32,6 +32,17 @@ export * from "./errors.js";
 export { findEntry, defaultEntry, listEntries, loadCatalog, Catalog } from "./catalog/catalog.js";
 export type { CatalogEntry } from "./catalog/schema.js";
 export { pullModel, type PullOptions, type PullResult } from "./catalog/pull.js";
+export {
+  TokenClassifier,
+  validateNerOptions,
+  OFFSET_UNITS,
+  type NerOptions,
+  type NerRecord,
+  type NerResult,
+  type OffsetUnit,
+} from "./model/token-classifier.js";
+export * from "./core/token-classification.js";
+export { OffsetAligner, alignerSpec, toUtf16, type Offset } from "./model/offsets.js";
 export { defaultModel, EMBEDDED_MODEL, type DefaultModel } from "./catalog/default-model.js";
 export { loadEmbedder, type LoadEmbedderOptions, type LoadedEmbedder } from "./load-embedder.js";
 export { TextEmbedder, type EmbedOptions, type EmbedLoadOptions, type EmbeddedItem, type EmbedderInfo } from "./model/embedder.js";

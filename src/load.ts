@@ -1,4 +1,5 @@
 import { TextClassifier, type LoadOptions } from "./model/classifier.js";
+import { TokenClassifier } from "./model/token-classifier.js";
 import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolve/resolver.js";
 import "./resolve/builtin.js"; // catalog refs and Hub ids join the resolver chain
 import { defaultModel } from "./catalog/default-model.js";
@@ -25,4 +26,24 @@ export async function load(ref?: string, opts: LoadModelOptions = {}): Promise<L
     fallbackLabels: resolved.labels,
   });
   return Object.assign(model, { resolved }) as LoadedModel;
+}
+
+export interface LoadedTokenClassifier extends TokenClassifier {
+  readonly resolved: ResolvedModel;
+}
+
+/**
+ * Resolves a reference and loads a token classifier (NER, POS tagging).
+ *
+ *   const ner = await loadTokenClassifier("en.ner");
+ *   const [{ entities }] = await ner.ner(["Ada Lovelace was born in London."]);
+ */
+export async function loadTokenClassifier(ref: string, opts: LoadModelOptions = {}): Promise<LoadedTokenClassifier> {
+  const resolved = await resolveModel(ref, opts);
+  const model = await TokenClassifier.fromFolder(resolved.dir, {
+    ...opts,
+    variant: opts.variant ?? resolved.variant,
+    fallbackLabels: resolved.labels,
+  });
+  return Object.assign(model, { resolved }) as LoadedTokenClassifier;
 }

@@ -74,19 +74,30 @@ test("sentences: one record per document, the plain mean of its sentences' proba
   await model.dispose();
 });
 
-test("level sentence: doc and sentence indices, UTF-16 offsets into the document, sentence text", async () => {
+test("level sentence: doc and sentence indices, code-point offsets into the document (utf16 on request), sentence text", async () => {
   const model = await load(fixture("bert"), { variant: "fp32" });
   const docs = ["😀 Great screen. Awful battery!", "", "  Fine.  "];
   const recs = await model.classify(docs, { level: "sentence", allScores: true });
   assert.deepEqual(
     recs.map((r) => [r.doc, r.sentence, r.begin, r.end, r.text]),
     [
-      [0, 0, 0, 16, "😀 Great screen."],
-      [0, 1, 17, 31, "Awful battery!"],
+      [0, 0, 0, 15, "😀 Great screen."],
+      [0, 1, 16, 30, "Awful battery!"],
       [2, 0, 2, 7, "Fine."],
     ],
   );
-  for (const r of recs) assert.equal(docs[r.doc].slice(r.begin, r.end), r.text);
+  // Python string indices, as nlp ner's start/end
+  for (const r of recs) assert.equal(Array.from(docs[r.doc]).slice(r.begin, r.end).join(""), r.text);
+  const js = await model.classify(docs, { level: "sentence", offsets: "utf16" });
+  assert.deepEqual(
+    js.map((r) => [r.begin, r.end]),
+    [
+      [0, 16],
+      [17, 31],
+      [2, 7],
+    ],
+  );
+  for (const r of js) assert.equal(docs[r.doc].slice(r.begin, r.end), r.text);
   const alone = await model.classify(["Awful battery!"], { allScores: true });
   assert.deepEqual(recs[1].scores, alone[0].scores);
   await model.dispose();

@@ -9,6 +9,7 @@ import { InputError } from "../errors.js";
 import type { InputRecord } from "../io/input.js";
 import type { OutRecord } from "../io/output.js";
 import type { TextClassifier } from "../model/classifier.js";
+import { OFFSET_UNITS } from "../model/offsets.js";
 import { LEVELS, LONG_MODES, needsDocumentPath, planDocuments, scoreDocuments, type DocumentOptions, type DocumentPlan } from "../model/documents.js";
 import type { ScoreFunction } from "../core/postprocess.js";
 import { intArg } from "./common.js";
@@ -20,10 +21,13 @@ export interface DocumentCliOptions {
   labels?: string;
   hypothesis?: string;
   multiLabel?: boolean;
+  offsets?: string;
 }
 
 export function addDocumentOptions(cmd: Command): Command {
-  addLongOptions(cmd).addOption(new Option("--level <level>", "document (default) or sentence: one record per sentence with doc, sentence, begin, end").choices(LEVELS));
+  addLongOptions(cmd)
+    .addOption(new Option("--level <level>", "document (default) or sentence: one record per sentence with doc, sentence, begin, end").choices(LEVELS))
+    .addOption(new Option("--offsets <unit>", "with --level sentence: begin/end as codepoints (Python string indices, the default, as nlp ner) or utf16 (JavaScript string indices)").choices(OFFSET_UNITS));
   return addZeroShotOptions(cmd);
 }
 
@@ -51,6 +55,7 @@ export function documentOptionsFrom(opts: DocumentCliOptions): DocumentOptions {
     long: opts.long as DocumentOptions["long"],
     stride: opts.stride,
     level: opts.level as DocumentOptions["level"],
+    offsets: opts.offsets as DocumentOptions["offsets"],
     candidateLabels: opts.labels,
     hypothesis: opts.hypothesis,
     multiLabel: opts.multiLabel,

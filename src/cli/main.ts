@@ -12,6 +12,7 @@ import { registerPull } from "./commands/pull.js";
 import { registerCache } from "./commands/cache.js";
 import { registerImport } from "./commands/import.js";
 import { registerEval } from "./commands/eval.js";
+import { registerNer } from "./commands/ner.js";
 import { registerEmbed } from "./commands/embed.js";
 import { registerSimilarity } from "./commands/similarity.js";
 import { registerSearch } from "./commands/search.js";
@@ -44,6 +45,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
   registerCache(program);
   registerImport(program);
   registerEval(program);
+  registerNer(program);
   registerEmbed(program);
   registerSimilarity(program);
   registerSearch(program);

@@ -41,7 +41,7 @@ export interface ClassifyOptions extends PredictOptions, DocumentOptions {
 
 export interface ClassifyRecord extends Prediction {
   text: string;
-  /** level "sentence": 0-based document index, sentence index, and UTF-16 offsets [begin, end) into the document */
+  /** level "sentence": 0-based document index, sentence index, and offsets [begin, end) into the document (code points; `offsets: "utf16"` for JavaScript indices) */
   doc?: number;
   sentence?: number;
   begin?: number;
@@ -79,7 +79,7 @@ export const DEFAULT_BATCH_SIZE = 32;
 export const DYNAMIC_QUANT_BATCH_SIZE = 1;
 /** Cap on padded tokens per batch (see planBatches): 32 texts of 128 tokens. */
 export const DEFAULT_MAX_BATCH_TOKENS = 4096;
-const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
+export const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
 /** Texts sorted together: large enough that lengths group well, small enough to stream. */
 // 32 batches: sorting 256 texts left 15% (sst2) to 34% (reviews) padding against 4-9% for a global sort; a window
 // of 1,024 matches it on both, and holds at most ~13 MB of token ids (1,024 × 512 tokens).

@@ -8,6 +8,7 @@
 import { BundleError, UsageError } from "../errors.js";
 import { weightedMean } from "../core/chunking.js";
 import { splitSentences, type Sentence, type SplitterName } from "../core/sentences.js";
+import { codePointIndex, OFFSET_UNITS, type OffsetUnit } from "./offsets.js";
 import {
   DEFAULT_HYPOTHESIS,
   formatHypothesis,
@@ -41,6 +42,8 @@ export interface DocumentOptions {
   multiLabel?: boolean;
   /** sentence splitter (default "rules") */
   splitter?: SplitterName;
+  /** level "sentence": begin/end as code points (default, Python indices as Hugging Face gives them) or utf16 (JavaScript indices) */
+  offsets?: OffsetUnit;
   function?: ScoreFunction;
   batchSize?: number;
 }
@@ -52,7 +55,7 @@ export interface ScoredUnit<T> {
   item: T;
   /** 0-based position of the document in the input */
   doc: number;
-  /** level "sentence": the sentence (index 0-based within its document, begin/end UTF-16 offsets, end exclusive) */
+  /** level "sentence": the sentence (index 0-based within its document, begin/end in the plan's offset unit, end exclusive) */
   sentence?: Sentence & { index: number };
   /** scores in `labels` order; absent with `error` */
   scores?: number[];
@@ -90,6 +93,7 @@ export interface DocumentPlan {
   level: Level;
   stride: number;
   splitter: SplitterName;
+  offsets: OffsetUnit;
 }
 
 /** Validates options against the model and fixes labels; throws UsageError / BundleError with the fix. */
@@ -106,7 +110,9 @@ export function planDocuments(model: TextClassifier, opts: DocumentOptions): Doc
       `--stride must be an integer from 0 to ${budget - 1}: windows hold ${budget} text tokens (max length ${model.tokenizer.maxLength} minus special tokens); lower --stride or raise --max-length`,
     );
   }
-  const plan: DocumentPlan = { labels: model.labels, long, level, stride, splitter: opts.splitter ?? "rules" };
+  const offsets = opts.offsets ?? "codepoints";
+  if (!OFFSET_UNITS.includes(offsets)) throw new UsageError(`--offsets must be ${OFFSET_UNITS.join(" or ")}, got "${String(offsets)}"`);
+  const plan: DocumentPlan = { labels: model.labels, long, level, stride, splitter: opts.splitter ?? "rules", offsets };
   if (opts.candidateLabels === undefined) {
     if (opts.hypothesis !== undefined || opts.multiLabel) throw new UsageError("--hypothesis and --multi-label need --labels (zero-shot candidate labels)");
     return plan;
@@ -179,6 +185,11 @@ export async function* scoreDocuments<T>(
       else {
         const bySentence = plan.level === "sentence" || plan.long === "sentences";
         let segments = bySentence ? splitSentences(text, { splitter: plan.splitter }) : [];
+        if (plan.level === "sentence" && plan.offsets === "codepoints") {
+          // the splitter counts UTF-16 units; records give the Python indices Hugging Face uses, as nlp ner does
+          const cp = codePointIndex(text);
+          segments = segments.map((x) => ({ ...x, begin: cp(x.begin), end: cp(x.end) }));
+        }
         // no sentence at all (empty or blank text): at document level the whole text is scored, as truncation would
         if (segments.length === 0 && plan.level === "document") segments = [{ begin: 0, end: text.length, text }];
         state.segments = segments;

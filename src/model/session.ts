@@ -3,7 +3,7 @@
  * graph's inputs and outputs, and turns a padded batch into logits.
  */
 import type { InferenceSession, Tensor } from "onnxruntime-node";
-import { BundleError, InferenceError } from "../errors.js";
+import { BundleError, InferenceError, UsageError } from "../errors.js";
 import type { PaddedBatch } from "../core/batching.js";
 import { physicalCores } from "./cores.js";
 
@@ -108,6 +108,37 @@ export class OnnxClassifierSession {
     const width = out.dims[out.dims.length - 1];
     const rows: Float32Array[] = [];
     for (let b = 0; b < batch.batch; b++) rows.push(data.slice(b * width, (b + 1) * width));
+    return rows;
+  }
+
+  /**
+   * Runs one padded batch of a token-classification graph ([batch, seq, labels] logits); returns each
+   * sequence's [seq × labels] block, padding included (the caller knows its side and length).
+   */
+  async runTokens(batch: PaddedBatch): Promise<Float32Array[]> {
+    const { Tensor: T } = this.ortModule;
+    const dims = [batch.batch, batch.seqLen];
+    const feeds: Record<string, Tensor> = {};
+    for (const name of this.inputNames) {
+      const data = name === "input_ids" ? batch.inputIds : name === "attention_mask" ? batch.attentionMask : batch.tokenTypeIds;
+      feeds[name] = new T("int64", data, dims);
+    }
+    let out: Tensor;
+    try {
+      out = (await this.session.run(feeds))[this.outputName];
+    } catch (err) {
+      throw new InferenceError(`ONNX Runtime failed on a batch of ${batch.batch}×${batch.seqLen} tokens: ${firstLine((err as Error).message)}`, 1, {
+        cause: err,
+      });
+    }
+    if (out.dims.length !== 3) {
+      // the wrong kind of model for the command: a usage error, as classify's refusal of token classifiers
+      throw new UsageError(`the model's logits have shape [${out.dims.join(", ")}], not [batch, tokens, labels]: it is a text-classification model, not a token classifier; run it with \`nlp classify\``);
+    }
+    const data = out.data as Float32Array;
+    const size = out.dims[1] * out.dims[2];
+    const rows: Float32Array[] = [];
+    for (let b = 0; b < batch.batch; b++) rows.push(data.subarray(b * size, (b + 1) * size));
     return rows;
   }
 

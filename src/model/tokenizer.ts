@@ -209,6 +209,33 @@ export class TextTokenizer {
     return { ids, tokens, typeIds, fullLength };
   }
 
+  // --- token classification: whole-text content tokens, normalizer and template, for offsets and stride windows
+
+  /** Content tokens of the whole text (no special tokens, no truncation). */
+  contentTokens(text: string): string[] {
+    return this.internals.encode_text(text) ?? [];
+  }
+
+  /** The tokenizer.json normalizer as the port runs it (Rust-patched; identity without one). */
+  normalize(text: string): string {
+    const n = this.internals.normalizer as ((t: string) => string) | null;
+    return n ? n(text) : text;
+  }
+
+  /** How many special tokens the single-text template puts before and after the content. */
+  specialsAround(): [number, number] {
+    const marker = "\u0000nlp-content\u0000";
+    const pp = this.internals.post_processor;
+    const out = pp ? pp([marker], null, true).tokens : [marker];
+    const at = out.indexOf(marker);
+    return [at, out.length - at - 1];
+  }
+
+  /** A slice of content tokens with the template's special tokens around it. */
+  withSpecials(content: string[], fullLength: number): Encoded {
+    return this.applyTemplate(content, null, fullLength);
+  }
+
   tokenToId(token: string): number | undefined {
     return this.tk.token_to_id(token);
   }
