@@ -164,6 +164,14 @@ def main():
         n = assert_joined(got, rows, {i: e for (i, _), e in zip(texts, expected)}, {"embedding": "embedding"})
         return f"{len(got)} rows exactly once, {n} vectors of {len(expected[0]['embedding'])} equal"
 
+    @check("ner, fixture token-classification model: entities = one `nlp ner`")
+    def _():
+        model = os.path.join(FIXTURES, "hf-token", "bert")
+        expected = run_nlp("ner", ["-m", model], [t for _, t in texts])
+        got = [r.asDict(recursive=True) for r in nlp_label(df, "text", "ner", model=model, nlp=NLP).collect()]
+        n = assert_joined(got, rows, {i: e for (i, _), e in zip(texts, expected)}, {"entities": "entities"})
+        return f"{len(got)} rows exactly once, {n} entity lists ({sum(len(e['entities']) for e in expected)} entities) equal"
+
     @check("a Hub model is pulled once per executor, then every partition runs offline (fake Hub)")
     def _():
         hub = subprocess.Popen([NODE, os.path.join(ROOT, "test", "spark", "fake-hub-server.mjs")], stdin=subprocess.PIPE,
