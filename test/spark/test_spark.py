@@ -24,6 +24,7 @@ from nlp_spark import nlp_label  # noqa: E402
 
 NODE = shutil.which("node") or sys.exit("spark: node is not on PATH")
 NLP = [NODE, os.path.join(ROOT, "bin", "nlp.js")]
+HELPER = os.path.join(ROOT, "examples", "spark", "nlp_spark.py")
 FIXTURES = os.path.join(ROOT, "test", "fixtures")
 ROWS, PARTITIONS = 10_000, 8
 TMP = tempfile.mkdtemp(prefix="nlp-spark-test-")
@@ -125,7 +126,7 @@ def main():
              .config("spark.sql.shuffle.partitions", "8").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     # the helper reaches the Python workers as spark-submit --py-files would ship it
-    spark.sparkContext.addPyFile(os.path.join(ROOT, "examples", "spark", "nlp_spark.py"))
+    spark.sparkContext.addPyFile(HELPER)
     print(f"spark: {spark.version} local[2] up in {time.time() - t0:.1f}s; {ROWS} rows in {PARTITIONS} partitions, "
           f"{len(texts)} with text, {ROWS - len(texts)} null", flush=True)
     schema = StructType([StructField("id", LongType()), StructField("text", StringType()),
@@ -198,6 +199,26 @@ def main():
         finally:
             hub.stdin.close()
             hub.wait(10)
+
+    @check("spark-submit nlp_spark.py (the documented command): --archives model, JSONL in, parquet out")
+    def _():
+        folder = os.path.join(TMP, "submit")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "in.jsonl"), "w") as f:
+            f.writelines(json.dumps({"id": i, "review": t, "label": "gold"}) + "\n" for i, t in texts[:300])
+        venv_bin = os.path.dirname(sys.executable)
+        p = subprocess.run([os.path.join(venv_bin, "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.showConsoleProgress=false",
+                            "--archives", f"{archive}#models", "--py-files", HELPER, HELPER, "--nlp", " ".join(NLP),
+                            "--input", "in.jsonl", "--output", "out", "--text-column", "review", "--partitions", "3", "--",
+                            "-m", "models/distilbert"], cwd=folder, capture_output=True, text=True,
+                           env={**os.environ, "PATH": venv_bin + os.pathsep + os.environ["PATH"]})
+        assert p.returncode == 0, f"spark-submit exit {p.returncode}: {p.stderr[-3000:]}"
+        got = {int(r["id"]): r for r in spark.read.parquet(os.path.join(folder, "out")).collect()}
+        want = run_nlp("classify", ["-m", fixture], [t for _, t in texts[:300]])
+        assert sorted(got) == [i for i, _ in texts[:300]], "rows lost or duplicated"
+        for (i, t), w in zip(texts[:300], want):
+            assert (got[i]["review"], got[i]["label"], got[i]["pred_label"], got[i]["score"]) == (t, "gold", w["label"], w["score"]), f"row {i} {t[:30]!r}: {got[i]}"
+        return f"{len(got)} rows from JSONL to parquet, equal to one nlp process"
 
     @check("a bad model reference fails the job with nlp's one-line message in the driver's error")
     def _():
