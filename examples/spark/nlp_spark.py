@@ -45,7 +45,6 @@ DEFAULT_SCHEMAS = {
     "ner": "entities array<struct<entity_group:string,score:double,word:string,start:bigint,end:bigint>>",
 }
 TEXT_KEY = "__nlp_text"  # the one field sent to nlp; an unusual name so nlp's added fields never clash with it
-ECHO_CHECK_MAX = 100_000  # nlp echoes texts up to this length whole (longer ones end in …): check those
 
 
 def nlp_label(df: DataFrame, text_column: str, command: str = "classify", model: str | None = None,
@@ -91,7 +90,8 @@ class _Job:
         if model is not None and not _is_path(model) and env.get("HF_HUB_OFFLINE", "") not in ("1", "true", "True", "ON", "YES"):
             _pull_once(nlp, model, self.args, env)
         env["HF_HUB_OFFLINE"] = "1"
-        cmd = nlp + [self.command, "--input", "jsonl", "--text-key", TEXT_KEY, "--format", "jsonl", "--quiet"]
+        # --full-text: the echo is the whole text, so each output line is checked against the row it joins
+        cmd = nlp + [self.command, "--input", "jsonl", "--text-key", TEXT_KEY, "--format", "jsonl", "--quiet", "--full-text"]
         if model is not None:
             cmd += ["-m", model]
         if "--threads" not in self.args:
@@ -192,7 +192,7 @@ def _stream(cmd, env, rows, text_index, added):
                 raise died()
             out = json.loads(line)
             echoed = out.pop(TEXT_KEY, None)
-            if len(text) <= ECHO_CHECK_MAX and echoed != text:
+            if echoed != text:
                 raise NlpError(f"nlp's output is out of step with its input (expected the echo of {text[:40]!r}, got {str(echoed)[:40]!r})")
             unknown = set(out) - set(names)
             if unknown:

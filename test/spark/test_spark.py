@@ -37,6 +37,7 @@ BASE_ENV = {"HF_HUB_CACHE": os.path.join(TMP, "hub"), "HF_HOME": os.path.join(TM
 SPECIAL = ["", '"', 'She said "wow", twice.', "a, b, c,,", "tab\tseparated\tfields", "line one\nline two\n",
            "crlf\r\nline", "\n", "  padded  ", "café naïve 😀 日本語", "\\n is not a newline", '{"text": "json inside"}',
            "x" * 3000]
+LONG_ROW = 4999  # one text longer than nlp echoes by default (100,000 characters): --full-text keeps the echo check
 WORDS = ["a heartwarming", "boring", "funny", "awful", "brilliant", "slow", "movie", "plot", "acting", "ending"]
 
 
@@ -46,6 +47,8 @@ def make_rows():
     for i in range(ROWS):
         if i % 97 < len(SPECIAL):
             text = SPECIAL[i % 97]
+        elif i == LONG_ROW:
+            text = "long " * 20_001
         elif i % 1000 == 999:
             text = None  # a null text gets null outputs and is not sent to nlp
         else:
