@@ -5,7 +5,7 @@ Each partition streams its texts as JSONL through ONE `nlp <command> --input jso
 line, in order, so line i belongs to row i. Every input column is kept; the fields nlp adds (label, score, …)
 become columns, renamed pred_<name> when the DataFrame already has a column of that name (nlp's own rule).
 
-A Hub/catalog model is downloaded once per executor machine (`nlp pull` under a file lock, into the
+A Hub/catalog model is downloaded once per executor (`nlp pull` under a file lock, into the
 executor's Hugging Face cache); every partition then runs with HF_HUB_OFFLINE=1. A model folder or nlp
 itself can reach the executors by --archives (relative paths are looked up in SparkFiles) or be baked into a
 container image. See docs/scale-out.md.
@@ -29,7 +29,6 @@ import os
 import queue
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import deque
 
@@ -87,7 +86,7 @@ class _Job:
         env = {**os.environ, **self.env}
         model = _shipped(self.model) if self.model is not None else None
         # a path is nlp's to check (its "folder not found" is the message to show); a reference is pulled
-        if model is not None and not _is_path(model) and env.get("HF_HUB_OFFLINE", "") not in ("1", "true", "True", "ON", "YES"):
+        if model is not None and not _is_path(model) and env.get("HF_HUB_OFFLINE", "").upper() not in ("1", "ON", "YES", "TRUE"):
             _pull_once(nlp, model, self.args, env)
         env["HF_HUB_OFFLINE"] = "1"
         # --full-text: the echo is the whole text, so each output line is checked against the row it joins
@@ -114,14 +113,16 @@ def _is_path(model: str) -> bool:
 
 
 def _pull_once(nlp, model, args, env):
-    """`nlp pull` once per machine and cache: the first task pulls under a lock, the others find the marker."""
+    """`nlp pull` once per executor: its first task pulls under a lock, the others find the marker. The marker
+    lives in the executor's SparkFiles folder, so the next application pulls again (a moved branch is seen)."""
     cache = env.get("HF_HUB_CACHE") or os.path.join(env.get("HF_HOME") or os.path.expanduser("~/.cache/huggingface"), "hub")
     pull = nlp + ["pull", "--quiet", model]
     for opt in ("--variant", "--revision"):
         if opt in args and args.index(opt) + 1 < len(args):
             pull += [opt, args[args.index(opt) + 1]]
     key = hashlib.sha1(json.dumps([cache, pull[len(nlp):]]).encode()).hexdigest()[:16]
-    base = os.path.join(tempfile.gettempdir(), f"nlp-spark-pull-{key}")
+    from pyspark import SparkFiles
+    base = os.path.join(SparkFiles.getRootDirectory(), f"nlp-spark-pull-{key}")
     with open(base + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if os.path.exists(base + ".done"):

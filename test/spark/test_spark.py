@@ -187,18 +187,28 @@ def main():
                                stdout=subprocess.PIPE, text=True)
         try:
             endpoint = json.loads(hub.stdout.readline())["endpoint"]
+
+            def hub_log():
+                hub.stdin.write("log\n")
+                hub.stdin.flush()
+                return json.loads(hub.stdout.readline())
+
             ref = "en.classify.distilbert_sequence.sst2"
+            # what ONE `nlp pull` into an empty cache asks of the Hub: the whole job may ask no more
+            pulled = subprocess.run(NLP + ["pull", "--quiet", ref], capture_output=True, text=True,
+                                    env={**os.environ, "HF_ENDPOINT": endpoint, "HF_HUB_CACHE": os.path.join(TMP, "one-pull")})
+            assert pulled.returncode == 0, pulled.stderr
+            one_pull = len(hub_log())
             cache = os.path.join(TMP, "pull-cache")
             env = {"HF_ENDPOINT": endpoint, "HF_HUB_CACHE": cache}
             got = [r.asDict() for r in nlp_label(df, "text", model=ref, nlp=NLP, env=env).collect()]
-            hub.stdin.write("log\n")
-            hub.stdin.flush()
-            log = json.loads(hub.stdout.readline())
+            log = hub_log()[one_pull:]
             configs = [q for q in log if q["method"] == "GET" and q["url"].endswith("/config.json")]
             assert len(configs) == 1, f"config.json fetched {len(configs)} times for {PARTITIONS} partitions: {configs}"
+            assert len(log) == one_pull, f"the job made {len(log)} Hub requests, one nlp pull makes {one_pull}"
             expected = run_nlp("classify", ["-m", ref, "--offline"], [t for _, t in texts], {"HF_HUB_CACHE": cache})
             n = assert_joined(got, rows, {i: e for (i, _), e in zip(texts, expected)}, {"label": "pred_label", "score": "score"})
-            return f"{len(log)} Hub requests in all, config.json once; {n} labels equal to one offline nlp process"
+            return f"{len(log)} Hub requests for {PARTITIONS} partitions = one nlp pull; {n} labels equal to one offline nlp process"
         finally:
             hub.stdin.close()
             hub.wait(10)
