@@ -29,7 +29,7 @@ test("models.json: at least 40 entries, each complete and coherent (checked here
   assert.ok(hub.length >= 40, "at least 40 real Hub repos");
   for (const m of models) {
     const at = m.ref;
-    assert.match(m.ref, /^[a-z]{2}\.(classify|zero_shot|ner|pos)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/, at);
+    assert.match(m.ref, /^[a-z]{2}\.(classify|zero_shot|ner|pos|embed|rerank)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/, at);
     assert.ok(Array.isArray(m.aliases), at);
     assert.ok(typeof m.task === "string" && m.task.length > 0, at);
     assert.ok(Array.isArray(m.languages) && m.languages.length > 0 && m.languages.every((l) => /^[a-z]{2}$/.test(l)), at);

@@ -1,13 +1,15 @@
 /**
  * The reference grammar: `lang.action.family.dataset`, as in John Snow Labs
  * NLU, made forgiving. Actions: classify, zero_shot, ner (token labels:
- * entities, PII) and pos (part-of-speech tags). Pure functions only; the
- * catalog uses them to index its entries and to read what the user typed.
+ * entities, PII), pos (part-of-speech tags), embed (sentence embeddings) and
+ * rerank (cross-encoders). Pure functions only; the catalog uses them to
+ * index its entries and to read what the user typed.
  *
  * - case, surrounding blanks and trailing dots are ignored ("en.classify.bert.hate." = "en.classify.bert.hate")
  * - "-" and "_" are the same inside a token ("go-emotions" = "go_emotions")
  * - the language defaults to en and the action to classify ("bert.imdb" = "en.classify.bert.imdb")
- * - an action alone asks for its task's default ("en.ner", "pos"); a task word must fit the action
+ * - an action alone asks for its task's default ("en.ner", "pos", "xx.embed"); a task word must fit the action
+ * - NLU's embed_sentence is the embed action ("en.embed_sentence.bert" = "en.embed.bert")
  * - family synonyms fold ("distilbert_sequence" = "distil_bert" = "distilbert")
  * - family and dataset may come in either order where that is unambiguous (the catalog checks that)
  */
@@ -62,20 +64,38 @@ export const ACTION_SYNONYMS: Record<string, string> = {
   pos_tag: "pos",
   pos_tagger: "pos",
   postag: "pos",
+  // NLU names sentence embeddings embed_sentence (its plain embed means word vectors, which nlp does not offer)
+  embed: "embed",
+  embed_sentence: "embed",
+  embed_sentences: "embed",
+  embedding: "embed",
+  embeddings: "embed",
+  sentence_embedding: "embed",
+  sentence_embeddings: "embed",
+  sentence_transformer: "embed",
+  sentence_transformers: "embed",
+  rerank: "rerank",
+  re_rank: "rerank",
+  reranker: "rerank",
+  rerankers: "rerank",
+  cross_encoder: "rerank",
+  crossencoder: "rerank",
 };
 
 /** The task an action alone asks for ("en.classify" = sentiment, "en.ner" = ner). */
-const ACTION_DEFAULT_TASK: Record<string, string> = { classify: "sentiment", zero_shot: "zero-shot", ner: "ner", pos: "pos" };
+const ACTION_DEFAULT_TASK: Record<string, string> = { classify: "sentiment", zero_shot: "zero-shot", ner: "ner", pos: "pos", embed: "embed", rerank: "rerank" };
 
-/** Tasks whose models label tokens, not texts; only the ner and pos actions name them. */
-const TOKEN_TASKS = new Set(["ner", "pos", "pii"]);
+/** Tasks whose models label tokens or give no labels at all; only their own actions name them. */
+const NOT_CLASSIFY_TASKS = new Set(["ner", "pos", "pii", "embed", "rerank"]);
 
 /** Whether a model of this task is named with this action (refs, and task words after an action). */
 export function actionFits(action: string, task: string): boolean {
   if (action === "zero_shot") return task === "zero-shot";
   if (action === "ner") return task === "ner" || task === "pii";
   if (action === "pos") return task === "pos";
-  return !TOKEN_TASKS.has(task);
+  if (action === "embed") return task === "embed";
+  if (action === "rerank") return task === "rerank";
+  return !NOT_CLASSIFY_TASKS.has(task);
 }
 
 /** Words that name a task (for defaults such as `sentiment` or `fr.zero_shot`). */
@@ -120,7 +140,7 @@ export interface ParsedRef {
   lang: string;
   /** whether the language was written */
   langGiven: boolean;
-  /** "classify", "zero_shot", "ner" or "pos" */
+  /** "classify", "zero_shot", "ner", "pos", "embed" or "rerank" */
   action: string;
   actionGiven: boolean;
   /** the remaining tokens, family synonyms folded, in the order given */
@@ -168,7 +188,7 @@ export function looseKey(ref: string): string {
 /**
  * A task default the reference asks for, if it is one: `sentiment`, `fr.sentiment`,
  * `en.classify`, `fr.classify.emotion`, `zero-shot`, `fr.zero_shot`, a bare language `de`,
- * `en.ner`, `pos`, `pii`, `en.ner.pii`.
+ * `en.ner`, `pos`, `pii`, `en.ner.pii`, `xx.embed`, `en.embed_sentence`, `en.rerank`.
  */
 export function defaultRequest(ref: string): { task: string; lang: string } | null {
   const p = parseRef(ref);
@@ -178,7 +198,7 @@ export function defaultRequest(ref: string): { task: string; lang: string } | nu
   }
   if (p.rest.length === 1 && TASK_WORDS[p.rest[0]]) {
     const task = TASK_WORDS[p.rest[0]];
-    // "en.ner.sentiment" or "en.classify.pii" name no model
+    // "en.ner.sentiment", "en.classify.pii" or "en.embed.sentiment" name no model
     if (p.actionGiven && !actionFits(p.action, task)) return null;
     return { task, lang: p.lang };
   }

@@ -72,6 +72,9 @@ export const TASKS = [
   "ner",
   "pos",
   "pii",
+  /** sentence embeddings (nlp embed/similarity/search) and cross-encoder rerankers (nlp rerank) */
+  "embed",
+  "rerank",
   "other",
 ] as const;
 
@@ -92,7 +95,7 @@ export function entryProblems(e: unknown, where: string, opts: { user?: boolean 
   if (typeof ref !== "string" || !ref.trim()) p("ref must be a non-empty string");
   else {
     if (/[\s/@]/.test(ref)) p(`ref "${ref}" must not contain blanks, "/" or "@" (those mean Hub ids)`);
-    if (!opts.user && !/^[a-z]{2}\.(classify|zero_shot|ner|pos)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(ref)) p(`ref "${ref}" is not lang.action.family.dataset`);
+    if (!opts.user && !/^[a-z]{2}\.(classify|zero_shot|ner|pos|embed|rerank)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(ref)) p(`ref "${ref}" is not lang.action.family.dataset`);
     else if (!opts.user && typeof e.task === "string" && !actionFits(parseRef(ref).action, e.task)) p(`ref "${ref}" names a ${parseRef(ref).action} model but task is ${e.task}`);
     if (!opts.user && !isLanguage(ref.split(".")[0])) p(`ref "${ref}" does not start with a language code`);
   }
