@@ -68,7 +68,6 @@ if not fp32.exists():
         encoder = st[0].auto_model
         encoder.eval()
         enc = st.tokenizer(["a short one", "and a somewhat longer second sentence"], padding=True, return_tensors="pt")
-        axes = {"batch_size": 0, "sequence_length": 1}
         names = ["input_ids", "attention_mask", "token_type_ids"]
 
         class LastHidden(torch.nn.Module):
