@@ -11,23 +11,15 @@
 //   npm run bench -- embed --reps 3      keep the fastest of 3 runs each (shared machines)
 //   npm run bench -- embed --search-full also search the 100,000 lines with the bench encoder (about 30-60 min on 2 cores)
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
+import { AMAZON, benchInputs, deriveBenchModel, ROOT, SHARED, SST2, TARBALL, WORK } from "./setup.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SHARED = process.env.NLP_SHARED ?? join(ROOT, "..", "shared");
-const WORK = join(ROOT, "bench", ".work");
-const SOURCE = join(WORK, "distilbert-base-uncased-sst2-shape");
-const TARBALL = join(SHARED, "bench", "distilbert-base-uncased-sst2-shape.tar.xz");
 const MODEL = join(WORK, "distilbert-embed-shape");
 const TINY = join(ROOT, "test", "fixtures", "hf-embed", "bert");
-const SST2 = join(SHARED, "data", "sst2", "dev.tsv");
 const SST2_TRAIN = join(SHARED, "data", "sst2", "train.tsv");
-const AMAZON = join(SHARED, "data", "amazon_reviews_multi", "en.csv");
 const NLP = join(ROOT, "bin", "nlp.js");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -37,34 +29,10 @@ const fail = (msg) => {
   process.exit(1);
 };
 for (const f of [TARBALL, SST2, SST2_TRAIN, AMAZON]) if (!existsSync(f)) fail(`missing ${f}; set NLP_SHARED=/path/to/shared`);
-mkdirSync(WORK, { recursive: true });
-if (!existsSync(join(SOURCE, "onnx", "model.onnx")) && spawnSync("tar", ["-xJf", TARBALL, "-C", WORK], { stdio: "inherit" }).status !== 0) fail("cannot unpack the bench model");
-if (!existsSync(join(MODEL, "modules.json"))) {
-  // the Debian python3-onnx lives in /usr/bin/python3; a pyenv python3 first on PATH may lack it
-  const python = [process.env.PYTHON, "python3", "/usr/bin/python3"].filter(Boolean).find((p) => spawnSync(p, ["-c", "import onnx"]).status === 0);
-  if (!python) fail("making the embedding bundle needs python3 with onnx (apt-get install python3-onnx)");
-  const r = spawnSync(python, [join(ROOT, "bench", "make-embed-bundle.py"), SOURCE, MODEL], { stdio: "inherit" });
-  if (r.status !== 0) fail("make-embed-bundle.py failed");
-}
+deriveBenchModel({ model: MODEL, marker: "modules.json", script: "make-embed-bundle.py", needs: "import onnx", fail });
+const inputs = benchInputs("embed", quick);
 
-const limit = quick ? 200 : Infinity;
-const sst2 = parse(readFileSync(SST2), { delimiter: "\t", columns: true, relax_quotes: true, quote: false }).map((r) => r.sentence);
-const amazon = parse(readFileSync(AMAZON))
-  .filter((_, i) => i % 1000 < 200)
-  .map((r) => r[1]);
-const inputs = [
-  { name: "sst2 dev", texts: sst2.slice(0, limit) },
-  { name: "amazon en", texts: amazon.slice(0, Math.min(1000, limit)) },
-];
-for (const inp of inputs) {
-  const slug = inp.name.replace(/\W+/g, "-");
-  inp.json = join(WORK, `embed-${slug}.json`);
-  inp.csv = join(WORK, `embed-${slug}.csv`);
-  writeFileSync(inp.json, JSON.stringify(inp.texts));
-  writeFileSync(inp.csv, stringify([["id", "text"], ...inp.texts.map((t, i) => [i, t])]));
-}
-
-const { physicalCores } = await import(join(ROOT, "dist", "model", "cores.js"));
+const { physicalCores } = await import(join(ROOT, "dist", "engine", "cores.js"));
 const threads = String(physicalCores());
 const REPS = args.includes("--reps") ? Math.max(1, Number(args[args.indexOf("--reps") + 1]) || 1) : 1;
 const hasTime = existsSync("/usr/bin/time");

@@ -6,21 +6,12 @@
 //   npm run bench -- ner --quick    200 texts per input
 //   npm run bench -- ner --reps 3   keep the fastest of 3 runs each (shared machines)
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
+import { join } from "node:path";
+import { AMAZON, benchInputs, deriveBenchModel, ROOT, SST2, TARBALL, WORK } from "./setup.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SHARED = process.env.NLP_SHARED ?? join(ROOT, "..", "shared");
-const WORK = join(ROOT, "bench", ".work");
-const SOURCE = join(WORK, "distilbert-base-uncased-sst2-shape");
-const TARBALL = join(SHARED, "bench", "distilbert-base-uncased-sst2-shape.tar.xz");
 const MODEL = join(WORK, "distilbert-ner-shape");
-const SST2 = join(SHARED, "data", "sst2", "dev.tsv");
-const AMAZON = join(SHARED, "data", "amazon_reviews_multi", "en.csv");
 const NLP = join(ROOT, "bin", "nlp.js");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -30,34 +21,10 @@ const fail = (msg) => {
   process.exit(1);
 };
 for (const f of [TARBALL, SST2, AMAZON]) if (!existsSync(f)) fail(`missing ${f}; set NLP_SHARED=/path/to/shared`);
-mkdirSync(WORK, { recursive: true });
-if (!existsSync(join(SOURCE, "onnx", "model.onnx")) && spawnSync("tar", ["-xJf", TARBALL, "-C", WORK], { stdio: "inherit" }).status !== 0) fail("cannot unpack the bench model");
-if (!existsSync(join(MODEL, "onnx", "model.onnx"))) {
-  // the Debian python3-onnx lives in /usr/bin/python3; a pyenv python3 first on PATH may lack it
-  const python = [process.env.PYTHON, "python3", "/usr/bin/python3"].filter(Boolean).find((p) => spawnSync(p, ["-c", "import onnx, numpy"]).status === 0);
-  if (!python) fail("making the token head needs python3 with onnx and numpy (apt-get install python3-onnx)");
-  const r = spawnSync(python, [join(ROOT, "bench", "make-token-head.py"), SOURCE, MODEL], { stdio: "inherit" });
-  if (r.status !== 0) fail("make-token-head.py failed");
-}
+deriveBenchModel({ model: MODEL, marker: "onnx/model.onnx", script: "make-token-head.py", needs: "import onnx, numpy", fail });
+const inputs = benchInputs("ner", quick);
 
-const limit = quick ? 200 : Infinity;
-const sst2 = parse(readFileSync(SST2), { delimiter: "\t", columns: true, relax_quotes: true, quote: false }).map((r) => r.sentence);
-const amazon = parse(readFileSync(AMAZON))
-  .filter((_, i) => i % 1000 < 200)
-  .map((r) => r[1]);
-const inputs = [
-  { name: "sst2 dev", texts: sst2.slice(0, limit) },
-  { name: "amazon en", texts: amazon.slice(0, Math.min(1000, limit)) },
-];
-for (const inp of inputs) {
-  const slug = inp.name.replace(/\W+/g, "-");
-  inp.json = join(WORK, `ner-${slug}.json`);
-  inp.csv = join(WORK, `ner-${slug}.csv`);
-  writeFileSync(inp.json, JSON.stringify(inp.texts));
-  writeFileSync(inp.csv, stringify([["id", "text"], ...inp.texts.map((t, i) => [i, t])]));
-}
-
-const { physicalCores } = await import(join(ROOT, "dist", "model", "cores.js"));
+const { physicalCores } = await import(join(ROOT, "dist", "engine", "cores.js"));
 const threads = String(physicalCores());
 const REPS = args.includes("--reps") ? Math.max(1, Number(args[args.indexOf("--reps") + 1]) || 1) : 1;
 /** The fastest of --reps runs (default 1): on a shared machine the minimum is the least disturbed. */
