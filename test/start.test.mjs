@@ -1,0 +1,46 @@
+// Issue 12 item 5: a command imports only what it uses. The bin runs under a preload that logs every module
+// the process loads (test/fixtures/log-loaded-modules.mjs); commands that run no model must not load ONNX
+// Runtime, the tokenizer, the CSV packages or the spinner.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, runCli } from "./helpers.mjs";
+
+const HEAVY = ["onnxruntime-node", "@huggingface/tokenizers", "csv-parse", "csv-stringify", "ora"];
+const HOOK = join(ROOT, "test", "fixtures", "log-loaded-modules.mjs");
+const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
+
+/** Runs `nlp ...args`; resolves its exit code and the set of npm packages it loaded. */
+async function packagesLoadedBy(args) {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-start-"));
+  const log = join(dir, "loaded.txt");
+  try {
+    const r = await runCli(args, { env: { NODE_OPTIONS: `--import=${HOOK}`, NLP_LOADED_LOG: log, HOME: dir, XDG_CONFIG_HOME: dir, HF_HOME: dir } });
+    const packages = new Set();
+    for (const url of readFileSync(log, "utf8").split("\n")) {
+      const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+      if (m) packages.add(m[1]);
+    }
+    return { code: r.code, stderr: r.stderr, packages };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const args of [["--version"], ["--help"], ["models"], ["info", "en.classify.sentiment.tiny"], ["info", EMBEDDED]]) {
+  test(`nlp ${args.join(" ")} loads none of ${HEAVY.join(", ")}`, async () => {
+    const { code, stderr, packages } = await packagesLoadedBy(args);
+    assert.equal(code, 0, stderr);
+    assert.ok(packages.has("commander"), "the preload saw the modules the bin loads");
+    assert.deepEqual(HEAVY.filter((p) => packages.has(p)), []);
+  });
+}
+
+test("the check sees what a model run loads: nlp classify loads ONNX Runtime and the tokenizer", async () => {
+  const { code, stderr, packages } = await packagesLoadedBy(["classify", "-m", EMBEDDED, "A fine film"]);
+  assert.equal(code, 0, stderr);
+  assert.ok(packages.has("onnxruntime-node"));
+  assert.ok(packages.has("@huggingface/tokenizers"));
+});
