@@ -44,3 +44,11 @@ test("the check sees what a model run loads: nlp classify loads ONNX Runtime and
   assert.ok(packages.has("onnxruntime-node"));
   assert.ok(packages.has("@huggingface/tokenizers"));
 });
+
+test("the embedded graph, saved pre-optimised for a fast start, gives bitwise the logits of the graph as trained", async () => {
+  // embedded-logits.jsonl was written by `nlp classify --function none --all-scores` with the graph as trained
+  // (training/quantize.py's output, sha256 291c2088…) before training/preoptimise.mjs replaced it
+  const r = await runCli(["classify", "-m", EMBEDDED, "--function", "none", "--all-scores", "--format", "jsonl", "-f", join(ROOT, "test", "fixtures", "embedded-logits.txt")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, readFileSync(join(ROOT, "test", "fixtures", "embedded-logits.jsonl"), "utf8"));
+});
