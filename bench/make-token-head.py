@@ -15,26 +15,16 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from last_hidden import cut_at_last_hidden, hidden_width
+
 LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
 
 src, dst = sys.argv[1], sys.argv[2]
 model = onnx.load(os.path.join(src, "onnx", "model.onnx"))
 g = model.graph
-# the sequence head starts at the Gather that picks token 0 out of the last hidden state
-gather_at = max(i for i, n in enumerate(g.node) if n.op_type == "Gather" and i > len(g.node) - 10)
-hidden = g.node[gather_at].input[0]
-head = g.node[gather_at:]
-del g.node[gather_at:]
-used = {i for n in g.node for i in n.input}
-dead = [n for n in g.node if n.op_type == "Constant" and not any(o in used for o in n.output)]
-for n in dead:
-    g.node.remove(n)
-keep = [t for t in g.initializer if t.name in used]
-del g.initializer[:]
-g.initializer.extend(keep)
+hidden, dropped = cut_at_last_hidden(model)
 
-source_config = json.load(open(os.path.join(src, "config.json")))
-width = source_config.get("hidden_size") or source_config.get("dim")
+source_config, width = hidden_width(src)
 rng = np.random.RandomState(1234)
 w = (rng.standard_normal((width, len(LABELS))) * 3 / np.sqrt(width)).astype(np.float32)
 # centre the logits: the hidden state's constant part is the last LayerNorm's bias; without it one label wins everywhere
@@ -77,4 +67,4 @@ config.update(
 )
 config.pop("problem_type", None)
 json.dump(config, open(os.path.join(dst, "config.json"), "w"), indent=2)
-print(f"token head on {hidden} ({width} → {len(LABELS)}), dropped {len(head)} head nodes → {dst}")
+print(f"token head on {hidden} ({width} → {len(LABELS)}), dropped {dropped} head nodes → {dst}")

@@ -12,6 +12,7 @@
 //   npm run bench -- --reps 3     time each run 3 times and keep the fastest (shared machines)
 //   npm run bench -- --only throughput|scaleout|latency|rss|sweep
 //   npm run bench -- ner          nlp ner against transformers.js' token-classification pipeline (bench/ner.js)
+//   npm run bench -- embed        nlp embed against transformers.js' feature-extraction pipeline, and nlp search (bench/embed.js)
 //   npm run bench -- start        time to the first answer: --version, classify with the embedded model (bench/start.js)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -35,6 +36,10 @@ const args = process.argv.slice(2);
 if (args[0] === "ner") {
   // `npm run bench -- ner`: token classification against transformers.js (bench/ner.js)
   await import("./ner.js");
+  process.exit(0);
+}
+if (args[0] === "embed") {
+  await import("./embed.js");
   process.exit(0);
 }
 if (args[0] === "start") {
