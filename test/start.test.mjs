@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, runCli } from "./helpers.mjs";
+import { ROOT, runCli, runInProcess } from "./helpers.mjs";
 
 const HEAVY = ["onnxruntime-node", "@huggingface/tokenizers", "csv-parse", "csv-stringify", "ora"];
 const HOOK = join(ROOT, "test", "fixtures", "log-loaded-modules.mjs");
@@ -33,7 +33,7 @@ for (const args of [["--version"], ["--help"], ["models"], ["info", "en.classify
   test(`nlp ${args.join(" ")} loads none of ${HEAVY.join(", ")}`, async () => {
     const { code, stderr, packages } = await packagesLoadedBy(args);
     assert.equal(code, 0, stderr);
-    assert.ok(packages.has("commander"), "the preload saw the modules the bin loads");
+    if (args[0] !== "--version") assert.ok(packages.has("commander"), "the preload saw the modules the bin loads");
     assert.deepEqual(HEAVY.filter((p) => packages.has(p)), []);
   });
 }
@@ -51,4 +51,17 @@ test("the embedded graph, saved pre-optimised for a fast start, gives bitwise th
   const r = await runCli(["classify", "-m", EMBEDDED, "--function", "none", "--all-scores", "--format", "jsonl", "-f", join(ROOT, "test", "fixtures", "embedded-logits.txt")]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, readFileSync(join(ROOT, "test", "fixtures", "embedded-logits.jsonl"), "utf8"));
+});
+
+test("nlp --version answers before loading the CLI with what commander prints, the version in package.json", async () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  for (const flag of ["--version", "-V"]) {
+    const bin = await runCli([flag]);
+    const commander = await runInProcess([flag]);
+    assert.equal(bin.code, 0);
+    assert.equal(bin.stdout, `${version}\n`);
+    assert.equal(commander.stdout, bin.stdout);
+  }
+  const { packages } = await packagesLoadedBy(["--version"]);
+  assert.ok(!packages.has("commander"), "the --version fast path loads no CLI");
 });
