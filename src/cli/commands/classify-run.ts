@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { predictionFrom, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
 import { validatePredictOptions } from "../../tasks/classify/classifier.js";
@@ -7,7 +6,7 @@ import { createWriter, parseOutputFormat, type OutRecord, type RecordWriter } fr
 import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
 import { createCsvRowWriter, type RowWriter } from "../../io/csv-output.js";
 import { clashFreePrefix, clashNotice } from "../../io/added-fields.js";
-import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import type { DocumentCliOptions } from "../document-options.js";

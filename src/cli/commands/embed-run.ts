@@ -4,7 +4,6 @@
  */
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { float32Number, norm } from "../../engine/pooling.js";
@@ -13,7 +12,7 @@ import { createEcho, type Echo } from "../echo.js";
 import { createNpyWriter } from "../../io/npy.js";
 import { createIndexWriter } from "../../io/embedding-index.js";
 import type { InputRecord } from "../../io/input.js";
-import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadEmbedderForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import { embedOptionsFrom, type EmbedCliOptions } from "../embed-options.js";

@@ -1,11 +1,10 @@
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { computeMetrics, goldLabelMatcher, parseLabelMap, type EvalMetrics, type LabelPair } from "../../tasks/classify/metrics.js";
 import { predictionFrom } from "../../engine/postprocess.js";
 import { InputError, UsageError } from "../../errors.js";
 import { isCsvRow, pickColumn } from "../../io/csv-input.js";
 import { getPath, inputFormatFor } from "../../io/input.js";
-import { addModelOptions, type ModelCliOptions } from "../common.js";
+import { type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import type { DocumentCliOptions } from "../document-options.js";
 import { runDocuments } from "../document-run.js";

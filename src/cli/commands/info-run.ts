@@ -1,5 +1,4 @@
 import { existsSync, statSync } from "node:fs";
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { isPlaceholderLabels } from "../../engine/postprocess.js";

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { createWriter, parseOutputFormat, widthsOf } from "../../io/output.js";

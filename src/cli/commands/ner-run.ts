@@ -2,19 +2,18 @@
  * `nlp ner`: named entities (or any token labels) per input record, as transformers' token-classification
  * pipeline gives them, in JSON/JSONL/CSV/TSV, one row per entity (--explode), CoNLL or a terminal view.
  */
-import { Option, type Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { createWriter, parseOutputFormat, put, type OutputFormat } from "../../io/output.js";
 import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import type { CsvRow } from "../../io/records.js";
-import { addInputOptions, addModelOptions, floatArg, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadModelForCli, openInput } from "../runtime.js";
 import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
 import { loadTokenClassifier } from "../../model/load.js";
-import { AGGREGATION_STRATEGIES, type AggregationStrategy, type Entity } from "../../tasks/ner/entities.js";
-import { OFFSET_UNITS, validateNerOptions, type NerOptions, type NerResult, type OffsetUnit } from "../../tasks/ner/token-classifier.js";
+import { type AggregationStrategy, type Entity } from "../../tasks/ner/entities.js";
+import { validateNerOptions, type NerOptions, type NerResult, type OffsetUnit } from "../../tasks/ner/token-classifier.js";
 
 export interface NerCliOptions extends ModelCliOptions, InputCliOptions {
   prefix?: string;

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 
 export interface PullCliOptions {

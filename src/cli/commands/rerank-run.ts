@@ -2,7 +2,6 @@
  * Why: `nlp rerank "query" --file docs.txt` — documents ordered by a
  * cross-encoder's relevance score, best first, with their input line numbers.
  */
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { load } from "../../model/load.js";
@@ -11,7 +10,7 @@ import { parseOutputFormat } from "../../io/output.js";
 import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { rerank } from "../../tasks/embed/cross-encoder.js";
-import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadModelForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 

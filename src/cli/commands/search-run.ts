@@ -3,7 +3,6 @@
  * with scores and line numbers, streaming the corpus (or a prebuilt index) so
  * memory stays bounded by --top-k, not by the corpus.
  */
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { similarity, type SimilarityFunction } from "../../engine/pooling.js";
@@ -13,7 +12,7 @@ import { inputFormatFor, openSource, readRecords, type InputRecord } from "../..
 import { guardSource } from "../../io/source-guard.js";
 import { indexTexts, readIndexMeta } from "../../io/embedding-index.js";
 import { npyRows } from "../../io/npy.js";
-import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadEmbedderForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import { embedOptionsFrom, type EmbedCliOptions } from "../embed-options.js";

@@ -3,7 +3,6 @@
  * (config_sentence_transformers.json's similarity_fn_name), for one pair, one
  * text against several, or every pair of a CSV/TSV/JSONL file, in input order.
  */
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { InputError, UsageError } from "../../errors.js";
 import { SIMILARITY_FUNCTIONS, similarity, type SimilarityFunction } from "../../engine/pooling.js";
@@ -11,7 +10,7 @@ import { parseOutputFormat } from "../../io/output.js";
 import { isCsvRow, pickColumn, type CsvRow } from "../../io/csv-input.js";
 import { createEcho } from "../echo.js";
 import { getPath, inputFormatFor, type InputRecord } from "../../io/input.js";
-import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadEmbedderForCli, openInput, type OpenedInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import { embedOptionsFrom, type EmbedCliOptions } from "../embed-options.js";

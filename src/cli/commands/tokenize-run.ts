@@ -1,7 +1,6 @@
-import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { createWriter, parseOutputFormat } from "../../io/output.js";
-import { addInputOptions, addModelOptions, type InputCliOptions, type ModelCliOptions } from "../common.js";
+import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadForCli, openInput } from "../runtime.js";
 import { interruptible } from "../interrupt.js";
 import { RunNotices } from "../notices.js";
