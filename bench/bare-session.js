@@ -10,5 +10,8 @@ const tk = new Tokenizer(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "u
 const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: Number(threads), interOpNumThreads: 1, graphOptimizationLevel: "all" });
 const ids = tk.encode(text).ids;
 const t = (a) => new ort.Tensor("int64", BigInt64Array.from(a, BigInt), [1, a.length]);
-const { logits } = await session.run({ input_ids: t(ids), attention_mask: t(ids.map(() => 1)) });
+const feeds = { input_ids: t(ids), attention_mask: t(ids.map(() => 1)) };
+// BERT exports (the embedded model) take segment ids too: zeros for a single text
+if (session.inputNames.includes("token_type_ids")) feeds.token_type_ids = t(ids.map(() => 0));
+const { logits } = await session.run(feeds);
 process.stdout.write(JSON.stringify(Array.from(logits.data)) + "\n");

@@ -13,6 +13,7 @@
 //   npm run bench -- --only throughput|scaleout|latency|rss|sweep
 //   npm run bench -- ner          nlp ner against transformers.js' token-classification pipeline (bench/ner.js)
 //   npm run bench -- embed        nlp embed against transformers.js' feature-extraction pipeline, and nlp search (bench/embed.js)
+//   npm run bench -- start        time to the first answer: --version, classify with the embedded model (bench/start.js)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
@@ -39,6 +40,11 @@ if (args[0] === "ner") {
 }
 if (args[0] === "embed") {
   await import("./embed.js");
+  process.exit(0);
+}
+if (args[0] === "start") {
+  // `npm run bench -- start`: start-up times (bench/start.js); needs only the repository
+  await import("./start.js");
   process.exit(0);
 }
 const quick = args.includes("--quick");

@@ -25,6 +25,7 @@ node training/check-onnx.mjs "$OUT/bundle/onnx/model_quantized.onnx" "$OUT/refer
 
 mkdir -p "$DEST/onnx"
 cp "$OUT/bundle/config.json" "$OUT/bundle/tokenizer.json" "$OUT/bundle/tokenizer_config.json" "$DEST/"
-cp "$OUT/bundle/onnx/model_quantized.onnx" "$DEST/onnx/"
+# shipped pre-optimised: the session starts ~3x faster, logits bitwise the same (the script checks)
+node training/preoptimise.mjs "$OUT/bundle/onnx/model_quantized.onnx" "$DEST/onnx/model_quantized.onnx" "$OUT/bundle"
 sha256sum "$DEST/config.json" "$DEST/tokenizer.json" "$DEST/tokenizer_config.json" "$DEST/onnx/model_quantized.onnx"
 ./bin/nlp.js eval -m "$DEST" --file "$SST2/dev.tsv" --label-map 0=NEGATIVE,1=POSITIVE

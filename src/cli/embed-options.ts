@@ -3,13 +3,8 @@
  * similarity): which model, which prompt, normalization and --dimensions.
  */
 import type { Command } from "commander";
-import { UsageError } from "../errors.js";
-import { loadEmbedder, type LoadedEmbedder } from "../model/load-embedder.js";
 import type { EmbedOptions } from "../tasks/embed/embedder.js";
-import { defaultEntry } from "../catalog/catalog.js";
-import { intArg, type ModelCliOptions } from "./common.js";
-import type { CliIO } from "./io.js";
-import { loadModelForCli } from "./runtime.js";
+import { intArg } from "./common.js";
 
 export interface EmbedCliOptions {
   promptName?: string;
@@ -29,13 +24,4 @@ export function addEmbedOptions(cmd: Command): Command {
 
 export function embedOptionsFrom(opts: EmbedCliOptions & { batchSize?: number }): EmbedOptions {
   return { promptName: opts.promptName, prompt: opts.prompt, normalize: opts.normalize, dimensions: opts.dimensions, batchSize: opts.batchSize };
-}
-
-/** -m, else a first positional naming a model, else the catalog's default embedding model. */
-export function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
-  return loadModelForCli((ref, o) => loadEmbedder(ref!, o), opts, texts, io, () => {
-    const ref = defaultEntry("embed", "en")?.ref;
-    if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
-    return ref;
-  });
 }

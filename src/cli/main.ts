@@ -18,8 +18,9 @@ import { registerSimilarity } from "./commands/similarity.js";
 import { registerSearch } from "./commands/search.js";
 import { registerRerank } from "./commands/rerank.js";
 import { processIO, type CliIO } from "./io.js";
+import { VERSION } from "../version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 export function buildProgram(io: CliIO = processIO()): Command {
   const program = new Command("nlp")

@@ -5,6 +5,8 @@
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { load, type LoadedModel, type LoadModelOptions } from "../model/load.js";
+import { loadEmbedder, type LoadedEmbedder } from "../model/load-embedder.js";
+import { defaultEntry } from "../catalog/catalog.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
@@ -111,4 +113,13 @@ function fileSize(file: string | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** -m, else a first positional naming a model, else the catalog's default embedding model. */
+export function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
+  return loadModelForCli((ref, o) => loadEmbedder(ref!, o), opts, texts, io, () => {
+    const ref = defaultEntry("embed", "en")?.ref;
+    if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
+    return ref;
+  });
 }

@@ -14,12 +14,12 @@ export interface Unit {
   e: number;
 }
 
+import { graphemeSegmenter } from "./graphemes.js";
 import { Charsmap } from "./rust-parity.js";
 
 type Json = Record<string, unknown>;
 type Step = (units: Unit[]) => Unit[];
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /** Per code point: each output character keeps its input character's span. */
 function perChar(f: (ch: string) => string): Step {
@@ -46,7 +46,7 @@ function perCluster(f: (s: string) => string): Step {
     if (/^[\t\n\x20-\x7e]*$/.test(text)) return single(units); // every cluster is one character
     const out: Unit[] = [];
     let i = 0;
-    for (const { segment } of segmenter.segment(text)) {
+    for (const { segment } of graphemeSegmenter().segment(text)) {
       const n = Array.from(segment).length;
       const group = units.slice(i, i + n);
       i += n;

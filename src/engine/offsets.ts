@@ -11,9 +11,8 @@ import { alignedNormalizer, type Unit } from "./aligned-normalizer.js";
 
 export type Offset = [number, number];
 
-/** What start/end count: code points (Python string indices, as Hugging Face gives them; the default) or UTF-16 units (JavaScript indices). */
-export type OffsetUnit = "codepoints" | "utf16";
-export const OFFSET_UNITS: OffsetUnit[] = ["codepoints", "utf16"];
+import type { OffsetUnit } from "./offset-units.js";
+export { OFFSET_UNITS, type OffsetUnit } from "./offset-units.js";
 
 interface Json {
   [k: string]: unknown;

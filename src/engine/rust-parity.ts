@@ -5,6 +5,7 @@
  * checks our ids against the Rust tokenizers on a corpus; no library ships
  * these fixes, hence hand-written.
  */
+import { graphemeSegmenter } from "./graphemes.js";
 import * as tokenizersJs from "@huggingface/tokenizers";
 
 // Exported at run time, but the package's index.d.ts re-exports them with
@@ -79,7 +80,6 @@ function patchPreTokenizers(p: unknown): void {
   }
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 /**
  * A char that may share a grapheme cluster of under 6 UTF-8 bytes with its
  * neighbour (UAX #29): anything but ASCII and BMP letters, digits, punctuation,
@@ -124,7 +124,7 @@ export class Charsmap {
       for (const ch of text) out += this.transform(ch) ?? ch;
       return out;
     }
-    for (const { segment } of graphemes.segment(text)) {
+    for (const { segment } of graphemeSegmenter().segment(text)) {
       if (segment.length > 1 && utf8Length(segment) < 6) {
         const whole = this.transform(segment);
         if (whole !== undefined) {

@@ -7,6 +7,7 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { ModelConfig, TokenizerConfig } from "../model/bundle.js";
 import { windowRanges } from "./chunking.js";
+import { effectiveMaxLength } from "./max-length.js";
 import { prefixSafe, safeCut } from "./bounded-prefix.js";
 import { matchRustTokenizers, type PortInternals } from "./rust-parity.js";
 import { longestFirstLengths } from "./pair-truncation.js";
@@ -37,10 +38,6 @@ const LEFT_PADDING_CLASSES = new Set(["XLNetTokenizer", "XLNetTokenizerFast"]);
  * pipeline then feeds zeros, and so must we to get its numbers.
  */
 const NO_TYPE_ID_CLASSES = /^XLNetTokenizer/;
-
-/** model_max_length values above this are transformers' "unset" sentinel (int(1e30)). */
-const UNSET_MAX_LENGTH = 1e6;
-const FALLBACK_MAX_LENGTH = 512;
 
 interface PostProcessorOut {
   tokens: string[];
@@ -102,14 +99,7 @@ export class TextTokenizer {
 
   /** min(model_max_length, user limit); transformers truncates to model_max_length with truncation=True. */
   static effectiveMaxLength(tc: TokenizerConfig, mc: ModelConfig, userMax?: number): number {
-    let modelMax = typeof tc.model_max_length === "number" && tc.model_max_length < UNSET_MAX_LENGTH ? tc.model_max_length : undefined;
-    if (modelMax === undefined) {
-      const pos = typeof mc.max_position_embeddings === "number" ? mc.max_position_embeddings : undefined;
-      // RoBERTa-style models reserve padding_idx + 1 positions.
-      const offset = mc.model_type && /roberta|camembert|longformer/.test(mc.model_type) ? 2 : 0;
-      modelMax = pos !== undefined && pos > offset ? pos - offset : FALLBACK_MAX_LENGTH;
-    }
-    return userMax !== undefined ? Math.min(userMax, modelMax) : modelMax;
+    return effectiveMaxLength(tc, mc, userMax);
   }
 
   /** How many special tokens the template adds for a single text or a pair. */

@@ -1,12 +1,8 @@
 import type { Command } from "commander";
 import type { CliIO } from "../io.js";
+import type { PullCliOptions } from "./pull-run.js";
 
-interface PullCliOptions {
-  variant?: string;
-  revision?: string;
-  quiet?: boolean;
-}
-
+// Registration only: the command's code loads when it runs (see pull-run.ts), so other commands start fast.
 export function registerPull(program: Command, io: CliIO): void {
   program
     .command("pull")
@@ -25,26 +21,5 @@ Examples:
   $ nlp pull sentiment emotion toxicity --variant int8
   $ nlp pull Xenova/toxic-bert@main`,
     )
-    .action(async (refs: string[], opts: PullCliOptions) => runPull(refs, opts, io));
-}
-
-async function runPull(refs: string[], opts: PullCliOptions, io: CliIO): Promise<void> {
-  const { resolveReference } = await import("../../catalog/materialize.js");
-  const log = opts.quiet ? undefined : (line: string) => io.stderr.write(line + "\n");
-  for (const ref of refs) {
-    const r = await resolveReference(ref, {
-      variant: opts.variant,
-      revision: opts.revision,
-      refresh: true,
-      progress: !opts.quiet && io.stderr.isTTY ? io.stderr : false,
-      log,
-    });
-    if (log) {
-      const what = r.snapshot
-        ? `${r.snapshot.repo}@${r.snapshot.commit.slice(0, 10)}: ${r.snapshot.downloaded.length ? `downloaded ${r.snapshot.downloaded.join(", ")}` : "already up to date"}`
-        : `${r.source} model, nothing to download`;
-      log(`nlp: ${ref} → ${what}`);
-    }
-    io.stdout.write(`${r.dir}\n`);
-  }
+    .action(async (refs: string[], opts: PullCliOptions) => (await import("./pull-run.js")).runPull(refs, opts, io));
 }

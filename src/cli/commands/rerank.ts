@@ -4,23 +4,11 @@
  */
 import type { Command } from "commander";
 import type { CliIO } from "../io.js";
-import { UsageError } from "../../errors.js";
-import { load } from "../../model/load.js";
-import { defaultEntry } from "../../catalog/catalog.js";
-import { parseOutputFormat } from "../../io/output.js";
-import { createEcho } from "../echo.js";
-import type { InputRecord } from "../../io/input.js";
 import { rerank } from "../../tasks/embed/cross-encoder.js";
-import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadModelForCli, openInput } from "../runtime.js";
-import { startProgress } from "../progress.js";
+import { addInputOptions, addModelOptions, intArg } from "../common.js";
+import type { RerankCliOptions } from "./rerank-run.js";
 
-interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
-  topK?: number;
-  activation?: "sigmoid" | "none";
-  prefix?: string;
-}
-
+// Registration only: the command's code loads when it runs (see rerank-run.ts), so other commands start fast.
 export function registerRerank(program: Command, io: CliIO): void {
   const cmd = program
     .command("rerank")
@@ -40,31 +28,5 @@ Examples:
   $ nlp rerank -m ./ms-marco-MiniLM-L-6-v2 "how do I reset my password" --file faq.txt --top-k 5
   $ nlp search --corpus faq.txt --top-k 50 --format jsonl "reset password" | nlp rerank -m RERANKER --input jsonl "reset password"`,
     )
-    .action(async (query: string, docs: string[], opts: RerankCliOptions) => runRerank(query, docs, opts, io));
-}
-
-async function runRerank(query: string, docs: string[], opts: RerankCliOptions, io: CliIO): Promise<void> {
-  const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
-  // the query is the first positional unless it names the model (no -m)
-  const { model, texts } = await loadModelForCli((ref, o) => load(ref!, o), opts, [query, ...docs], io, () => {
-    const ref = defaultEntry("rerank", "en")?.ref;
-    if (!ref) throw new UsageError("no reranker given; pass -m <a cross-encoder folder | catalog ref | owner/name>");
-    return ref;
-  });
-  const [q, ...rest] = texts;
-  if (q === undefined) throw new UsageError('no query: nlp rerank -m MODEL "query" --file docs.txt');
-  const progress = await startProgress("reranking", { quiet: opts.quiet }, io);
-  try {
-    const input = await openInput(rest, opts, io);
-    const hits = await rerank(model, q, input.records, (r: InputRecord) => r.text, { topK: opts.topK, activation: opts.activation, batchSize: opts.batchSize });
-    const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
-    // JSONL/CSV records (e.g. nlp search's hits) come back whole with rank and score added (pred_rank, pred_score where taken)
-    const writer = createEcho({ env: io.env, inputFormat: input.format, format, out: io.stdout, plainFields: ["line", "text"], added: ["rank", "score"], prefix: opts.prefix, warn });
-    let rank = 0;
-    for (const h of hits) await writer.write(h.item.source, h.item.line, { line: h.item.line, text: h.item.text }, { rank: ++rank, score: h.score });
-    await writer.end(input.header?.());
-  } finally {
-    progress.stop();
-    await model.dispose();
-  }
+    .action(async (query: string, docs: string[], opts: RerankCliOptions) => (await import("./rerank-run.js")).runRerank(query, docs, opts, io));
 }

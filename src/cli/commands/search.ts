@@ -5,32 +5,11 @@
  */
 import type { Command } from "commander";
 import type { CliIO } from "../io.js";
-import { UsageError } from "../../errors.js";
-import { similarity, type SimilarityFunction } from "../../engine/pooling.js";
-import { TopK } from "../../engine/top-k.js";
-import { createWriter, parseOutputFormat } from "../../io/output.js";
-import { inputFormatFor, openSource, readRecords, type InputRecord } from "../../io/input.js";
-import { guardSource } from "../../io/source-guard.js";
-import { indexTexts, readIndexMeta } from "../../io/embedding-index.js";
-import { npyRows } from "../../io/npy.js";
-import { addInputOptions, addModelOptions, intArg, type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { openInput } from "../runtime.js";
-import { startProgress } from "../progress.js";
-import { addEmbedOptions, embedOptionsFrom, loadEmbedderForCli, type EmbedCliOptions } from "../embed-options.js";
-import type { EmbedOptions } from "../../tasks/embed/embedder.js";
+import { addInputOptions, addModelOptions, intArg } from "../common.js";
+import { addEmbedOptions } from "../embed-options.js";
+import type { SearchCliOptions } from "./search-run.js";
 
-interface SearchCliOptions extends ModelCliOptions, InputCliOptions, EmbedCliOptions {
-  corpus?: string;
-  index?: string;
-  topK: number;
-  corpusPromptName?: string;
-}
-
-interface Hit {
-  line: number;
-  text: string;
-}
-
+// Registration only: the command's code loads when it runs (see search-run.ts), so other commands start fast.
 export function registerSearch(program: Command, io: CliIO): void {
   const cmd = program
     .command("search")
@@ -55,72 +34,5 @@ Examples:
   $ nlp embed -m ./all-MiniLM-L6-v2 --index faq.idx -f faq.txt
   $ nlp search --index faq.idx --top-k 3 "how do I reset my password" "opening hours"`,
     )
-    .action(async (queries: string[], opts: SearchCliOptions) => runSearch(queries, opts, io));
-}
-
-async function runSearch(args: string[], opts: SearchCliOptions, io: CliIO): Promise<void> {
-  if ((opts.corpus === undefined) === (opts.index === undefined)) throw new UsageError("pass the texts to search: --corpus FILE or --index DIR (one of them)");
-  const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
-  const meta = opts.index !== undefined ? readIndexMeta(opts.index) : undefined;
-  if (meta) {
-    if (opts.corpusPromptName !== undefined) throw new UsageError("--corpus-prompt-name applies to --corpus; an index keeps the prompt it was built with");
-    if (opts.dimensions !== undefined && opts.dimensions !== meta.dimensions) throw new UsageError(`the index holds ${meta.dims}-dimension vectors; drop --dimensions (it was built with ${meta.dimensions ?? "all dimensions"})`);
-  }
-  // with an index and no -m, the model that built it
-  const modelOpts = meta && !opts.model ? { ...opts, model: meta.model.dir } : opts;
-  const { model, texts } = await loadEmbedderForCli(modelOpts, args, io);
-  const base = embedOptionsFrom(opts);
-  const shared: EmbedOptions = meta ? { ...base, normalize: meta.normalize, dimensions: meta.dimensions ?? undefined } : base;
-  const queryOpts: EmbedOptions = { ...shared, role: "query" };
-  const corpusOpts: EmbedOptions = { ...shared, prompt: undefined, promptName: opts.corpusPromptName, role: "document" };
-  model.promptFor(queryOpts);
-  if (!meta) model.promptFor(corpusOpts);
-  const fn: SimilarityFunction = model.similarityFn;
-  const progress = await startProgress("searching", { quiet: opts.quiet }, io);
-  try {
-    const queries: { text: string; vector: Float32Array; top: TopK<number | Hit> }[] = [];
-    const input = await openInput(texts, opts, io);
-    for await (const r of model.embedStream(input.records, { ...queryOpts, textOf: (x: InputRecord) => x.text })) {
-      queries.push({ text: r.item.text, vector: r.embedding, top: new TopK(opts.topK) });
-    }
-    if (queries.length === 0) return;
-    if (meta) {
-      if (queries[0].vector.length !== meta.dims) {
-        throw new UsageError(`the queries have ${queries[0].vector.length} dimensions but the index ${meta.dims}; search with the model that built it (${meta.model.ref})`);
-      }
-      for await (const chunk of npyRows(`${opts.index}/embeddings.npy`)) {
-        const n = chunk.data.length / chunk.cols;
-        for (let i = 0; i < n; i++) {
-          const row = chunk.data.subarray(i * chunk.cols, (i + 1) * chunk.cols);
-          for (const q of queries) q.top.push(similarity(q.vector, row, fn), chunk.first + i);
-        }
-        progress.tick(n);
-      }
-    } else {
-      const format = inputFormatFor({ ...opts, file: opts.corpus });
-      const source = guardSource(openSource(opts.corpus, io.stdin), opts.corpus!);
-      const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
-      const records = readRecords(format, source.stream, { ...opts, warn });
-      for await (const r of model.embedStream(records, { ...corpusOpts, textOf: (x: InputRecord) => x.text })) {
-        for (const q of queries) q.top.push(similarity(q.vector, r.embedding, fn), { line: r.item.line, text: r.item.text });
-        progress.tick();
-      }
-    }
-    const rows = meta ? new Set(queries.flatMap((q) => q.top.result().map((h) => h.item as number))) : new Set<number>();
-    const hits = meta ? await indexTexts(opts.index!, rows) : undefined;
-    const many = queries.length > 1;
-    const columns = [...(many ? ["query"] : []), "rank", "score", "line", "text"];
-    const writer = createWriter(format, io.stdout, { env: io.env, columns });
-    for (const q of queries) {
-      let rank = 0;
-      for (const h of q.top.result()) {
-        const hit = typeof h.item === "number" ? hits!.get(h.item)! : h.item;
-        await writer.write({ query: q.text, rank: ++rank, score: h.score, line: hit.line, text: hit.text });
-      }
-    }
-    await writer.end();
-  } finally {
-    progress.stop();
-    await model.dispose();
-  }
+    .action(async (queries: string[], opts: SearchCliOptions) => (await import("./search-run.js")).runSearch(queries, opts, io));
 }

@@ -47,10 +47,8 @@ export interface DocumentScorer {
   scoreStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts?: ScoreStreamOptions<T>): AsyncGenerator<ScoredItem<T>>;
 }
 
-export type LongMode = "truncate" | "chunk" | "sentences";
-export const LONG_MODES: LongMode[] = ["truncate", "chunk", "sentences"];
-export type Level = "document" | "sentence";
-export const LEVELS: Level[] = ["document", "sentence"];
+import { LEVELS, LONG_MODES, type Level, type LongMode } from "./modes.js";
+export { LEVELS, LONG_MODES, type Level, type LongMode } from "./modes.js";
 
 export interface DocumentOptions {
   /** truncate (default, as transformers), chunk (overlapping token windows) or sentences (classify each sentence, average) */

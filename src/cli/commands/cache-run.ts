@@ -1,0 +1,98 @@
+import type { CliIO } from "../io.js";
+import { NlpError, UsageError } from "../../errors.js";
+import { createWriter, parseOutputFormat, widthsOf } from "../../io/output.js";
+
+
+async function repoForRef(ref: string): Promise<string> {
+  const { parseHubId } = await import("../../catalog/grammar.js");
+  const hub = parseHubId(ref);
+  if (hub) return hub.repo;
+  const { loadCatalog } = await import("../../catalog/catalog.js");
+  const { entry } = loadCatalog().require(ref);
+  if (entry.source !== "hub" || !entry.repo) throw new UsageError(`${entry.ref} is ${entry.source === "embedded" ? "shipped inside the package" : "an imported folder"}, not in the Hub cache`);
+  return entry.repo;
+}
+
+export async function runList(opts: { format?: string }, io: CliIO): Promise<void> {
+  const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
+  const { scanCache } = await import("../../hub/cache-scan.js");
+  const { formatBytes } = await import("../../hub/progress.js");
+  const { loadCatalog } = await import("../../catalog/catalog.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  const catalog = loadCatalog();
+  const repos = scanCache();
+  if (repos.length === 0) io.stderr.write(`nlp: the cache ${hubCacheDir()} holds no models\n`);
+  const table = format === "table";
+  const columns = ["repo", "ref", "revisions", "files", "size"];
+  const records = repos.map((r) => {
+    const revisions = Object.entries(r.refs).map(([name, commit]) => `${name}→${commit.slice(0, 8)}`);
+    const loose = r.snapshots.filter((s) => !Object.values(r.refs).includes(s)).map((s) => s.slice(0, 8));
+    return {
+      repo: r.repo,
+      ref: catalog.byRepo(r.repo)?.ref ?? "",
+      revisions: table ? [...revisions, ...loose].join(" ") : [...revisions, ...loose],
+      files: table ? r.files.join(" ") : r.files,
+      size: table ? formatBytes(r.bytes) : r.bytes,
+      ...(table ? {} : { path: r.dir, incomplete: r.incomplete }),
+    };
+  });
+  // table: repo and ref whole (they are what you type), the lists cut with … or dropped to fit the terminal
+  const w = widthsOf(records, columns);
+  const fit = { repo: { width: w.repo }, ref: { width: w.ref }, revisions: { width: w.revisions, min: 12, drop: 1 }, files: { width: w.files, min: 10, drop: 2 }, size: { width: w.size } };
+  const writer = createWriter(format, io.stdout, { env: io.env, columns, table: fit });
+  for (const r of records) await writer.write(r);
+  await writer.end();
+}
+
+export async function runPath(ref: string | undefined, opts: { variant?: string }, io: CliIO): Promise<void> {
+  const { hubCacheDir } = await import("../../hub/env.js");
+  if (!ref) {
+    io.stdout.write(`${hubCacheDir()}\n`);
+    return;
+  }
+  const { resolveReference } = await import("../../catalog/materialize.js");
+  // offline: only say where it is, never download
+  const r = await resolveReference(ref, { offline: true, offlineReason: "`nlp cache path` only looks in the cache", variant: opts.variant });
+  io.stdout.write(`${r.dir}\n`);
+}
+
+export async function runRm(refs: string[], io: CliIO): Promise<void> {
+  const { removeRepo } = await import("../../hub/cache-scan.js");
+  const { formatBytes } = await import("../../hub/progress.js");
+  for (const ref of refs) {
+    const repo = await repoForRef(ref);
+    const freed = removeRepo(repo);
+    io.stderr.write(freed === null ? `nlp: ${repo} is not in the cache\n` : `nlp: removed ${repo} (${formatBytes(freed)})\n`);
+  }
+}
+
+export async function runVerify(refs: string[], opts: { fix?: boolean }, io: CliIO): Promise<void> {
+  const { verifyRepo, scanCache } = await import("../../hub/cache-scan.js");
+  const repos = refs.length > 0 ? await Promise.all(refs.map(repoForRef)) : scanCache().map((r) => r.repo);
+  let bad = 0;
+  let checked = 0;
+  for (const repo of repos) {
+    for (const f of await verifyRepo(repo, { fix: opts.fix })) {
+      checked++;
+      if (f.state !== "ok" && f.state !== "unchecked") bad++;
+      io.stdout.write(`${f.state}\t${repo}\t${f.commit.slice(0, 8)}\t${f.path}${f.detail ? `\t${f.detail}` : ""}\n`);
+    }
+  }
+  io.stderr.write(`nlp: ${checked} files checked, ${bad} bad${bad && opts.fix ? " (removed: the next use downloads them again)" : ""}\n`);
+  if (bad > 0 && !opts.fix) throw new NlpError(`${bad} cached files are corrupt or missing; run \`nlp cache verify --fix\`, then use the models again to re-download them`);
+}
+
+export async function runClear(opts: { yes?: boolean; partial?: boolean }, io: CliIO): Promise<void> {
+  const { clearCache, scanCache } = await import("../../hub/cache-scan.js");
+  const { formatBytes } = await import("../../hub/progress.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  if (!opts.partial && !opts.yes) {
+    const repos = scanCache();
+    const bytes = repos.reduce((s, r) => s + r.bytes, 0);
+    throw new UsageError(
+      `this deletes all ${repos.length} models (${formatBytes(bytes)}) in ${hubCacheDir()}, Python's included; rerun with --yes, or use --partial for unfinished downloads only`,
+    );
+  }
+  const freed = clearCache({ partialOnly: Boolean(opts.partial) });
+  io.stderr.write(`nlp: freed ${formatBytes(freed)} in ${hubCacheDir()}\n`);
+}

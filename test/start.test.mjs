@@ -1,0 +1,67 @@
+// Issue 12 item 5: a command imports only what it uses. The bin runs under a preload that logs every module
+// the process loads (test/fixtures/log-loaded-modules.mjs); commands that run no model must not load ONNX
+// Runtime, the tokenizer, the CSV packages or the spinner.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, runCli, runInProcess } from "./helpers.mjs";
+
+const HEAVY = ["onnxruntime-node", "@huggingface/tokenizers", "csv-parse", "csv-stringify", "ora"];
+const HOOK = join(ROOT, "test", "fixtures", "log-loaded-modules.mjs");
+const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
+
+/** Runs `nlp ...args`; resolves its exit code and the set of npm packages it loaded. */
+async function packagesLoadedBy(args) {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-start-"));
+  const log = join(dir, "loaded.txt");
+  try {
+    const r = await runCli(args, { env: { NODE_OPTIONS: `--import=${HOOK}`, NLP_LOADED_LOG: log, HOME: dir, XDG_CONFIG_HOME: dir, HF_HOME: dir } });
+    const packages = new Set();
+    for (const url of readFileSync(log, "utf8").split("\n")) {
+      const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+      if (m) packages.add(m[1]);
+    }
+    return { code: r.code, stderr: r.stderr, packages };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const args of [["--version"], ["--help"], ["models"], ["info", "en.classify.sentiment.tiny"], ["info", EMBEDDED]]) {
+  test(`nlp ${args.join(" ")} loads none of ${HEAVY.join(", ")}`, async () => {
+    const { code, stderr, packages } = await packagesLoadedBy(args);
+    assert.equal(code, 0, stderr);
+    if (args[0] !== "--version") assert.ok(packages.has("commander"), "the preload saw the modules the bin loads");
+    assert.deepEqual(HEAVY.filter((p) => packages.has(p)), []);
+  });
+}
+
+test("the check sees what a model run loads: nlp classify loads ONNX Runtime and the tokenizer", async () => {
+  const { code, stderr, packages } = await packagesLoadedBy(["classify", "-m", EMBEDDED, "A fine film"]);
+  assert.equal(code, 0, stderr);
+  assert.ok(packages.has("onnxruntime-node"));
+  assert.ok(packages.has("@huggingface/tokenizers"));
+});
+
+test("the embedded graph, saved pre-optimised for a fast start, gives bitwise the logits of the graph as trained", async () => {
+  // embedded-logits.jsonl was written by `nlp classify --function none --all-scores` with the graph as trained
+  // (training/quantize.py's output, sha256 291c2088…) before training/preoptimise.mjs replaced it
+  const r = await runCli(["classify", "-m", EMBEDDED, "--function", "none", "--all-scores", "--format", "jsonl", "-f", join(ROOT, "test", "fixtures", "embedded-logits.txt")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, readFileSync(join(ROOT, "test", "fixtures", "embedded-logits.jsonl"), "utf8"));
+});
+
+test("nlp --version answers before loading the CLI with what commander prints, the version in package.json", async () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  for (const flag of ["--version", "-V"]) {
+    const bin = await runCli([flag]);
+    const commander = await runInProcess([flag]);
+    assert.equal(bin.code, 0);
+    assert.equal(bin.stdout, `${version}\n`);
+    assert.equal(commander.stdout, bin.stdout);
+  }
+  const { packages } = await packagesLoadedBy(["--version"]);
+  assert.ok(!packages.has("commander"), "the --version fast path loads no CLI");
+});
