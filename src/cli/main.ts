@@ -24,7 +24,7 @@ export { VERSION };
 
 export function buildProgram(io: CliIO = processIO()): Command {
   const program = new Command("nlp")
-    .description("Transformer text classification from the shell, with Hugging Face's exact numbers.")
+    .description("One-liner NLP with transformer models: labels, entities, embeddings, with Hugging Face's exact numbers.")
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -33,9 +33,12 @@ export function buildProgram(io: CliIO = processIO()): Command {
       "after",
       `
 Examples:
-  $ nlp classify -m ./bundle "A heartwarming and funny movie"
+  $ nlp classify "A heartwarming and funny movie"          # the built-in sentiment model, no download
+  $ nlp classify -m en.classify.bert.imdb -f reviews.csv --column review > labelled.csv
   $ cat reviews.txt | nlp classify -m ./bundle > labels.jsonl
-  $ nlp tokenize -m ./bundle "Why was this scored so?"
+  $ nlp ner -m en.ner "Ada Lovelace was born in London."
+  $ nlp embed -m en.embed --input jsonl --format jsonl < texts.jsonl
+  $ nlp models --task ner                                   # the catalog
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
     );
