@@ -1,6 +1,7 @@
 // Issue 12 item 5: a command imports only what it uses. The bin runs under a preload that logs every module
 // the process loads (test/fixtures/log-loaded-modules.mjs); commands that run no model must not load ONNX
-// Runtime, the tokenizer, the CSV packages or the spinner.
+// Runtime, the tokenizer, the CSV packages or the spinner; `models` and `info` only read the cache, so they load
+// no HTTP client (undici) and no lock (proper-lockfile) either.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,15 +10,16 @@ import { join } from "node:path";
 import { ROOT, runCli, runInProcess } from "./helpers.mjs";
 
 const HEAVY = ["onnxruntime-node", "@huggingface/tokenizers", "csv-parse", "csv-stringify", "ora"];
+const NETWORK = ["undici", "proper-lockfile"];
 const HOOK = join(ROOT, "test", "fixtures", "log-loaded-modules.mjs");
 const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
 
 /** Runs `nlp ...args`; resolves its exit code and the set of npm packages it loaded. */
-async function packagesLoadedBy(args) {
+async function packagesLoadedBy(args, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), "nlp-start-"));
   const log = join(dir, "loaded.txt");
   try {
-    const r = await runCli(args, { env: { NODE_OPTIONS: `--import=${HOOK}`, NLP_LOADED_LOG: log, HOME: dir, XDG_CONFIG_HOME: dir, HF_HOME: dir } });
+    const r = await runCli(args, { env: { NODE_OPTIONS: `--import=${HOOK}`, NLP_LOADED_LOG: log, HOME: dir, XDG_CONFIG_HOME: dir, HF_HOME: dir, ...env } });
     const packages = new Set();
     for (const url of readFileSync(log, "utf8").split("\n")) {
       const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
@@ -29,12 +31,14 @@ async function packagesLoadedBy(args) {
   }
 }
 
-for (const args of [["--version"], ["--help"], ["models"], ["info", "en.classify.sentiment.tiny"], ["info", EMBEDDED]]) {
-  test(`nlp ${args.join(" ")} loads none of ${HEAVY.join(", ")}`, async () => {
+const CACHE_ONLY = [["models"], ["info", "en.classify.sentiment.tiny"], ["info", "sst2"], ["info", "de.classify.bert.sentiment"], ["info", EMBEDDED]];
+for (const args of [["--version"], ["--help"], ...CACHE_ONLY]) {
+  const forbidden = CACHE_ONLY.includes(args) ? [...HEAVY, ...NETWORK] : HEAVY;
+  test(`nlp ${args.join(" ")} loads none of ${forbidden.join(", ")}`, async () => {
     const { code, stderr, packages } = await packagesLoadedBy(args);
     assert.equal(code, 0, stderr);
     if (args[0] !== "--version") assert.ok(packages.has("commander"), "the preload saw the modules the bin loads");
-    assert.deepEqual(HEAVY.filter((p) => packages.has(p)), []);
+    assert.deepEqual(forbidden.filter((p) => packages.has(p)), []);
   });
 }
 
@@ -43,6 +47,13 @@ test("the check sees what a model run loads: nlp classify loads ONNX Runtime and
   assert.equal(code, 0, stderr);
   assert.ok(packages.has("onnxruntime-node"));
   assert.ok(packages.has("@huggingface/tokenizers"));
+});
+
+test("the check sees what a download loads: nlp pull loads undici and proper-lockfile (offline: it stops before any request)", async () => {
+  const { code, stderr, packages } = await packagesLoadedBy(["pull", "sst2"], { HF_HUB_OFFLINE: "1" });
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /offline/);
+  assert.deepEqual(NETWORK.filter((p) => packages.has(p)), NETWORK);
 });
 
 test("the embedded graph, saved pre-optimised for a fast start, gives bitwise the logits of the graph as trained", async () => {

@@ -8,7 +8,8 @@ import { isAbsolute, join } from "node:path";
 import { BundleError, UsageError } from "../errors.js";
 import { DEFAULT_ORDER, normalizeVariant } from "../model/bundle.js";
 import type { ResolveOptions, ResolvedModel } from "../model/resolver.js";
-import { ensureSnapshot, type EnsureOptions, type FilePlan, type PlanSource, type SnapshotResult } from "../hub/snapshot.js";
+import type { FilePlan, PlanSource } from "../hub/cached-snapshot.js";
+import type { EnsureOptions, SnapshotResult } from "../hub/snapshot.js";
 import { planFromListing, planFromSnapshot } from "../hub/file-plan.js";
 import { loadCatalog, type Found } from "./catalog.js";
 import { embeddedRoot } from "./default-model.js";
@@ -55,8 +56,11 @@ export interface EntryResolution extends ResolvedModel {
   snapshot?: SnapshotResult;
 }
 
-function ensureOpts(opts: EntryResolveOptions, revision: string, label: string): EnsureOptions {
-  return { revision, offline: opts.offline, offlineReason: opts.offlineReason, refresh: opts.refresh, progress: opts.progress, log: opts.log, label };
+/** The cache, else the Hub; snapshot.ts is imported only here, so `nlp models`/`nlp info`, which use this module's plans, load no HTTP client. */
+async function snapshotFor(repo: string, source: PlanSource, opts: EntryResolveOptions, revision: string, label: string): Promise<SnapshotResult> {
+  const { ensureSnapshot } = await import("../hub/snapshot.js");
+  const ensure: EnsureOptions = { revision, offline: opts.offline, offlineReason: opts.offlineReason, refresh: opts.refresh, progress: opts.progress, log: opts.log, label };
+  return ensureSnapshot(repo, source, ensure);
 }
 
 export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "via">, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
@@ -78,7 +82,7 @@ export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "vi
   }
   const repo = entry.repo!;
   const revision = opts.revision ?? found.revision ?? entry.revision ?? "main";
-  const snapshot = await ensureSnapshot(repo, planSource(repo, entry, variant), ensureOpts(opts, revision, ref));
+  const snapshot = await snapshotFor(repo, planSource(repo, entry, variant), opts, revision, ref);
   return {
     dir: snapshot.dir,
     ref,
@@ -94,7 +98,7 @@ export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "vi
 /** An owner/name[@revision] the catalog does not describe. */
 export async function resolveHubRepo(repo: string, revision: string, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
   const variant = opts.variant ? normalizeVariant(opts.variant) : undefined;
-  const snapshot = await ensureSnapshot(repo, planSource(repo, undefined, variant), ensureOpts(opts, revision, ref));
+  const snapshot = await snapshotFor(repo, planSource(repo, undefined, variant), opts, revision, ref);
   return { dir: snapshot.dir, ref, source: "hub", variant, snapshot, details: { repo, revision, commit: snapshot.commit } };
 }
 

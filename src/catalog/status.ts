@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RepoCache } from "../hub/cache-layout.js";
-import { cachedSnapshot } from "../hub/snapshot.js";
+import { cachedSnapshot } from "../hub/cached-snapshot.js";
 import { chooseVariant, embeddedRoot, planSource } from "./materialize.js";
 import type { CatalogEntry } from "./schema.js";
 

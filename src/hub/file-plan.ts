@@ -5,7 +5,7 @@
 import { relative } from "node:path";
 import { HubError, UsageError } from "../errors.js";
 import { DEFAULT_ORDER, VARIANT_FILES, locateBundle, normalizeVariant } from "../model/bundle.js";
-import type { FilePlan } from "./snapshot.js";
+import type { FilePlan } from "./cached-snapshot.js";
 
 /** sentence-transformers' config files at the repo root and its Pooling module's config (1_Pooling/config.json). */
 const SENTENCE_FILES = /^(modules\.json|config_sentence_transformers\.json|sentence_bert_config\.json|\d+_Pooling\/config\.json)$/;

@@ -1,0 +1,43 @@
+/**
+ * What the cache holds for a revision, read from disk only. Kept apart from
+ * snapshot.ts (downloads) so `nlp models` and `nlp info`, which only look at the
+ * cache, load no HTTP client (undici) and no lock (proper-lockfile).
+ */
+import { RepoCache } from "./cache-layout.js";
+import { requireRevision } from "./safe-path.js";
+
+/** Which files to fetch: required ones in order (the ONNX graph last), optional ones after. */
+export interface FilePlan {
+  required: string[];
+  optional: string[];
+}
+
+/** A fixed plan (catalog layout), or one chosen from the repo's file list (any Hub repo). */
+export type PlanSource =
+  | { kind: "fixed"; plan: FilePlan }
+  | { kind: "listed"; choose: (files: string[]) => FilePlan; fromSnapshot: (dir: string) => FilePlan | null };
+
+function missingFiles(cache: RepoCache, commit: string | null, plan: FilePlan): string[] {
+  if (!commit) return [...plan.required, ...plan.optional];
+  return [
+    ...plan.required.filter((p) => !cache.hasFile(commit, p)),
+    ...plan.optional.filter((p) => !cache.hasFile(commit, p) && !cache.knownMissing(commit, p)),
+  ];
+}
+
+/** What the cache holds for this revision, without any request; a snapshot found is one safe to read (see assertReadable). */
+export function cachedSnapshot(repo: string, revision: string, source: PlanSource): { commit: string; plan: FilePlan } | { missing: string[] } {
+  requireRevision(revision);
+  const cache = new RepoCache(repo);
+  const commit = cache.commitFor(revision);
+  let hit: { commit: string; plan: FilePlan } | { missing: string[] };
+  if (source.kind === "fixed") {
+    const missing = missingFiles(cache, commit, source.plan);
+    hit = commit && missing.length === 0 ? { commit, plan: source.plan } : { missing };
+  } else {
+    const plan = commit ? source.fromSnapshot(cache.snapshotDir(commit)) : null;
+    hit = commit && plan ? { commit, plan } : { missing: ["config.json", "tokenizer.json", "an .onnx file"] };
+  }
+  if ("commit" in hit) cache.assertReadable(hit.commit);
+  return hit;
+}
