@@ -78,6 +78,14 @@ export const TASKS = [
   "other",
 ] as const;
 
+/** The model a task's entries are: token classifiers (nlp ner), sentence embedders (nlp embed), else sequence classifiers (nlp classify, nlp rerank). */
+export type TaskModel = "token" | "embed" | "sequence";
+
+export function taskModel(task: string): TaskModel {
+  if (task === "ner" || task === "pos" || task === "pii") return "token";
+  return task === "embed" ? "embed" : "sequence";
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string" && x.length > 0);
 

@@ -41,6 +41,17 @@ export async function createOrtSession(path: string, opts: SessionOptions = {}):
   }
 }
 
+/** A graph's outputs and their declared shapes (undefined where the graph declares none), read without running it. */
+export async function graphOutputs(path: string): Promise<Map<string, unknown[] | undefined>> {
+  const { session } = await createOrtSession(path, { threads: 1 });
+  try {
+    const meta = (session as unknown as { outputMetadata?: Array<{ name: string; shape?: unknown[] }> }).outputMetadata ?? [];
+    return new Map(session.outputNames.map((n) => [n, meta.find((m) => m.name === n)?.shape]));
+  } finally {
+    await session.release();
+  }
+}
+
 /** A padded batch as the graph's int64 inputs (input_ids, attention_mask, token_type_ids). */
 export function batchFeeds(o: Ort, inputNames: readonly string[], batch: PaddedBatch): Record<string, Tensor> {
   const dims = [batch.batch, batch.seqLen];
