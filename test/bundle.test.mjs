@@ -112,3 +112,16 @@ test("a token-classification model given to classify is refused with the command
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^nlp: .*token-classification model.*nlp ner/);
 });
+
+test("a token-classification graph whose config names no architecture is refused by classify too (by the logits' rank)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-token-"));
+  cpSync(join(ROOT, "test", "fixtures", "hf-token", "bert"), dir, { recursive: true });
+  const cfgPath = join(dir, "config.json");
+  const { architectures, ...cfg } = JSON.parse(readFileSync(cfgPath, "utf8"));
+  assert.ok(architectures, "the fixture names its architecture");
+  writeFileSync(cfgPath, JSON.stringify(cfg));
+  const r = await runInProcess(["classify", "-m", dir, "Ada Lovelace was born in London"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^nlp: .*logits have shape \[1, \d+, 9\].*token-classification model.*nlp ner/);
+});

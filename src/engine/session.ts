@@ -107,8 +107,12 @@ export class OnnxClassifierSession {
   /** Runs one padded batch; returns one logits row per sequence. */
   async run(batch: PaddedBatch): Promise<Float32Array[]> {
     const out = await this.logits(batch);
+    if (out.dims.length !== 2) {
+      // a token head without `architectures` in its config: read as rows it would give a plausible, wrong label
+      throw new UsageError(`the model's logits have shape [${out.dims.join(", ")}], not [batch, labels]: it is a token-classification model, not a text classifier; run it with \`nlp ner\``);
+    }
     const data = out.data as Float32Array;
-    const width = out.dims[out.dims.length - 1];
+    const width = out.dims[1];
     const rows: Float32Array[] = [];
     for (let b = 0; b < batch.batch; b++) rows.push(data.slice(b * width, (b + 1) * width));
     return rows;
