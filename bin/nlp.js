@@ -7,14 +7,14 @@ if (process.argv.length === 3 && (process.argv[2] === "--version" || process.arg
   process.stdout.write(`${VERSION}\n`);
 } else {
   const { main } = await import("../dist/cli/main.js");
-  const { processIO } = await import("../dist/cli/io.js");
+  const { processIO, exitWhenSafe } = await import("../dist/cli/io.js");
 
   main(process.argv, processIO()).then(
     (code) => {
       // Let stdout drain before exiting: output to a pipe is written asynchronously.
       process.exitCode = code;
       // interrupted (130): stdin or a model run may still hold the event loop; leave once the output is flushed
-      if (code === 130) process.stdout.write("", () => process.exit(code));
+      if (code === 130) process.stdout.write("", () => exitWhenSafe(code));
     },
     (err) => {
       process.stderr.write(`nlp: unexpected error: ${err?.stack ?? err}\n`);

@@ -4,6 +4,7 @@
  * process.stdin/stdout/stderr/env directly.
  */
 import type { Readable, Writable } from "node:stream";
+import { settleWorkers } from "../engine/pool.js";
 
 export type TTYish = { isTTY?: boolean; columns?: number };
 
@@ -29,6 +30,12 @@ export function processIO(): CliIO {
     env: process.env,
     stdinPath: "/dev/stdin",
     signals: process,
-    exit: (code) => process.exit(code),
+    exit: (code) => exitWhenSafe(code),
   };
 }
+
+/** process.exit once no worker thread is inside ONNX Runtime's session creation (exiting then aborts the process). */
+export function exitWhenSafe(code: number): void {
+  void settleWorkers().then(() => process.exit(code));
+}
+

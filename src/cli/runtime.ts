@@ -67,6 +67,7 @@ export function loadOptionsFromCli(opts: ModelCliOptions & { quiet?: boolean }, 
     variant: opts.variant,
     maxLength: opts.maxLength,
     threads: opts.threads,
+    workers: opts.workers,
     batchSize: opts.batchSize,
     offline: Boolean(opts.offline), // HF_HUB_OFFLINE is read by the Hub layer, which then names the right cause
     offlineReason: opts.offline ? "--offline was given" : undefined,

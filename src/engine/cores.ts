@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { readFileSync, statSync } from "node:fs";
+import { availableParallelism, freemem } from "node:os";
 
 /**
  * Physical cores: ONNX Runtime's matmuls gain nothing from SMT siblings and
@@ -23,4 +23,38 @@ export function physicalCores(): number {
     // not Linux: fall through
   }
   return logical;
+}
+
+/** How many sessions a model runs at once (`workers`) and the intra-op threads of each. */
+export interface LanePlan {
+  workers: number;
+  threads: number;
+}
+
+/**
+ * Resident memory of one session as a multiple of its graph file: the weights, ONNX Runtime's optimised copy
+ * of them and its activation arena (bench/memory: int8 DistilBERT 67 MB file → ~150 MB a session).
+ */
+const SESSION_BYTES_PER_FILE_BYTE = 3;
+
+/**
+ * The default: one session per physical core with one thread each (short texts keep a single session's second
+ * thread mostly waiting: bench/scaling), never more sessions than half the free memory holds. `threads` given
+ * alone keeps the default workers; `workers` given alone shares the cores between them.
+ */
+export function planLanes(onnx: string, opts: { workers?: number; threads?: number }): LanePlan {
+  const cores = physicalCores();
+  let workers = opts.workers;
+  if (workers === undefined) {
+    let bytes = 0;
+    try {
+      bytes = statSync(onnx).size;
+    } catch {
+      // the opener names a missing graph; plan as for a small one
+    }
+    const fits = bytes > 0 ? Math.floor(freemem() / 2 / (bytes * SESSION_BYTES_PER_FILE_BYTE)) : cores;
+    workers = Math.max(1, Math.min(cores, fits));
+  }
+  const threads = opts.threads ?? Math.max(1, Math.floor(cores / workers));
+  return { workers, threads };
 }

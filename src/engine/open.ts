@@ -6,12 +6,15 @@ import { BundleError, UsageError } from "../errors.js";
 import { readBundle, type Bundle } from "../model/bundle.js";
 import { isPlaceholderLabels, labelNames } from "./postprocess.js";
 import { OnnxClassifierSession } from "./session.js";
+import { planLanes, type LanePlan } from "./cores.js";
 import { TextTokenizer } from "./tokenizer.js";
 
 export interface OpenedModel {
   bundle: Bundle;
   tokenizer: TextTokenizer;
   session: OnnxClassifierSession;
+  /** the sessions the model may run at once and the threads of each (this session is the first) */
+  lanes: LanePlan;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface OpenedModel {
  */
 export async function openModel(
   dir: string,
-  opts: { variant?: string; maxLength?: number; threads?: number },
+  opts: { variant?: string; maxLength?: number; threads?: number; workers?: number },
   refuse: { head: string; message: (dir: string, architecture: string) => string },
 ): Promise<OpenedModel> {
   const bundle = readBundle(dir, opts.variant);
@@ -32,8 +35,9 @@ export async function openModel(
   } catch (err) {
     throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
   }
-  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: opts.threads });
-  return { bundle, tokenizer, session };
+  const lanes = planLanes(bundle.onnx, opts);
+  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.threads });
+  return { bundle, tokenizer, session, lanes };
 }
 
 /**

@@ -16,8 +16,9 @@ import {
 import type { Bundle } from "../../model/bundle.js";
 import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
-import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreStreamOptions } from "./documents.js";
+import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreRow, type ScoreStreamOptions } from "./documents.js";
 import { headLabels, openModel } from "../../engine/open.js";
+import { LanePool, type Runner } from "../../engine/pool.js";
 
 export type { ScoredItem } from "./documents.js";
 
@@ -26,8 +27,10 @@ export interface LoadOptions {
   variant?: string;
   /** cap on tokens per text, special tokens included (never above the model's limit) */
   maxLength?: number;
-  /** ONNX Runtime intra-op threads (default: physical cores) */
+  /** ONNX Runtime intra-op threads per session (default: physical cores / workers) */
   threads?: number;
+  /** sessions running windows at once, each in its own thread (default: planLanes — physical cores, as memory allows) */
+  workers?: number;
   /** texts per inference batch */
   batchSize?: number;
   /** label names to use where config.json has no id2label or only LABEL_i (from a catalog entry) */
@@ -96,10 +99,31 @@ export function streamWindowSize(batchSize: number): number {
   return Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
 }
 
+/** A window of rows as a lane runs it (plain data: it may cross to a worker thread). */
+interface ScoreJob {
+  rows: ScoreRow[];
+  batchSize: number;
+}
+
+/** Logits of a window, packed (one buffer moves between threads without a copy): row i is logits[i·width …]. */
+interface ScoreResult {
+  width: number;
+  logits: Float32Array;
+  /** 1 where the row's text was cut at the token limit */
+  truncated: Uint8Array;
+}
+
+/** How a worker lane builds its classifier: the same folder and options, one lane of its own (see engine/pool.ts). */
+export async function classifierRunner(args: { dir: string; opts: LoadOptions }): Promise<Runner<ScoreJob, ScoreResult>> {
+  const model = await TextClassifier.fromFolder(args.dir, { ...args.opts, workers: 1 });
+  return { run: (job) => model.runJob(job), dispose: () => model.dispose() };
+}
+
 export class TextClassifier {
   readonly labels: string[];
   readonly function: ScoreFunction;
   readonly batchSize: number;
+  private pool!: LanePool<ScoreJob, ScoreResult>;
 
   private constructor(
     readonly bundle: Bundle,
@@ -121,11 +145,40 @@ export class TextClassifier {
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TextClassifier> {
     validateLoadOptions(opts);
     // a token head's logits are [batch, seq, labels]: read as a sentence head they would give a plausible, wrong label
-    const { bundle, tokenizer, session } = await openModel(dir, opts, {
+    const { bundle, tokenizer, session, lanes } = await openModel(dir, opts, {
       head: "ForTokenClassification",
       message: (d, arch) => `${d} is a token-classification model (${arch}): it labels tokens, not texts; run it with \`nlp ner\``,
     });
-    return new TextClassifier(bundle, tokenizer, session, opts);
+    const model = new TextClassifier(bundle, tokenizer, session, opts);
+    // plain data only (callers' options may carry functions and streams): what builds the same model in a worker
+    const laneOpts: LoadOptions = { variant: bundle.variant, maxLength: opts.maxLength, threads: lanes.threads, batchSize: opts.batchSize, fallbackLabels: opts.fallbackLabels };
+    const spec = { module: import.meta.url, factory: "classifierRunner", args: { dir, opts: laneOpts } };
+    model.pool = await LanePool.start<ScoreJob, ScoreResult>(spec, {
+      workers: lanes.workers,
+      first: { run: (job) => model.runJob(job as ScoreJob), dispose: () => session.dispose() },
+    });
+    return model;
+  }
+
+  /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
+  get workers(): number {
+    return this.pool.workers;
+  }
+
+  /** One window on this thread's session: rows encoded here, run in length-sorted batches, logits packed. */
+  async runJob(job: ScoreJob): Promise<ScoreResult> {
+    const encoded = job.rows.map((r) => this.encodeRow(r));
+    const logits = await this.logitsFor(encoded, job.batchSize);
+    const width = logits[0]?.length ?? 0;
+    const packed = new Float32Array(width * logits.length);
+    logits.forEach((l, i) => packed.set(l, i * width));
+    return { width, logits: packed, truncated: Uint8Array.from(encoded, (e) => (e.fullLength > e.ids.length ? 1 : 0)) };
+  }
+
+  private encodeRow(row: ScoreRow): Pick<Encoded, "ids" | "typeIds" | "fullLength"> {
+    if (typeof row === "string") return this.encode(row);
+    if ("ids" in row) return row;
+    return row.longestFirst ? this.tokenizer.encodePairLongestFirst(row.text, row.pair) : this.encode(row.text, row.pair);
   }
 
   get info(): ModelInfo {
@@ -149,8 +202,8 @@ export class TextClassifier {
     return this.tokenizer.encode(text, pair);
   }
 
-  /** Runs the model on already-encoded rows, in their order; batches are length-sorted inside. */
-  async logitsFor(rows: readonly Encoded[], batchSize = this.batchSize): Promise<Float32Array[]> {
+  /** Runs this thread's session on already-encoded rows, in their order; batches are length-sorted inside. */
+  async logitsFor(rows: readonly Pick<Encoded, "ids" | "typeIds">[], batchSize = this.batchSize): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(rows.length);
     for (const { idx, padded } of paddedBatches(rows, batchSize, this.tokenizer)) {
       const logits = await this.session.run(padded);
@@ -161,8 +214,8 @@ export class TextClassifier {
 
   /**
    * Scores a stream of items in input order. Items are read ahead into a
-   * bounded window (batchSize × 8), sorted by length inside the window, and the
-   * next window is tokenized while the current one runs.
+   * bounded window, each window runs on the next free lane of the pool
+   * (length-sorted batches inside it), and results leave in input order.
    */
   async *scoreStream<T>(
     items: AsyncIterable<T> | Iterable<T>,
@@ -171,17 +224,17 @@ export class TextClassifier {
   ): AsyncGenerator<ScoredItem<T>> {
     const batchSize = opts.batchSize ?? this.batchSize;
     const fn = opts.function ?? this.function;
-    const windowSize = streamWindowSize(batchSize);
-    const run = async (win: { item: T; encoded: Encoded }[]) => {
-      const logits = await this.logitsFor(
-        win.map((w) => w.encoded),
-        batchSize,
-      );
-      return win.map((w, i) => ({ ...w, logits: logits[i], scores: applyFunction(logits[i], fn) }));
+    const unit = opts.unit ?? "records";
+    const run = async (win: { item: T; row: ScoreRow }[], first: number): Promise<ScoredItem<T>[]> => {
+      const res = await this.pool.run({ rows: win.map((w) => w.row), batchSize }, `${unit} ${first + 1}–${first + win.length}`);
+      return win.map((w, i) => {
+        const logits = res.logits.subarray(i * res.width, (i + 1) * res.width);
+        return { item: w.item, logits, scores: applyFunction(logits, fn), truncated: res.truncated[i] === 1 };
+      });
     };
     // windowed: bounded memory, input order, flush when ready or when the input stalls, no loss on input errors
-    const encode = opts.encode ?? ((item: T) => this.encode(textOf(item)));
-    yield* windowed(items, (item) => ({ item, encoded: encode(item) }), run, { windowSize });
+    const rowOf = opts.row ?? textOf;
+    yield* windowed(items, (item) => ({ item, row: rowOf(item) }), run, { windowSize: streamWindowSize(batchSize), inFlight: this.pool.capacity });
   }
 
   async *classifyStream(texts: AsyncIterable<string> | Iterable<string>, opts: ClassifyOptions = {}): AsyncGenerator<ClassifyRecord> {
@@ -212,12 +265,17 @@ export class TextClassifier {
     });
   }
 
+  /** Stops the worker threads and releases every session. */
   async dispose(): Promise<void> {
-    await this.session.dispose();
+    await this.pool.close();
   }
 }
 
-export function validateLoadOptions(opts: { maxLength?: number; batchSize?: number }): void {
+export function validateLoadOptions(opts: { maxLength?: number; batchSize?: number; workers?: number; threads?: number }): void {
+  for (const option of ["workers", "threads"] as const) {
+    const v = opts[option];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`\`${option}\` must be a positive integer, got ${v}`, { option });
+  }
   if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 2)) {
     throw new UsageError(`\`maxLength\` must be an integer ≥ 2, got ${opts.maxLength}`, { option: "maxLength" });
   }

@@ -28,14 +28,24 @@ export interface ScoredItem<T> {
   /** probabilities (after the score function), in label index order */
   scores: number[];
   logits: Float32Array;
-  encoded: Encoded;
+  /** the row's text was cut at the token limit */
+  truncated: boolean;
 }
+
+/**
+ * What the model runs for an item, as plain data (it is encoded where it runs, possibly a worker thread): a text;
+ * a text pair (the text cut first, as zero-shot's only_first; `longestFirst` as a cross-encoder's); or tokens
+ * already cut (long-document windows).
+ */
+export type ScoreRow = string | { text: string; pair: string; longestFirst?: boolean } | Pick<Encoded, "ids" | "typeIds" | "fullLength">;
 
 export interface ScoreStreamOptions<T> {
   function?: ScoreFunction;
   batchSize?: number;
-  /** how to encode an item (default: the tokenizer on textOf(item)) */
-  encode?: (item: T) => Encoded;
+  /** what the model runs for an item (default: textOf(item)) */
+  row?: (item: T) => ScoreRow;
+  /** what the items are, for messages ("records 65–128"; default "records") */
+  unit?: string;
 }
 
 /** What classifying needs of a model: its tokenizer, labels, config and a batched score function (TextClassifier is one). */
@@ -174,7 +184,7 @@ interface Row<T> {
   state: DocState<T>;
   seg: number;
   weight: number;
-  encoded: Encoded;
+  row: ScoreRow;
 }
 
 interface DocState<T> {
@@ -224,23 +234,24 @@ export async function* scoreDocuments<T>(
       }
       const rows: Row<T>[] = [];
       state.segments.forEach((s, seg) => {
-        let encs: Encoded[];
+        let specs: ScoreRow[];
         let weights: number[];
         if (plan.zeroShot) {
-          encs = plan.zeroShot.hypotheses.map((h) => model.tokenizer.encode(s.text, h));
-          weights = encs.map(() => 1);
+          specs = plan.zeroShot.hypotheses.map((h) => ({ text: s.text, pair: h }));
+          weights = specs.map(() => 1);
         } else if (plan.long === "chunk") {
-          encs = model.tokenizer.encodeWindows(s.text, plan.stride);
+          // windows are cut here: their count and weights are needed to fold them back
+          const encs = model.tokenizer.encodeWindows(s.text, plan.stride);
+          specs = encs.map((e) => ({ ids: e.ids, typeIds: e.typeIds, fullLength: e.fullLength }));
           weights = windowWeights(encs, model.tokenizer.contentBudget());
         } else {
-          encs = [model.tokenizer.encode(s.text)];
+          specs = [s.text];
           weights = [1];
         }
         state.got.push([]);
-        encs.forEach((encoded, k) => rows.push({ state, seg, weight: weights[k], encoded }));
+        specs.forEach((row, k) => rows.push({ state, seg, weight: weights[k], row }));
       });
       state.pending = rows.length;
-      state.cut = plan.long !== "chunk" && rows.some((r) => r.encoded.fullLength > r.encoded.ids.length);
       queue.push(state);
       doc++;
       yield* rows;
@@ -254,8 +265,10 @@ export async function* scoreDocuments<T>(
     }
   };
 
-  for await (const r of model.scoreStream(expand(), () => "", { ...opts, encode: (row) => row.encoded })) {
+  for await (const r of model.scoreStream(expand(), () => "", { ...opts, row: (r) => r.row, unit: "model inputs" })) {
     const st = r.item.state;
+    // chunk windows cover the whole text; any other row cut at the limit lost some of it
+    if (plan.long !== "chunk" && r.truncated) st.cut = true;
     st.got[r.item.seg].push({ weight: r.item.weight, scores: r.scores, logits: r.logits });
     st.pending--;
     yield* finished();
@@ -337,7 +350,7 @@ export function classifyRecords<T>(
   async function* plain(): AsyncGenerator<ClassifiedUnit<T>> {
     let doc = 0;
     for await (const s of model.scoreStream(items, textOf, score)) {
-      yield { item: s.item, doc: doc++, text: textOf(s.item), scores: s.scores, truncated: s.encoded.fullLength > s.encoded.ids.length };
+      yield { item: s.item, doc: doc++, text: textOf(s.item), scores: s.scores, truncated: s.truncated };
     }
   }
   async function* documents(p: DocumentPlan): AsyncGenerator<ClassifiedUnit<T>> {

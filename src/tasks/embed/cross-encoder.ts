@@ -63,7 +63,7 @@ export async function rerank<T>(
   for await (const s of model.scoreStream(numbered, (d) => textOf(d.item), {
     function: fn,
     batchSize: opts.batchSize,
-    encode: (d) => model.tokenizer.encodePairLongestFirst(query, textOf(d.item)),
+    row: (d) => ({ text: query, pair: textOf(d.item), longestFirst: true }),
   })) {
     top.push(s.scores[0], s.item);
   }

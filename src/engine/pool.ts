@@ -1,0 +1,325 @@
+/**
+ * Why: one ONNX Runtime session keeps one core busy on small batches (an int8 graph runs one text per call, see
+ * classifier.ts), so a stream spreads its windows over several sessions, each in a worker thread of its own.
+ * onnxruntime-node runs a session synchronously on the thread that calls it, so the main thread must not hold
+ * one while it also reads, dispatches and writes.
+ *
+ *   lane 0: this thread's session. It answers alone while one window is all there is (one text never pays for
+ *           starting a thread), and runs windows only until the worker lanes are up.
+ *   lanes 1…workers: worker threads, started together when a window waits while lane 0 is busy (workers ≥ 2);
+ *           each tokenizes, runs and post-processes its windows and holds up to two of them, so it never waits
+ *           for the main thread between windows.
+ *
+ *   caller ── run(job) ──► FIFO of jobs ──► lane 0 (this thread, until the workers are ready)
+ *                                       ├─► worker 1 ─┐
+ *                                       └─► worker N ─┴─► results, per job, in any order
+ *                                                         (windowed.ts puts them back in input order)
+ *
+ * Every lane is built by the same factory from the same arguments, so a text's scores do not depend on the
+ * lane that ran it. A worker that dies (an uncaught error, process.exit in it, terminate) rejects the jobs it
+ * held with an InferenceError naming them; the pool starts a new worker for later jobs (a server keeps serving).
+ */
+import { Worker } from "node:worker_threads";
+import { BundleError, HubError, InferenceError, InputError, NlpError, UsageError } from "../errors.js";
+
+/** A task's model, as a lane holds it: runs one job (a window of rows) and releases its session. */
+export interface Runner<J, R> {
+  run(job: J): Promise<R>;
+  dispose(): Promise<void>;
+}
+
+/** How every lane builds its runner: `module` (a file URL) exports `factory(args)` → Runner; args are plain data. */
+export interface RunnerSpec {
+  module: string;
+  factory: string;
+  args: unknown;
+}
+
+export interface PoolOptions {
+  /** most lanes (sessions) at once; lane 0 is in the calling thread */
+  workers: number;
+  /** lane 0's runner when the caller already built it (with the shared pieces it has, e.g. its tokenizer) */
+  first?: Runner<unknown, unknown>;
+}
+
+/** Items of a result that can move to the main thread without a copy. */
+export function transferables(value: unknown, out: ArrayBuffer[] = [], depth = 0): ArrayBuffer[] {
+  if (depth > 3 || value === null || typeof value !== "object") return out;
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer && !out.includes(value.buffer)) out.push(value.buffer);
+    return out;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) transferables(v, out, depth + 1);
+  return out;
+}
+
+interface SerializedError {
+  name: string;
+  message: string;
+  exitCode?: number;
+  options?: readonly string[];
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof UsageError) return { name: err.name, message: err.message, options: err.options };
+  if (err instanceof NlpError) return { name: err.name, message: err.message, exitCode: err.exitCode };
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: "Error", message: String(err) };
+}
+
+/** The error a worker threw, as the same class in this thread (the CLI maps classes to exit codes). */
+export function deserializeError(e: SerializedError): Error {
+  switch (e.name) {
+    case "UsageError":
+      return new UsageError(e.message, { option: e.options });
+    case "BundleError":
+      return new BundleError(e.message);
+    case "InputError":
+      return new InputError(e.message);
+    case "HubError":
+      return new HubError(e.message);
+    case "InferenceError":
+      return new InferenceError(e.message);
+    default: {
+      const err = new Error(e.message);
+      err.name = e.name;
+      return err;
+    }
+  }
+}
+
+interface Job<J, R> {
+  job: J;
+  what: string;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Lane<J, R> {
+  index: number;
+  /** jobs given to the lane and not answered yet, oldest first (a worker answers in order) */
+  jobs: Job<J, R>[];
+  isReady: boolean;
+  dead: boolean;
+  runner?: Runner<J, R>;
+  worker?: Worker;
+  /** a worker lane's start: settles once its session is built or it failed */
+  started?: Promise<void>;
+}
+
+/** Windows a worker holds at once: one running, one waiting, so it never idles on the main thread. */
+const WORKER_DEPTH = 2;
+
+const WORKER_URL = new URL("./pool-worker.js", import.meta.url);
+
+/** Workers still building their session, in any pool of this process (see settleWorkers). */
+const starting = new Set<Promise<void>>();
+
+/**
+ * Resolves once no worker of this process is inside ONNX Runtime's session creation: a process that exits
+ * then aborts (Napi::Error, exit 134), so every early exit (a closed stdout, an interrupt) waits for this.
+ */
+export async function settleWorkers(): Promise<void> {
+  while (starting.size > 0) await Promise.allSettled([...starting]);
+}
+
+export class LanePool<J, R> {
+  private readonly lanes: Lane<J, R>[] = [];
+  private readonly queue: Job<J, R>[] = [];
+  private closed = false;
+  /** a worker that could not be built: later jobs fail with this instead of waiting for it */
+  private failure: unknown;
+
+  private constructor(
+    private readonly spec: RunnerSpec,
+    readonly workers: number,
+  ) {}
+
+  /** Builds lane 0 (in this thread) and returns once it is ready; worker lanes start on demand. */
+  static async start<J, R>(spec: RunnerSpec, opts: PoolOptions): Promise<LanePool<J, R>> {
+    if (!Number.isInteger(opts.workers) || opts.workers < 1) {
+      throw new UsageError(`\`workers\` must be a positive integer, got ${opts.workers}`, { option: "workers" });
+    }
+    const pool = new LanePool<J, R>(spec, opts.workers);
+    const runner = (opts.first as Runner<J, R> | undefined) ?? (await buildRunner<J, R>(spec));
+    pool.lanes.push({ index: 0, jobs: [], isReady: true, dead: false, runner });
+    return pool;
+  }
+
+  /** Worker threads running (not counting lane 0), for tests and `nlp info`. */
+  get threads(): number {
+    return this.workerLanes().filter((l) => l.isReady && !l.dead).length;
+  }
+
+  /** Windows worth keeping in flight so no lane waits. */
+  get capacity(): number {
+    return this.workers === 1 ? 1 : WORKER_DEPTH * this.workers;
+  }
+
+  /** Runs one job on the next free lane. `what` names the job in a worker-death message ("records 65–128"). */
+  run(job: J, what: string): Promise<R> {
+    if (this.closed) return Promise.reject(new InferenceError("the model was disposed; load it again"));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ job, what, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private workerLanes(): Lane<J, R>[] {
+    return this.lanes.filter((l) => l.worker);
+  }
+
+  /** The lane for the next job: the least loaded ready worker with room, else lane 0 while no worker is up. */
+  private freeLane(): Lane<J, R> | undefined {
+    let best: Lane<J, R> | undefined;
+    for (const l of this.workerLanes()) {
+      if (l.isReady && !l.dead && l.jobs.length < WORKER_DEPTH && (!best || l.jobs.length < best.jobs.length)) best = l;
+    }
+    if (best) return best;
+    const first = this.lanes[0];
+    const workersUp = this.workerLanes().filter((l) => l.isReady && !l.dead).length;
+    return workersUp === 0 && first.jobs.length === 0 ? first : undefined;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const lane = this.freeLane();
+      if (!lane) {
+        this.grow();
+        return;
+      }
+      this.dispatch(lane, this.queue.shift()!);
+    }
+  }
+
+  /** A job waits: start the missing worker lanes (all of them: each start costs a core for a while anyway). */
+  private grow(): void {
+    if (this.workers < 2 || this.closed) return;
+    const live = this.workerLanes().filter((l) => !l.dead).length;
+    for (let k = live; k < this.workers; k++) {
+      const lane: Lane<J, R> = { index: this.lanes.length, jobs: [], isReady: false, dead: false };
+      this.lanes.push(lane);
+      lane.started = this.startWorker(lane);
+      lane.started.then(
+        () => {
+          lane.isReady = true;
+          this.pump();
+        },
+        (err) => {
+          lane.dead = true;
+          // the same arguments built lane 0, so this is the machine (memory, threads), not the model: fail what waits
+          this.failure ??= err;
+          for (const j of this.queue.splice(0)) j.reject(err);
+        },
+      );
+    }
+  }
+
+  private startWorker(lane: Lane<J, R>): Promise<void> {
+    const worker = new Worker(WORKER_URL, { workerData: this.spec });
+    lane.worker = worker;
+    const started = new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.on("message", (m: { type: string; result?: R; error?: SerializedError }) => {
+        if (m.type === "ready") {
+          ready = true;
+          if (lane.jobs.length === 0) worker.unref();
+          resolve();
+          return;
+        }
+        if (m.type === "setup-error") {
+          reject(deserializeError(m.error!));
+          return;
+        }
+        const j = lane.jobs.shift();
+        if (lane.jobs.length === 0) worker.unref();
+        if (j) {
+          if (m.type === "result") j.resolve(m.result as R);
+          else j.reject(deserializeError(m.error!));
+        }
+        this.pump();
+      });
+      const died = (why: string) => {
+        if (lane.dead) return;
+        lane.dead = true;
+        const held = lane.jobs.splice(0);
+        if (!ready) {
+          reject(new InferenceError(`a worker thread could not start (${why}); run with --workers 1`));
+          return;
+        }
+        for (const j of held) {
+          j.reject(new InferenceError(`worker ${lane.index} stopped (${why}) while running ${j.what}; earlier rows were written; run again, or with --workers 1 to run without worker threads`));
+        }
+        if (!this.closed) this.pump();
+      };
+      worker.on("error", (err) => died(`error: ${err.message.split("\n")[0]}`));
+      worker.on("exit", (code) => died(`exit code ${code}`));
+    });
+    // a starting worker keeps the process alive (exiting inside session creation aborts it); once ready and idle
+    // it is unref'd (after the listeners: adding a 'message' listener refs the worker's port again)
+    const settled = started.catch(() => {});
+    starting.add(settled);
+    void settled.then(() => starting.delete(settled));
+    return started;
+  }
+
+  private dispatch(lane: Lane<J, R>, j: Job<J, R>): void {
+    lane.jobs.push(j);
+    if (lane.worker) {
+      lane.worker.ref(); // a job in a worker keeps the process alive until it answers
+      lane.worker.postMessage({ type: "run", job: j.job });
+      return;
+    }
+    lane.runner!.run(j.job).then(
+      (r) => {
+        lane.jobs.shift();
+        j.resolve(r);
+        this.pump();
+      },
+      (err) => {
+        lane.jobs.shift();
+        j.reject(err);
+        this.pump();
+      },
+    );
+  }
+
+  /**
+   * Stops every worker and releases every session; jobs not started are rejected. A worker still creating
+   * its session is waited for and then asked to stop: cutting a thread off inside ONNX Runtime's native code
+   * aborts the whole process (terminate → Napi::Error → exit 134).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const j of this.queue.splice(0)) j.reject(new InferenceError("the model was disposed; load it again"));
+    await Promise.all(
+      this.lanes.map(async (l) => {
+        if (!l.worker) return l.runner?.dispose();
+        const w = l.worker;
+        if (l.dead) return;
+        const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
+        await l.started?.catch(() => {});
+        if (!l.dead) {
+          w.ref();
+          w.postMessage({ type: "close" });
+        }
+        await exited;
+      }),
+    );
+  }
+
+  /** The worker of lane `index` (1…), for tests that kill one. */
+  workerOf(index: number): Worker | undefined {
+    return this.lanes[index]?.worker;
+  }
+}
+
+/** Imports the task's runner module and builds its runner: the one way, in this thread or in a worker. */
+export async function buildRunner<J, R>(spec: RunnerSpec): Promise<Runner<J, R>> {
+  const mod = (await import(spec.module)) as Record<string, (args: unknown) => Promise<Runner<J, R>>>;
+  const factory = mod[spec.factory];
+  if (typeof factory !== "function") throw new Error(`${spec.module} exports no runner factory ${spec.factory}`);
+  return factory(spec.args);
+}
