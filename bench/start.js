@@ -29,7 +29,7 @@ const commands = [
   ["nlp models", [NLP, "models"]],
   ["nlp info en.classify.sentiment.tiny", [NLP, "info", "en.classify.sentiment.tiny"]],
   [`nlp classify "…" (embedded model)`, [NLP, "classify", TEXT]],
-  ["bare script: same model, onnxruntime-node + tokenizers, one run", [join(ROOT, "bench", "bare-session.js"), join(EMBEDDED, "onnx", "model_quantized.onnx"), EMBEDDED, TEXT, "2"]],
+  ["bare script: same model, onnxruntime-node + tokenizers, one run", [join(ROOT, "bench", "bare-session.js"), join(EMBEDDED, "onnx", "model_quantized.onnx"), EMBEDDED, TEXT]],
 ];
 
 const loadBefore = loadavg();

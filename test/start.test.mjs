@@ -64,6 +64,32 @@ test("the embedded graph, saved pre-optimised for a fast start, gives bitwise th
   assert.equal(r.stdout, readFileSync(join(ROOT, "test", "fixtures", "embedded-logits.jsonl"), "utf8"));
 });
 
+test("texts given as arguments (a session opened for a fast start) get bitwise the scores a stream gets", async () => {
+  // the argument path opens its session without spinning threads (engine/session.ts ortSessionOptions): the
+  // same thread count splits the work alike, so the logits must not move by a bit; all 872 SST-2 dev sentences
+  // were compared the same way (docs/performance.md)
+  const file = join(ROOT, "test", "fixtures", "embedded-logits.txt");
+  const texts = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  const flags = ["classify", "-m", EMBEDDED, "--function", "none", "--all-scores", "--format", "jsonl"];
+  const args = await runCli([...flags, "--", ...texts]);
+  assert.equal(args.code, 0, args.stderr);
+  assert.equal(args.stdout, readFileSync(join(ROOT, "test", "fixtures", "embedded-logits.jsonl"), "utf8"));
+  const one = await runCli([...flags, texts[0]]);
+  assert.equal(one.stdout, args.stdout.split("\n")[0] + "\n");
+});
+
+test("the CLI opens the session for a fast start when the texts are arguments, not for a stream", async () => {
+  const { loadModelForCli } = await import(join(ROOT, "dist", "cli", "runtime.js"));
+  const { processIO } = await import(join(ROOT, "dist", "cli", "io.js"));
+  const seen = [];
+  const loader = async (ref, opts) => (seen.push(opts.fastStart), {});
+  await loadModelForCli(loader, { model: EMBEDDED }, ["A fine film"], processIO());
+  await loadModelForCli(loader, { model: EMBEDDED }, [], processIO());
+  // the first positional names the model: no text is left, the texts come from a stream
+  await loadModelForCli(loader, {}, [EMBEDDED], processIO());
+  assert.deepEqual(seen, [true, false, false]);
+});
+
 test("nlp --version answers before loading the CLI with what commander prints, the version in package.json", async () => {
   const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   for (const flag of ["--version", "-V"]) {

@@ -52,7 +52,8 @@ export async function loadModelForCli<M>(
     const typo = mistypedRef(texts[0]);
     if (typo) throw typo;
   }
-  const model = await loader(split.ref ?? fallback?.(), loadOptionsFromCli(opts, io));
+  // texts given as arguments are all the work there is: a session that opens fast beats one tuned for a stream
+  const model = await loader(split.ref ?? fallback?.(), { ...loadOptionsFromCli(opts, io), fastStart: split.texts.length > 0 });
   return { model, texts: split.texts };
 }
 

@@ -5,7 +5,7 @@
 import { BundleError, UsageError } from "../errors.js";
 import { readBundle, type Bundle } from "../model/bundle.js";
 import { isPlaceholderLabels, labelNames } from "./postprocess.js";
-import { OnnxClassifierSession } from "./session.js";
+import { OnnxClassifierSession, type SessionOptions } from "./session.js";
 import { TextTokenizer } from "./tokenizer.js";
 
 export interface OpenedModel {
@@ -20,7 +20,7 @@ export interface OpenedModel {
  */
 export async function openModel(
   dir: string,
-  opts: { variant?: string; maxLength?: number; threads?: number },
+  opts: { variant?: string; maxLength?: number } & SessionOptions,
   refuse: { head: string; message: (dir: string, architecture: string) => string },
 ): Promise<OpenedModel> {
   const bundle = readBundle(dir, opts.variant);
@@ -32,7 +32,7 @@ export async function openModel(
   } catch (err) {
     throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
   }
-  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: opts.threads });
+  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: opts.threads, fastStart: opts.fastStart });
   return { bundle, tokenizer, session };
 }
 

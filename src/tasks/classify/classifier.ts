@@ -28,6 +28,8 @@ export interface LoadOptions {
   maxLength?: number;
   /** ONNX Runtime intra-op threads (default: physical cores) */
   threads?: number;
+  /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
+  fastStart?: boolean;
   /** texts per inference batch */
   batchSize?: number;
   /** label names to use where config.json has no id2label or only LABEL_i (from a catalog entry) */
