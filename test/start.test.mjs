@@ -21,11 +21,14 @@ async function packagesLoadedBy(args, env = {}) {
   try {
     const r = await runCli(args, { env: { NODE_OPTIONS: `--import=${HOOK}`, NLP_LOADED_LOG: log, HOME: dir, XDG_CONFIG_HOME: dir, HF_HOME: dir, ...env } });
     const packages = new Set();
+    const own = new Set();
     for (const url of readFileSync(log, "utf8").split("\n")) {
       const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
       if (m) packages.add(m[1]);
+      const d = /\/dist\/(.+)\.js$/.exec(url);
+      if (d && !url.includes("/node_modules/")) own.add(d[1]);
     }
-    return { code: r.code, stderr: r.stderr, packages };
+    return { code: r.code, stderr: r.stderr, stdout: r.stdout, packages, own };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -47,6 +50,26 @@ test("the check sees what a model run loads: nlp classify loads ONNX Runtime and
   assert.equal(code, 0, stderr);
   assert.ok(packages.has("onnxruntime-node"));
   assert.ok(packages.has("@huggingface/tokenizers"));
+});
+
+test("nlp classify \"…\" registers only its own command and loads no embedding or token-classification code", async () => {
+  const { code, stderr, own } = await packagesLoadedBy(["classify", "-m", EMBEDDED, "A fine film"]);
+  assert.equal(code, 0, stderr);
+  assert.ok(own.has("cli/commands/classify") && own.has("tasks/classify/classifier"), "the preload saw nlp's own modules");
+  const others = ["tokenize", "models", "info", "pull", "cache", "import", "eval", "ner", "embed", "similarity", "search", "rerank"];
+  const unused = [...others.map((c) => `cli/commands/${c}`), "model/load-embedder", "tasks/embed/embedder", "engine/feature-session", "tasks/ner/token-classifier"];
+  assert.deepEqual(unused.filter((m) => own.has(m)), []);
+});
+
+test("nlp --help and a mistyped command still see every command", async () => {
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  for (const c of ["classify", "tokenize", "models", "info", "pull", "cache", "import", "eval", "ner", "embed", "similarity", "search", "rerank"]) {
+    assert.match(help.stdout, new RegExp(`^  ${c} `, "m"));
+  }
+  const typo = await runCli(["rerang", "q", "d"]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown command 'rerang'[\s\S]*Did you mean rerank\?/);
 });
 
 test("the check sees what a download loads: nlp pull loads undici and proper-lockfile (offline: it stops before any request)", async () => {

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { load, type LoadedModel, type LoadModelOptions } from "../model/load.js";
-import { loadEmbedder, type LoadedEmbedder } from "../model/load-embedder.js";
+import type { LoadedEmbedder } from "../model/load-embedder.js";
 import { defaultEntry } from "../catalog/catalog.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import { guardSource } from "../io/source-guard.js";
@@ -118,7 +118,8 @@ function fileSize(file: string | undefined): number | undefined {
 
 /** -m, else a first positional naming a model, else the catalog's default embedding model. */
 export function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
-  return loadModelForCli((ref, o) => loadEmbedder(ref!, o), opts, texts, io, () => {
+  // imported when used: classify's first answer does not load the embedding code
+  return loadModelForCli(async (ref, o) => (await import("../model/load-embedder.js")).loadEmbedder(ref!, o), opts, texts, io, () => {
     const ref = defaultEntry("embed", "en")?.ref;
     if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
     return ref;
