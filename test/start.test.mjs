@@ -110,7 +110,11 @@ test("the CLI opens the session for a fast start when the texts are arguments, n
   await loadModelForCli(loader, { model: EMBEDDED }, [], processIO());
   // the first positional names the model: no text is left, the texts come from a stream
   await loadModelForCli(loader, {}, [EMBEDDED], processIO());
-  assert.deepEqual(seen, [true, false, false]);
+  // rerank: a query alone reads its documents from a stream
+  const rerankArgs = (rest) => rest.length > 1;
+  await loadModelForCli(loader, { model: EMBEDDED }, ["query"], processIO(), undefined, rerankArgs);
+  await loadModelForCli(loader, { model: EMBEDDED }, ["query", "a document"], processIO(), undefined, rerankArgs);
+  assert.deepEqual(seen, [true, false, false, false, true]);
 });
 
 test("nlp --version answers before loading the CLI with what commander prints, the version in package.json", async () => {

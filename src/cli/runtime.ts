@@ -39,6 +39,8 @@ export function isModelRef(s: string): boolean {
  * The one way a command finds its model: -m, else a first positional that names a model, else the
  * command's default (`fallback`; none: the library's default). A first positional one edit away from a
  * catalog reference is a usage error with the suggestion, in every command.
+ * `argsAreAllInput(rest)`: whether the texts left after the model are all the input there is (default: any
+ * text, since openInput refuses arguments together with --file); then the session is opened for a fast start.
  */
 export async function loadModelForCli<M>(
   loader: (ref: string | undefined, opts: LoadModelOptions) => Promise<M>,
@@ -46,14 +48,15 @@ export async function loadModelForCli<M>(
   texts: string[],
   io: CliIO,
   fallback?: () => string,
+  argsAreAllInput: (rest: string[]) => boolean = (rest) => rest.length > 0,
 ): Promise<{ model: M; texts: string[] }> {
   const split = splitModelArg(opts, texts, isModelRef);
   if (split.ref === undefined && texts.length > 0) {
     const typo = mistypedRef(texts[0]);
     if (typo) throw typo;
   }
-  // texts given as arguments are all the work there is: a session that opens fast beats one tuned for a stream
-  const model = await loader(split.ref ?? fallback?.(), { ...loadOptionsFromCli(opts, io), fastStart: split.texts.length > 0 });
+  // a few texts at hand are all the work there is: a session that opens fast beats one tuned for a stream
+  const model = await loader(split.ref ?? fallback?.(), { ...loadOptionsFromCli(opts, io), fastStart: argsAreAllInput(split.texts) });
   return { model, texts: split.texts };
 }
 
