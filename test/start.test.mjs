@@ -101,6 +101,23 @@ test("texts given as arguments (a session opened for a fast start) get bitwise t
   assert.equal(one.stdout, args.stdout.split("\n")[0] + "\n");
 });
 
+test("nlp embed: texts as arguments (fast start) give bitwise the float32 vectors a stream gives", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-start-embed-"));
+  try {
+    const model = join(ROOT, "test", "fixtures", "hf-embed", "bert");
+    const texts = ["A fine film", "Dull and long", "It is a film."];
+    const args = await runCli(["embed", "-m", model, "-o", join(dir, "args.npy"), ...texts]);
+    const stream = await runCli(["embed", "-m", model, "-o", join(dir, "stream.npy")], { input: texts.join("\n") + "\n" });
+    assert.equal(args.code, 0, args.stderr);
+    assert.equal(stream.code, 0, stream.stderr);
+    const a = readFileSync(join(dir, "args.npy"));
+    assert.ok(a.length > 3 * 4 * 8, "three vectors written");
+    assert.deepEqual(a, readFileSync(join(dir, "stream.npy")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("the CLI opens the session for a fast start when the texts are arguments, not for a stream", async () => {
   const { loadModelForCli } = await import(join(ROOT, "dist", "cli", "runtime.js"));
   const { processIO } = await import(join(ROOT, "dist", "cli", "io.js"));

@@ -120,11 +120,16 @@ function fileSize(file: string | undefined): number | undefined {
 }
 
 /** -m, else a first positional naming a model, else the catalog's default embedding model. */
-export function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
+export function loadEmbedderForCli(
+  opts: ModelCliOptions & { quiet?: boolean },
+  texts: string[],
+  io: CliIO,
+  argsAreAllInput?: (rest: string[]) => boolean,
+): Promise<{ model: LoadedEmbedder; texts: string[] }> {
   // imported when used: classify's first answer does not load the embedding code
   return loadModelForCli(async (ref, o) => (await import("../model/load-embedder.js")).loadEmbedder(ref!, o), opts, texts, io, () => {
     const ref = defaultEntry("embed", "en")?.ref;
     if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
     return ref;
-  });
+  }, argsAreAllInput);
 }
