@@ -222,7 +222,7 @@ if (wants("latency")) {
     const bare = [];
     const nlp = [];
     for (let i = 0; i < 5; i++) {
-      bare.push(measure(node, [join(ROOT, "bench", "bare-session.js"), onnxOf(variant), MODEL, text, THREADS]).secs);
+      bare.push(measure(node, [join(ROOT, "bench", "bare-session.js"), onnxOf(variant), MODEL, text]).secs);
       nlp.push(measure(node, [NLP, "classify", "-m", MODEL, "--variant", variant, "--format", "jsonl", text]).secs);
     }
     console.log(`| ${variant} | ${f(median(bare), 3)} | ${f(median(nlp), 3)} | ${f(median(nlp) / median(bare))}× | ${f(help, 3)} | ${f(empty, 3)} |`);

@@ -31,6 +31,8 @@ export interface LoadOptions {
   threads?: number;
   /** sessions running windows at once, each in its own thread (default: planLanes — physical cores, as memory allows) */
   workers?: number;
+  /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
+  fastStart?: boolean;
   /** texts per inference batch */
   batchSize?: number;
   /** label names to use where config.json has no id2label or only LABEL_i (from a catalog entry) */

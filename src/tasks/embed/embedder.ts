@@ -20,6 +20,8 @@ export interface EmbedLoadOptions {
   /** cap on tokens per text, special tokens included (never above max_seq_length) */
   maxLength?: number;
   threads?: number;
+  /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
+  fastStart?: boolean;
   /** texts per inference batch (default 32; 1 for int8 graphs, whose activation scale spans the batch) */
   batchSize?: number;
 }
@@ -107,7 +109,7 @@ export class TextEmbedder {
     }
     // pool ourselves whenever we can (exact, mask-aware, --no-normalize honoured); modules we cannot run need the graph's own pooling
     const canPool = config.pooling.length > 0 && config.otherModules.length === 0;
-    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: opts.threads, preferTokens: canPool });
+    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: opts.threads, fastStart: opts.fastStart, preferTokens: canPool });
     if (!session.pools && !canPool) {
       const why = config.otherModules.length > 0 ? `modules nlp does not run itself (${config.otherModules.join(", ")})` : "no Pooling module";
       await session.dispose();
