@@ -17,6 +17,7 @@ import { registerEmbed } from "./commands/embed.js";
 import { registerSimilarity } from "./commands/similarity.js";
 import { registerSearch } from "./commands/search.js";
 import { registerRerank } from "./commands/rerank.js";
+import { registerServe } from "./commands/serve.js";
 import { processIO, type CliIO } from "./io.js";
 import { VERSION } from "../version.js";
 
@@ -55,6 +56,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
   registerSimilarity(program, io);
   registerSearch(program, io);
   registerRerank(program, io);
+  registerServe(program, io);
   // every subcommand inherits exitOverride and the output settings: commander copies them when .command() creates it
   return program;
 }
