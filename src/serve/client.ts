@@ -1,0 +1,191 @@
+/**
+ * The client side of `nlp serve`: a text classifier whose model runs in a server (`nlp classify --server URL`).
+ * It has the scoreStream of a local TextClassifier, so the CLI's one orchestration, formats, order and exit
+ * codes stay the same: texts go out in windows of `batchSize` (one request each, one in flight while the next
+ * window is read: bounded memory), raw logits come back in TEI's shape, and the score function is applied here,
+ * as the local path applies it, so --function works and the numbers are the local ones.
+ * node:http rather than fetch: it loads in a fraction of the time, and the one-text client run is start-up bound.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { InferenceError, UsageError } from "../errors.js";
+import { applyFunction, type ScoreFunction } from "../engine/postprocess.js";
+import type { Encoded } from "../engine/tokenizer.js";
+import { windowed } from "../engine/windowed.js";
+import type { ScoredItem, ScoreStreamOptions } from "../tasks/classify/documents.js";
+
+export interface RemoteOptions {
+  /** sent as `Authorization: Bearer <apiKey>` */
+  apiKey?: string;
+  /** texts per request (default: the server's max_client_batch_size, at most 32) */
+  batchSize?: number;
+  /** a 429 is retried this many times, after the server's Retry-After (default 5) */
+  retries?: number;
+}
+
+interface ServerInfo {
+  model_id: string;
+  model_type?: { classifier?: { id2label: Record<string, string> } };
+  max_input_length: number;
+  max_client_batch_size: number;
+  function?: ScoreFunction;
+  task?: string;
+}
+
+const DEFAULT_BATCH = 32;
+
+function unsupported(what: string): never {
+  throw new UsageError(`${what} needs the model in this process: drop --server (or unset NLP_SERVER) to run it locally`);
+}
+
+/** One JSON request; resolves status, headers and the parsed body. */
+function call(url: URL, agent: HttpAgent, method: string, path: string, apiKey: string | undefined, body?: unknown): Promise<{ status: number; headers: IncomingMessage["headers"]; json: unknown }> {
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path.replace(/^\//, ""), url.href.endsWith("/") ? url.href : url.href + "/"),
+      {
+        method,
+        agent,
+        headers: {
+          ...(data ? { "content-type": "application/json", "content-length": String(data.length) } : {}),
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: unknown = text;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            // a proxy's HTML error page: kept as text for the message
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
+}
+
+export class RemoteClassifier {
+  readonly labels: string[];
+  readonly function: ScoreFunction;
+  readonly batchSize: number;
+  /** what the CLI reads of a tokenizer; the long-document paths need the real one (see unsupported) */
+  readonly tokenizer: { maxLength: number; encode(): never; encodeWindows(): never; contentBudget(): never };
+  readonly bundle: { config: string; configJson: Record<string, never> };
+
+  private constructor(
+    readonly url: URL,
+    readonly info: ServerInfo,
+    private readonly agent: HttpAgent,
+    private readonly opts: RemoteOptions,
+  ) {
+    const id2label = info.model_type?.classifier?.id2label;
+    if (!id2label) throw new UsageError(`${url.origin} serves no text-classification model (${info.task ?? "no classifier in /info"}); point --server at an \`nlp serve\` of a classifier`);
+    this.labels = Object.keys(id2label)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => id2label[k]);
+    this.function = info.function ?? (this.labels.length === 1 ? "sigmoid" : "softmax");
+    const max = info.max_client_batch_size;
+    if (opts.batchSize !== undefined && opts.batchSize > max) {
+      throw new UsageError(`\`batchSize\` ${opts.batchSize} is over the server's max_client_batch_size ${max}; lower it (or start the server with a higher --max-client-batch-size)`, { option: "batchSize" });
+    }
+    this.batchSize = opts.batchSize ?? Math.min(DEFAULT_BATCH, max);
+    this.tokenizer = {
+      maxLength: info.max_input_length,
+      encode: () => unsupported("tokenizing"),
+      encodeWindows: () => unsupported("--long chunk"),
+      contentBudget: () => unsupported("--long, --level and --labels"),
+    };
+    this.bundle = { config: `${url.origin}/info`, configJson: {} };
+  }
+
+  /** Connects to a server: reads /info (and so checks the key) before any text is sent. */
+  static async connect(server: string, opts: RemoteOptions = {}): Promise<RemoteClassifier> {
+    let url: URL;
+    try {
+      url = new URL(server);
+      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
+    } catch {
+      throw new UsageError(`\`server\` must be an http(s) URL such as http://127.0.0.1:8080, got "${server}"`, { option: "server" });
+    }
+    const agent = url.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    const probe = new RemoteClassifier.Probe(url, agent, opts.apiKey, opts.retries ?? 5);
+    const info = (await probe.send("GET", "/info")).json as ServerInfo;
+    return new RemoteClassifier(url, info, agent, opts);
+  }
+
+  /** Requests with the errors a user can act on; a 429 waits for Retry-After and retries. */
+  private static Probe = class {
+    constructor(
+      readonly url: URL,
+      readonly agent: HttpAgent,
+      readonly apiKey: string | undefined,
+      readonly retries: number,
+    ) {}
+    async send(method: string, path: string, body?: unknown): Promise<{ headers: IncomingMessage["headers"]; json: unknown }> {
+      for (let attempt = 0; ; attempt++) {
+        let r: Awaited<ReturnType<typeof call>>;
+        try {
+          r = await call(this.url, this.agent, method, path, this.apiKey, body);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+          throw new InferenceError(`cannot reach the nlp server at ${this.url.origin} (${code}); start one with \`nlp serve -m <model>\`, or fix --server / NLP_SERVER`);
+        }
+        if (r.status === 200) return r;
+        const detail = r.json && typeof r.json === "object" && "error" in r.json ? String((r.json as { error: unknown }).error) : String(r.json ?? "").slice(0, 200);
+        if (r.status === 401) throw new InferenceError(`the nlp server at ${this.url.origin} refused the request (401): set NLP_API_KEY to the server's key`);
+        if (r.status === 429 && attempt < this.retries) {
+          const wait = Math.min(10, Number(r.headers["retry-after"]) || 1);
+          await new Promise((res) => setTimeout(res, wait * 1000 * (attempt + 1)));
+          continue;
+        }
+        throw new InferenceError(`the nlp server at ${this.url.origin} answered ${r.status} to ${method} ${path}: ${detail}`);
+      }
+    }
+  };
+
+  private probe(): InstanceType<typeof RemoteClassifier.Probe> {
+    return new RemoteClassifier.Probe(this.url, this.agent, this.opts.apiKey, this.opts.retries ?? 5);
+  }
+
+  /** Raw logits of each text, in order, from one /predict request. */
+  async logitsFor(texts: readonly string[]): Promise<{ logits: Float32Array; truncated: boolean }[]> {
+    const { headers, json } = await this.probe().send("POST", "/predict", { inputs: texts.map((t) => [t]), raw_scores: true, truncate: true });
+    const cut = new Set(String(headers["x-nlp-truncated"] ?? "").split(",").filter(Boolean).map(Number));
+    const index = new Map(this.labels.map((l, i) => [l, i]));
+    if (!Array.isArray(json) || json.length !== texts.length) throw new InferenceError(`the nlp server at ${this.url.origin} answered ${Array.isArray(json) ? json.length : "no"} results for ${texts.length} texts`);
+    return json.map((preds: { label: string; score: number }[], i) => {
+      const logits = new Float32Array(this.labels.length);
+      for (const p of preds) logits[index.get(p.label) ?? -1] = p.score;
+      return { logits, truncated: cut.has(i) };
+    });
+  }
+
+  /** As TextClassifier.scoreStream: input order, bounded memory (one request in flight while the next window is read). */
+  async *scoreStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts: ScoreStreamOptions<T> = {}): AsyncGenerator<ScoredItem<T>> {
+    if (opts.encode) unsupported("pre-encoded inputs");
+    const fn = opts.function ?? this.function;
+    const run = async (win: T[]): Promise<ScoredItem<T>[]> => {
+      const out = await this.logitsFor(win.map(textOf));
+      return win.map((item, i) => {
+        // the server tokenized the text: only whether it was cut travels back (for the end-of-run notice)
+        const encoded: Encoded = { ids: [], tokens: [], typeIds: [], fullLength: out[i].truncated ? 1 : 0 };
+        return { item, logits: out[i].logits, scores: applyFunction(out[i].logits, fn), encoded };
+      });
+    };
+    yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
+  }
+
+  async dispose(): Promise<void> {
+    this.agent.destroy();
+  }
+}
