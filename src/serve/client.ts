@@ -174,8 +174,15 @@ export class RemoteClassifier {
   async *scoreStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts: ScoreStreamOptions<T> = {}): AsyncGenerator<ScoredItem<T>> {
     if (opts.encode) unsupported("pre-encoded inputs");
     const fn = opts.function ?? this.function;
+    // after a failed request no later window may run: windowed() still runs the window it holds when one fails
+    // (made for input errors), which would write later rows after a gap; the run must end at the failure instead
+    let failure: { err: unknown } | undefined;
     const run = async (win: T[]): Promise<ScoredItem<T>[]> => {
-      const out = await this.logitsFor(win.map(textOf));
+      if (failure) throw failure.err;
+      const out = await this.logitsFor(win.map(textOf)).catch((err: unknown) => {
+        failure ??= { err };
+        throw err;
+      });
       return win.map((item, i) => {
         // the server tokenized the text: only whether it was cut travels back (for the end-of-run notice)
         const encoded: Encoded = { ids: [], tokens: [], typeIds: [], fullLength: out[i].truncated ? 1 : 0 };
