@@ -7,7 +7,9 @@
  * node:http rather than fetch: it loads in a fraction of the time, and the one-text client run is start-up bound.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+// node:https (TLS) loads only for an https:// server: the one-text client run is start-up bound
+type Https = typeof import("node:https");
+let https: Https | undefined;
 import { InferenceError, UsageError } from "../errors.js";
 import { applyFunction, type ScoreFunction } from "../engine/postprocess.js";
 import type { Encoded } from "../engine/tokenizer.js";
@@ -41,7 +43,7 @@ function unsupported(what: string): never {
 /** One JSON request; resolves status, headers and the parsed body. */
 function call(url: URL, agent: HttpAgent, method: string, path: string, apiKey: string | undefined, body?: unknown): Promise<{ status: number; headers: IncomingMessage["headers"]; json: unknown }> {
   const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const request = url.protocol === "https:" ? https!.request : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path.replace(/^\//, ""), url.href.endsWith("/") ? url.href : url.href + "/"),
@@ -117,7 +119,8 @@ export class RemoteClassifier {
     } catch {
       throw new UsageError(`\`server\` must be an http(s) URL such as http://127.0.0.1:8080, got "${server}"`, { option: "server" });
     }
-    const agent = url.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    if (url.protocol === "https:") https ??= await import("node:https");
+    const agent = url.protocol === "https:" ? new https!.Agent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     const probe = new RemoteClassifier.Probe(url, agent, opts.apiKey, opts.retries ?? 5);
     const info = (await probe.send("GET", "/info")).json as ServerInfo;
     return new RemoteClassifier(url, info, agent, opts);
