@@ -4,11 +4,14 @@
  * that list runs form the next. A lone request therefore runs at once (no batching timer), and under load the
  * lists grow by themselves. Each input is scored on its own row (the model's batch size and exactness rule
  * hold inside the list), so a text's scores never depend on the requests it was batched with.
+ *
+ * Inputs carry a key: a list only holds inputs of one key (requests with the same options, e.g. /embed's
+ * `normalize`), since the model runs a list with one set of options. The oldest waiting input decides which
+ * key goes next, so no request waits behind later ones.
  */
-import type { Encoded } from "../engine/tokenizer.js";
 
-/** Runs one list of encoded inputs; resolves one result per input, in order, or throws for the whole list. */
-export type RunList<R> = (rows: Encoded[]) => Promise<R[]>;
+/** Runs one list of inputs (all with `key`); resolves one result per input, in order, or throws for the list. */
+export type RunList<I, R> = (items: I[], key: string) => Promise<R[]>;
 
 interface Request<R> {
   results: R[];
@@ -18,14 +21,35 @@ interface Request<R> {
   reject(err: unknown): void;
 }
 
-interface Pending<R> {
+interface Pending<I, R> {
   req: Request<R>;
   index: number;
-  row: Encoded;
+  item: I;
+  cost: number;
+  seq: number;
+}
+
+class Queue<I, R> {
+  items: Pending<I, R>[] = [];
+  head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  peek(): Pending<I, R> | undefined {
+    while (this.head < this.items.length && this.items[this.head].req.failed) this.head++;
+    return this.items[this.head];
+  }
+  compact(): void {
+    // drop the consumed prefix now and then, not on every take (shift() is O(n))
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
 }
 
 export interface BatcherOptions {
-  /** tokens (padded length not counted) per list handed to the model; a longer single input still runs alone */
+  /** cost (tokens) per list handed to the model; a costlier single input still runs, alone */
   maxBatchTokens: number;
   /** lists handed to the model at once (1 until the worker pool runs several) */
   maxInFlight?: number;
@@ -33,81 +57,91 @@ export interface BatcherOptions {
   onList?: (size: number, seconds: number, failed: boolean) => void;
 }
 
-export class Batcher<R> {
-  private queue: Pending<R>[] = [];
-  private head = 0;
+export class Batcher<I, R> {
+  private readonly queues = new Map<string, Queue<I, R>>();
   private inFlight = 0;
+  private seq = 0;
 
   constructor(
-    private readonly run: RunList<R>,
+    private readonly run: RunList<I, R>,
     private readonly opts: BatcherOptions,
   ) {}
 
   /** Inputs waiting for the model. */
   get depth(): number {
-    return this.queue.length - this.head;
+    let n = 0;
+    for (const q of this.queues.values()) n += q.size;
+    return n;
   }
 
-  /** Scores one request's rows; rejects with the model's error when a list holding one of them fails. */
-  submit(rows: Encoded[]): Promise<R[]> {
-    if (rows.length === 0) return Promise.resolve([]);
+  /** Runs one request's inputs; rejects with the model's error when a list holding one of them fails. */
+  submit(items: { item: I; cost: number }[], key = ""): Promise<R[]> {
+    if (items.length === 0) return Promise.resolve([]);
     return new Promise<R[]>((resolve, reject) => {
-      const req: Request<R> = { results: new Array<R>(rows.length), remaining: rows.length, failed: false, resolve, reject };
-      rows.forEach((row, index) => this.queue.push({ req, index, row }));
+      const req: Request<R> = { results: new Array<R>(items.length), remaining: items.length, failed: false, resolve, reject };
+      let q = this.queues.get(key);
+      if (!q) this.queues.set(key, (q = new Queue()));
+      for (const [index, { item, cost }] of items.entries()) q.items.push({ req, index, item, cost, seq: this.seq++ });
       this.pump();
     });
   }
 
-  private take(): Pending<R>[] {
-    const list: Pending<R>[] = [];
-    let tokens = 0;
-    while (this.head < this.queue.length) {
-      const p = this.queue[this.head];
-      if (p.req.failed) {
-        this.head++;
-        continue;
-      }
-      if (list.length > 0 && tokens + p.row.ids.length > this.opts.maxBatchTokens) break;
+  private take(): { key: string; list: Pending<I, R>[] } | undefined {
+    let key: string | undefined;
+    let oldest = Infinity;
+    for (const [k, q] of this.queues) {
+      const p = q.peek();
+      if (p && p.seq < oldest) [key, oldest] = [k, p.seq];
+    }
+    if (key === undefined) return undefined;
+    const q = this.queues.get(key)!;
+    const list: Pending<I, R>[] = [];
+    let cost = 0;
+    for (let p = q.peek(); p; p = q.peek()) {
+      if (list.length > 0 && cost + p.cost > this.opts.maxBatchTokens) break;
       list.push(p);
-      tokens += p.row.ids.length;
-      this.head++;
+      cost += p.cost;
+      q.head++;
     }
-    // drop the consumed prefix now and then, not on every take (shift() is O(n))
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return list;
+    q.compact();
+    if (q.size === 0 && key !== "") this.queues.delete(key);
+    return { key, list };
   }
 
   private pump(): void {
     while (this.inFlight < (this.opts.maxInFlight ?? 1)) {
-      const list = this.take();
-      if (list.length === 0) return;
+      const next = this.take();
+      if (!next) return;
+      const { key, list } = next;
       this.inFlight++;
       const t0 = performance.now();
-      this.run(list.map((p) => p.row)).then(
-        (out) => {
-          this.opts.onList?.(list.length, (performance.now() - t0) / 1000, false);
-          for (const [i, p] of list.entries()) {
-            if (p.req.failed) continue;
-            p.req.results[p.index] = out[i];
-            if (--p.req.remaining === 0) p.req.resolve(p.req.results);
-          }
-        },
-        (err: unknown) => {
-          this.opts.onList?.(list.length, (performance.now() - t0) / 1000, true);
-          // only this list's requests fail; the queue goes on with the next list
-          for (const p of list) {
-            if (p.req.failed) continue;
-            p.req.failed = true;
-            p.req.reject(err);
-          }
-        },
-      ).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+      this.run(
+        list.map((p) => p.item),
+        key,
+      )
+        .then(
+          (out) => {
+            this.opts.onList?.(list.length, (performance.now() - t0) / 1000, false);
+            for (const [i, p] of list.entries()) {
+              if (p.req.failed) continue;
+              p.req.results[p.index] = out[i];
+              if (--p.req.remaining === 0) p.req.resolve(p.req.results);
+            }
+          },
+          (err: unknown) => {
+            this.opts.onList?.(list.length, (performance.now() - t0) / 1000, true);
+            // only this list's requests fail; the queue goes on with the next list
+            for (const p of list) {
+              if (p.req.failed) continue;
+              p.req.failed = true;
+              p.req.reject(err);
+            }
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
     }
   }
 }

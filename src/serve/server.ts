@@ -7,24 +7,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UsageError } from "../errors.js";
-import { applyFunction, type ScoreFunction } from "../engine/postprocess.js";
-import { OffsetAligner } from "../engine/offsets.js";
-import type { Encoded, TextTokenizer } from "../engine/tokenizer.js";
-import type { Bundle } from "../model/bundle.js";
-import type { ScoredItem, ScoreStreamOptions } from "../tasks/classify/documents.js";
 import { VERSION } from "../version.js";
-import { Batcher } from "./batcher.js";
 import { bearerCheck } from "./auth.js";
+import { HttpError, validation, type RouteContext } from "./http.js";
 import { ServerMetrics } from "./metrics.js";
+import { routesFor, type ServableModel } from "./tasks.js";
 
-/** What the server needs of a model: TextClassifier's public surface (tests wrap one to make it fail). */
-export interface ServableClassifier {
-  readonly labels: string[];
-  readonly function: ScoreFunction;
-  readonly tokenizer: Pick<TextTokenizer, "encode" | "encodePairLongestFirst" | "maxLength" | "contentTokens" | "withSpecials" | "tokenToId" | "specialsAround" | "normalize">;
-  readonly bundle: Pick<Bundle, "tokenizerJson" | "configJson" | "variant" | "dir">;
-  scoreStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts?: ScoreStreamOptions<T>): AsyncGenerator<ScoredItem<T>>;
-}
+export type { ServableClassifier, ServableEmbedder, ServableTokenClassifier, ServableModel } from "./tasks.js";
 
 export interface ServeOptions {
   /** address to bind (default 127.0.0.1: loopback only) */
@@ -73,62 +62,6 @@ export const SERVE_DEFAULTS = {
   gracePeriodMs: 30_000,
 } as const;
 
-/** TEI's error_type values, and ours for what TEI answers without a body. */
-type ErrorType = "Unhealthy" | "Backend" | "Overloaded" | "Validation" | "Tokenizer" | "Empty" | "Unauthorized" | "NotFound" | "MethodNotAllowed" | "PayloadTooLarge";
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly errorType: ErrorType,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-const validation = (message: string) => new HttpError(422, message, "Validation");
-
-type Sequence = [string] | [string, string];
-
-/** TEI's PredictInput: "a", ["a"], ["a", "b"] (one pair), or a batch [["a"], ["a", "b"], …]. */
-export function parsePredictInputs(inputs: unknown): { batch: boolean; seqs: Sequence[] } {
-  const expecting = "expected a string, a pair of strings [string, string] or a batch of mixed strings and pairs [[string], [string, string], ...]";
-  if (typeof inputs === "string") return { batch: false, seqs: [[inputs]] };
-  if (!Array.isArray(inputs)) throw validation(`\`inputs\`: invalid type, ${expecting}`);
-  if (inputs.length === 0) throw validation(`\`inputs\`: invalid length 0, ${expecting}`);
-  if (typeof inputs[0] === "string") {
-    if (inputs.length > 2) throw validation(`\`inputs\`: invalid length ${inputs.length}, ${expecting}`);
-    if (!inputs.every((s) => typeof s === "string")) throw validation(`\`inputs\`: invalid type, ${expecting}`);
-    return { batch: false, seqs: [inputs as Sequence] };
-  }
-  const seqs = inputs.map((s: unknown, i) => {
-    if (!Array.isArray(s) || !s.every((x) => typeof x === "string")) throw validation(`\`inputs[${i}]\`: invalid type, ${expecting}`);
-    if (s.length < 1 || s.length > 2) throw validation(`\`inputs[${i}]\`: invalid length ${s.length}, ${expecting}`);
-    return s as Sequence;
-  });
-  return { batch: true, seqs };
-}
-
-function optionalBool(body: Record<string, unknown>, key: string): boolean | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "boolean") throw validation(`\`${key}\`: invalid type, expected a boolean`);
-  return v;
-}
-
-/** UTF-8 byte offset of each code point index (TEI's /tokenize gives byte offsets, as Rust slices strings). */
-function byteOffsets(text: string): number[] {
-  const out = [0];
-  let b = 0;
-  for (const c of text) {
-    const cp = c.codePointAt(0)!;
-    b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    out.push(b);
-  }
-  return out;
-}
-
 function checkLimits(o: Required<Pick<ServeOptions, "maxBatchTokens" | "maxClientBatchSize" | "maxConcurrentRequests" | "payloadLimit" | "port">>): void {
   for (const k of ["maxBatchTokens", "maxClientBatchSize", "maxConcurrentRequests", "payloadLimit"] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new UsageError(`\`${k}\` must be a positive integer, got ${o[k]}`, { option: k });
@@ -143,45 +76,47 @@ function checkLimits(o: Required<Pick<ServeOptions, "maxBatchTokens" | "maxClien
  *   const server = await serve(await load("en.classify.sentiment.tiny"), { port: 0 });
  *   await fetch(`${server.url}/predict`, { method: "POST", body: JSON.stringify({ inputs: "great" }) });
  */
-export async function serve(model: ServableClassifier, options: ServeOptions = {}): Promise<ServerHandle> {
+export async function serve(model: ServableModel, options: ServeOptions = {}): Promise<ServerHandle> {
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof SERVE_DEFAULTS & ServeOptions;
   checkLimits(o);
-  const tk = model.tokenizer;
-  const maxLength = tk.maxLength;
   const authorized = o.apiKey !== undefined ? bearerCheck(o.apiKey) : undefined;
   const modelId = o.modelId ?? model.bundle.dir;
   let ready = false;
   let stopping = false;
   let active = 0;
 
-  const runList = async (rows: Encoded[]): Promise<Float32Array[]> => {
-    const out: Float32Array[] = [];
-    for await (const s of model.scoreStream(rows, () => "", { encode: (r) => r })) out.push(s.logits);
-    return out;
+  const admission = {
+    admit() {
+      if (active >= o.maxConcurrentRequests) throw new HttpError(429, "Model is overloaded", "Overloaded", { "retry-after": "1" });
+      active++;
+      return () => void active--;
+    },
   };
   const metrics = new ServerMetrics(
-    () => batcher.depth,
+    () => task.batcher.depth,
     () => active,
   );
-  const batcher = new Batcher(runList, {
-    maxBatchTokens: o.maxBatchTokens,
-    onList: (size, seconds, failed) => {
-      metrics.batchSize.observe(size);
-      metrics.inferenceSeconds.observe(seconds);
-      if (failed) metrics.inferenceFailures++;
+  const task = routesFor(
+    model,
+    {
+      maxBatchTokens: o.maxBatchTokens,
+      onList: (size, seconds, failed) => {
+        metrics.batchSize.observe(size);
+        metrics.inferenceSeconds.observe(seconds);
+        if (failed) metrics.inferenceFailures++;
+      },
     },
-  });
+    admission,
+  );
 
-  const id2label = Object.fromEntries(model.labels.map((l, i) => [String(i), l]));
-  const label2id = Object.fromEntries(model.labels.map((l, i) => [l, i]));
   const info = {
     model_id: modelId,
     model_sha: null,
     model_dtype: model.bundle.variant,
     served_model_name: modelId,
-    model_type: { classifier: { id2label, label2id } },
+    model_type: task.modelType,
     max_concurrent_requests: o.maxConcurrentRequests,
-    max_input_length: maxLength,
+    max_input_length: task.maxInputLength,
     max_batch_tokens: o.maxBatchTokens,
     max_batch_requests: null,
     max_client_batch_size: o.maxClientBatchSize,
@@ -191,117 +126,32 @@ export async function serve(model: ServableClassifier, options: ServeOptions = {
     sha: null,
     docker_label: null,
     // nlp's additions (TEI clients ignore unknown fields)
-    task: "text-classification",
-    labels: model.labels,
+    task: task.task,
     variant: model.bundle.variant,
-    function: model.function,
     workers: o.workers ?? 1,
+    ...task.extraInfo,
   };
 
-  let aligner: OffsetAligner | undefined;
-  const tokenizeOne = (text: string, specials: boolean) => {
-    const content = tk.contentTokens(text);
-    const enc = specials ? tk.withSpecials(content, content.length) : { tokens: content, ids: content.map((t) => tk.tokenToId(t) ?? -1) };
-    const [lead] = specials ? tk.specialsAround() : [0];
-    let offsets: [number, number][] | undefined;
-    try {
-      aligner ??= OffsetAligner.fromTokenizerJson(model.bundle.tokenizerJson, (s) => tk.normalize(s));
-      offsets = aligner.offsets(text, content);
-    } catch {
-      offsets = undefined; // a tokenizer the aligner does not model: tokens without offsets rather than a failed request
-    }
-    const bytes = byteOffsets(text);
-    const buf = Buffer.from(text, "utf8");
-    return enc.tokens.map((token, i) => {
-      const k = i - lead;
-      const special = k < 0 || k >= content.length;
-      const off = !special ? offsets?.[k] : undefined;
-      if (!off || off[0] < 0) return { id: enc.ids[i], text: token, special, start: null, stop: null };
-      const [start, stop] = [bytes[off[0]], bytes[off[1]]];
-      return { id: enc.ids[i], text: buf.subarray(start, stop).toString("utf8"), special, start, stop };
-    });
-  };
-
-  async function predict(body: Record<string, unknown>, res: ServerResponse, note: (inputs: number, texts?: unknown) => void): Promise<unknown> {
-    if (!("inputs" in body)) throw validation("missing field `inputs`");
-    const { batch, seqs } = parsePredictInputs(body.inputs);
-    const truncate = optionalBool(body, "truncate") ?? true;
-    const raw = optionalBool(body, "raw_scores") ?? false;
-    const direction = body.truncation_direction;
-    if (direction !== undefined && direction !== null && !(typeof direction === "string" && /^right$/i.test(direction))) {
-      throw validation("`truncation_direction`: only right is supported (the model's tokenizer truncates on the right)");
-    }
-    note(seqs.length, o.logInputs ? body.inputs : undefined);
-    if (seqs.length > o.maxClientBatchSize) throw validation(`batch size ${seqs.length} > maximum allowed batch size ${o.maxClientBatchSize}`);
-    const rows = seqs.map((s) => {
-      let e: Encoded;
-      try {
-        e = s.length === 1 ? tk.encode(s[0]) : tk.encodePairLongestFirst(s[0], s[1]);
-      } catch (err) {
-        throw new HttpError(422, `tokenizer error ${(err as Error).message}`, "Tokenizer");
-      }
-      if (!truncate && e.fullLength > maxLength) throw validation(`Input validation error: \`inputs\` must have less than ${maxLength} tokens. Given: ${e.fullLength}`);
-      return e;
-    });
-    if (active >= o.maxConcurrentRequests) throw new HttpError(429, "Model is overloaded", "Overloaded", { "retry-after": "1" });
-    active++;
-    let logits: Float32Array[];
-    const t0 = performance.now();
-    try {
-      logits = await batcher.submit(rows);
-    } catch (err) {
-      throw new HttpError(424, `Backend error: ${(err as Error)?.message ?? String(err)}`, "Backend");
-    } finally {
-      active--;
-    }
-    const fn: ScoreFunction = raw ? "none" : model.function;
-    const predictions = logits.map((l) => {
-      const scores = applyFunction(l, fn);
-      if (scores.some(Number.isNaN)) throw new HttpError(424, "score is NaN", "Backend");
-      return scores.map((score, i) => ({ score, label: model.labels[i] })).sort((a, b) => b.score - a.score);
-    });
-    res.setHeader("x-compute-characters", String(seqs.reduce((n, s) => n + s.reduce((m, t) => m + [...t].length, 0), 0)));
-    res.setHeader("x-compute-tokens", String(rows.reduce((n, r) => n + r.ids.length, 0)));
-    res.setHeader("x-inference-time", String(Math.round(performance.now() - t0)));
-    // which inputs were cut at the token limit (the client mode's end-of-run notice); not in TEI
-    const cut = rows.flatMap((r, i) => (r.fullLength > r.ids.length ? [i] : []));
-    if (cut.length > 0) res.setHeader("x-nlp-truncated", cut.join(","));
-    return batch ? predictions : predictions[0];
-  }
-
-  function tokenize(body: Record<string, unknown>, note: (inputs: number, texts?: unknown) => void): unknown {
-    if (!("inputs" in body)) throw validation("missing field `inputs`");
-    const inputs = body.inputs;
-    const specials = optionalBool(body, "add_special_tokens") ?? true;
-    if (body.prompt_name !== undefined && body.prompt_name !== null) throw validation("`prompt_name`: this model has no prompts");
-    let texts: string[];
-    if (typeof inputs === "string") texts = [inputs];
-    else if (Array.isArray(inputs) && inputs.every((t) => typeof t === "string")) {
-      if (inputs.length === 0) throw new HttpError(400, "Input validation error: `inputs` cannot be empty", "Empty");
-      texts = inputs;
-    } else throw validation("`inputs`: invalid type, expected a string or an array of strings");
-    note(texts.length, o.logInputs ? inputs : undefined);
-    if (texts.length > o.maxClientBatchSize) throw validation(`batch size ${texts.length} > maximum allowed batch size ${o.maxClientBatchSize}`);
-    return texts.map((t) => tokenizeOne(t, specials));
-  }
-
-  type Handler = (req: IncomingMessage, res: ServerResponse, note: (inputs: number, texts?: unknown) => void) => Promise<unknown>;
+  type Handler = (req: IncomingMessage, ctx: RouteContext) => Promise<unknown>;
   const health: Handler = async () => {
     if (!ready || stopping) throw new HttpError(503, "unhealthy", "Unhealthy");
     return undefined;
   };
-  const predictRoute: Handler = async (req, res, note) => predict(await jsonBody(req), res, note);
+  const post = (route: (body: Record<string, unknown>, ctx: RouteContext) => Promise<unknown>): Handler => async (req, ctx) => route(await jsonBody(req), ctx);
+  const refuse = (message: string): Handler => async () => {
+    throw new HttpError(424, message, "Backend");
+  };
   /** path → method → handler; health routes need no key (TEI's "/" and "/ping" answer health too) */
   const routes: Record<string, Record<string, Handler>> = {
     "/health": { GET: health },
     "/ping": { GET: health },
-    "/": { GET: health, POST: predictRoute },
+    "/": { GET: health, POST: post(task.routes[task.primary]) },
+    "/invocations": { POST: post(task.routes[task.primary]) },
     "/info": { GET: async () => info },
     "/metrics": { GET: async () => metrics.render() },
-    "/predict": { POST: predictRoute },
-    "/invocations": { POST: predictRoute },
-    "/tokenize": { POST: async (req, _res, note) => tokenize(await jsonBody(req), note) },
   };
+  for (const [path, message] of Object.entries(task.refused)) routes[path] = { POST: refuse(message) };
+  for (const [path, route] of Object.entries(task.routes)) routes[path] = { POST: post(route) };
   const isHealth = (path: string, method: string) => routes[path]?.[method] === health;
 
   async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -332,9 +182,14 @@ export async function serve(model: ServableClassifier, options: ServeOptions = {
     const path = (req.url ?? "/").split("?")[0];
     let inputs: number | undefined;
     let texts: unknown;
-    const note = (n: number, t?: unknown) => {
-      inputs = n;
-      texts = t;
+    const ctx: RouteContext = {
+      res,
+      note: (n, t) => {
+        inputs = n;
+        texts = t;
+      },
+      maxClientBatchSize: o.maxClientBatchSize,
+      logInputs: Boolean(o.logInputs),
     };
     let status = 200;
     let payload: unknown;
@@ -356,7 +211,7 @@ export async function serve(model: ServableClassifier, options: ServeOptions = {
       if (authorized && !isHealth(path, method) && !authorized(req.headers.authorization)) {
         throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`", "Unauthorized", { "www-authenticate": "Bearer" });
       }
-      payload = await handler(req, res, note);
+      payload = await handler(req, ctx);
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error)?.message ?? String(err)}`, "Backend");
       status = e.status;
@@ -389,7 +244,7 @@ export async function serve(model: ServableClassifier, options: ServeOptions = {
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
   // warm-up: the first run pays ONNX Runtime's lazy initialisation; /health says ready only after it passed
   try {
-    await runList([tk.encode("warm-up")]);
+    await task.warmUp();
   } catch (err) {
     await new Promise((r) => server.close(r));
     throw err;

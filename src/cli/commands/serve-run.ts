@@ -1,8 +1,15 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import type { ModelCliOptions } from "../common.js";
-import { loadForCli } from "../runtime.js";
-import { serve } from "../../serve/server.js";
+import { loadEmbedderForCli, loadForCli, loadModelForCli, loadOptionsFromCli } from "../runtime.js";
+import { serve, type ServableModel } from "../../serve/server.js";
+import { findEntry } from "../../catalog/catalog.js";
+import { taskModel, type TaskModel } from "../../catalog/schema.js";
+import { configModel } from "../../catalog/user.js";
+import { resolveModel } from "../../model/resolver.js";
+import type { ResolvedModel } from "../../model/resolver.js";
 
 export interface ServeCliOptions extends ModelCliOptions {
   host: string;
@@ -18,6 +25,26 @@ export interface ServeCliOptions extends ModelCliOptions {
   logInputs?: boolean;
   gracePeriod: number;
   quiet?: boolean;
+  task?: "classify" | "ner" | "embed";
+}
+
+const TASK_OF: Record<TaskModel, "classify" | "ner" | "embed"> = { sequence: "classify", token: "ner", embed: "embed" };
+
+/** Which routes the model gets: --task, else its catalog entry's task, else its config's head (as nlp import reads it). */
+async function taskFor(ref: string | undefined, opts: ServeCliOptions, io: CliIO): Promise<"classify" | "ner" | "embed"> {
+  if (opts.task) return opts.task;
+  if (ref === undefined) return "classify"; // the default model
+  const entry = findEntry(ref);
+  if (entry) return TASK_OF[taskModel(entry.task)];
+  const { dir } = await resolveModel(ref, loadOptionsFromCli(opts, io));
+  let architectures: string[] = [];
+  try {
+    architectures = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { architectures?: string[] }).architectures ?? [];
+  } catch {
+    // no readable config.json: the classifier's loader says what is wrong with the folder
+  }
+  const made = configModel(dir, architectures);
+  return made ? TASK_OF[made.model] : existsSync(join(dir, "modules.json")) ? "embed" : "classify";
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -36,7 +63,15 @@ export async function runServe(modelArg: string | undefined, opts: ServeCliOptio
   const say = (line: string) => io.stderr.write(`nlp: ${line}\n`);
   const apiKey = apiKeyFrom(opts, io.env);
   if (!apiKey && !LOOPBACK.test(opts.host)) say(`warning: serving on ${opts.host} without an API key: anyone who can reach it can use it; set NLP_API_KEY or --api-key-env`);
-  const { model } = await loadForCli({ ...opts, model: opts.model ?? modelArg }, [], io);
+  const ref = opts.model ?? modelArg;
+  const task = await taskFor(ref, opts, io);
+  const modelOpts = { ...opts, model: ref };
+  let model: ServableModel & { resolved: ResolvedModel; dispose(): Promise<void> };
+  if (task === "embed") model = (await loadEmbedderForCli(modelOpts, [], io)).model;
+  else if (task === "ner") {
+    const { loadTokenClassifier } = await import("../../model/load.js");
+    model = (await loadModelForCli((r, o) => loadTokenClassifier(r!, o), modelOpts, [], io, () => "en.ner")).model;
+  } else model = (await loadForCli(modelOpts, [], io)).model;
   const server = await serve(model, {
     host: opts.host,
     port: opts.port,
@@ -53,7 +88,8 @@ export async function runServe(modelArg: string | undefined, opts: ServeCliOptio
     logInputs: opts.logInputs,
     gracePeriodMs: opts.gracePeriod * 1000,
   });
-  say(`serving ${model.resolved.ref} (${model.bundle.variant}) on ${server.url}${apiKey ? " (API key required)" : ""}; SIGTERM or Ctrl-C stops`);
+  const routes = { classify: "/predict", ner: "/ner", embed: "/embed" }[task];
+  say(`serving ${model.resolved.ref} (${model.bundle.variant}, ${routes}) on ${server.url}${apiKey ? " (API key required)" : ""}; SIGTERM or Ctrl-C stops`);
   if (!io.signals) return; // in process without signals: the caller owns the server's life
   const signal = await new Promise<string>((resolve) => {
     const on = (s: string) => () => resolve(s);

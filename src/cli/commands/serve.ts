@@ -7,10 +7,11 @@ import type { ServeCliOptions } from "./serve-run.js";
 export function registerServe(program: Command, io: CliIO): void {
   const cmd = program
     .command("serve")
-    .description("serve one warm model over HTTP in Hugging Face text-embeddings-inference's API (/predict, /tokenize, /info, /health, /metrics)")
+    .description("serve one warm model over HTTP in Hugging Face text-embeddings-inference's API (/predict, /embed, /ner, /tokenize, /info, /health, /metrics)")
     .argument("[model]", "the model (as -m)");
   addModelOptions(cmd);
   cmd
+    .addOption(new Option("--task <task>", "which routes: classify (/predict), ner (/ner) or embed (/embed) (default: from the catalog entry or the model's config)").choices(["classify", "ner", "embed"]))
     .option("--host <addr>", "address to bind (a non-loopback address should have an API key)", "127.0.0.1")
     .option("--port <n>", "port to listen on (0: any free port)", intArg("--port", 0), 8080)
     .option("--workers <n>", "worker processes running the model", intArg("--workers"))
