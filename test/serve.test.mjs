@@ -7,10 +7,12 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, ROOT, fixture, jsonl, runInProcess } from "./helpers.mjs";
-import { load, serve, InferenceError } from "../dist/index.js";
+import { load, loadEmbedder, loadTokenClassifier, serve, InferenceError } from "../dist/index.js";
 
 const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
 const NLI = fixture("bert_nli");
+const EMBEDDER = join(ROOT, "test", "fixtures", "hf-embed", "bert");
+const TAGGER = join(ROOT, "test", "fixtures", "hf-token", "bert");
 const lines = (f) => readFileSync(join(ROOT, "test", "fixtures", f), "utf8").split("\n").filter(Boolean);
 // the shared fixtures' texts: the embedded model's logits oracle, sst2 and tweets (emoji, mentions, URLs)
 const TEXTS = [
@@ -306,4 +308,90 @@ test("request log: one line per request, JSON with --log-format json, texts only
   const r = await runInProcess(["serve", "-m", EMBEDDED, "--port", "0", "--api-key-env", "NLP_TEST_NO_SUCH_KEY"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--api-key-env NLP_TEST_NO_SUCH_KEY: the variable is unset or empty/);
+});
+
+test("/embed (embedding models) equals `nlp embed`: normalize true by default as TEI, false as --no-normalize, dimensions", async () => {
+  const s = await serve(await loadEmbedder(EMBEDDER), { port: 0 });
+  try {
+    const texts = TEXTS.slice(0, 7);
+    const input = texts.join("\n") + "\n";
+    const cli = async (...flags) => jsonl((await runInProcess(["embed", "-m", EMBEDDER, "--format", "jsonl", ...flags], { input })).stdout).map((r) => r.embedding);
+    const near = (a, b, what) => {
+      assert.equal(a.length, b.length, what);
+      a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= 1e-6, `${what}[${i}]: ${x} vs ${b[i]}`));
+    };
+    const [normalized, raw, short] = [await cli("--normalize"), await cli("--no-normalize"), await cli("--normalize", "--dimensions", "8")];
+    // concurrent requests with different options: each list the model gets has one option set
+    const [a, b, c, one] = await Promise.all([
+      post(s.url, "/embed", { inputs: texts }),
+      post(s.url, "/embed", { inputs: texts, normalize: false }),
+      post(s.url, "/embed", { inputs: texts, dimensions: 8 }),
+      post(s.url, "/embed", { inputs: texts[0] }),
+    ]);
+    for (const r of [a, b, c, one]) assert.equal(r.status, 200, JSON.stringify(r.body));
+    texts.forEach((t, i) => {
+      near(a.body[i], normalized[i], t);
+      near(b.body[i], raw[i], t);
+      near(c.body[i], short[i], t);
+    });
+    assert.deepEqual(one.body, [a.body[0]], "one text: a list of one vector, as TEI");
+    const wrong = await post(s.url, "/predict", { inputs: "x" });
+    assert.deepEqual([wrong.status, wrong.body.error_type], [424, "Backend"]);
+    assert.match(wrong.body.error, /embedding model: use \/embed/);
+    const info = await (await fetch(s.url + "/info")).json();
+    assert.deepEqual([info.task, info.model_type], ["feature-extraction", { embedding: { pooling: "mean" } }]);
+  } finally {
+    await s.close();
+  }
+});
+
+test("/ner (token classifiers) equals `nlp ner` for each aggregation strategy", async () => {
+  const s = await serve(await loadTokenClassifier(TAGGER), { port: 0 });
+  try {
+    const texts = ["Ada Lovelace was born in London.", ...TEXTS.slice(0, 4)];
+    for (const agg of ["simple", "first", "none"]) {
+      const cli = jsonl((await runInProcess(["ner", "-m", TAGGER, "--aggregation", agg, "--format", "jsonl"], { input: texts.join("\n") + "\n" })).stdout);
+      const r = await post(s.url, "/ner", { inputs: texts, aggregation_strategy: agg });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      texts.forEach((t, i) => {
+        const want = cli[i].entities;
+        assert.equal(r.body[i].length, want.length, `${agg}: ${t}`);
+        r.body[i].forEach((e, k) => {
+          const { score, ...rest } = e;
+          const { score: wantScore, ...wantRest } = want[k];
+          assert.deepEqual(rest, wantRest);
+          assert.ok(Math.abs(score - wantScore) <= 1e-6);
+        });
+      });
+    }
+    const single = await post(s.url, "/ner", { inputs: texts[0] });
+    assert.equal(single.body[0].word, jsonl((await runInProcess(["ner", "-m", TAGGER, "--format", "jsonl", texts[0]])).stdout)[0].entities[0].word);
+    const bad = await post(s.url, "/ner", { inputs: "x", aggregation_strategy: "loudest" });
+    assert.deepEqual([bad.status, bad.body.error_type], [422, "Validation"]);
+  } finally {
+    await s.close();
+  }
+});
+
+test("nlp serve picks the routes from the model: /embed for a sentence-transformers folder, /ner for a token classifier", async () => {
+  const started = await Promise.all(
+    [EMBEDDER, TAGGER].map(
+      (m) =>
+        new Promise((resolve, reject) => {
+          const child = spawn(process.execPath, [BIN, "serve", "-m", m, "--port", "0", "-q"], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"] });
+          let err = "";
+          child.stderr.on("data", (d) => {
+            err += d;
+            if (/on http:\/\/\S+;/.test(err)) {
+              child.kill("SIGTERM");
+              child.on("exit", (code) => resolve({ err, code }));
+            }
+          });
+          child.on("error", reject);
+        }),
+    ),
+  );
+  assert.match(started[0].err, /\(fp32, \/embed\) on http/);
+  assert.match(started[1].err, /\(fp32, \/ner\) on http/);
+  assert.deepEqual(started.map((s) => s.code), [0, 0]);
 });
