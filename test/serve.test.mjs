@@ -232,7 +232,7 @@ test("--api-key: every route but /health needs the bearer key", async () => {
   }
 });
 
-test("client mode: classify --server writes what the local run writes (order, CSV, notices), NLP_SERVER too", async () => {
+test("client mode: classify --server writes what the local run writes (order, CSV, notices), NLP_SERVER too; eval --server reports as eval", async () => {
   const csv = join(ROOT, "test", "fixtures", "eval", "reviews.csv");
   const local = await runInProcess(["classify", "-m", EMBEDDED, "-f", csv, "--format", "csv", "--all-scores"]);
   const remote = await runInProcess(["classify", "--server", server.url, "-f", csv, "--format", "csv", "--all-scores", "--batch-size", "3"]);
@@ -245,6 +245,14 @@ test("client mode: classify --server writes what the local run writes (order, CS
   assert.equal(b.stdout, a.stdout);
   assert.equal(b.stderr, a.stderr, "the same end-of-run notice (one text cut at 128 tokens)");
   assert.match(a.stderr, /128/);
+  // nlp eval: the same report but the model's name (the server's) and the timing
+  const evalArgs = ["-f", join(ROOT, "test", "fixtures", "eval", "reviews.csv"), "--label-column", "sentiment", "--format", "json"];
+  const localEval = JSON.parse((await runInProcess(["eval", "-m", EMBEDDED, ...evalArgs])).stdout);
+  const remoteEval = await runInProcess(["eval", "--server", server.url, ...evalArgs]);
+  assert.equal(remoteEval.code, 0, remoteEval.stderr);
+  const strip = ({ model, seconds, rows_per_second, ...rest }) => rest;
+  assert.deepEqual(strip(JSON.parse(remoteEval.stdout)), strip(localEval));
+  assert.equal(JSON.parse(remoteEval.stdout).model, `${EMBEDDED} at ${server.url}`);
 });
 
 test("client mode: a failed batch ends the run with exit 1 after every earlier row; usage errors exit 2", async () => {
@@ -382,7 +390,7 @@ test("nlp serve picks the routes from the model: /embed for a sentence-transform
           let err = "";
           child.stderr.on("data", (d) => {
             err += d;
-            if (/on http:\/\/\S+;/.test(err)) {
+            if (/on http:\/\/\S+;/.test(err) && child.exitCode === null && !child.killed) {
               child.kill("SIGTERM");
               child.on("exit", (code) => resolve({ err, code }));
             }

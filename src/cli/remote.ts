@@ -6,6 +6,28 @@ import { UsageError } from "../errors.js";
 import type { CliIO } from "./io.js";
 import type { ModelCliOptions } from "./common.js";
 import type { RemoteClassifier } from "../serve/client.js";
+import type { LoadedModel } from "../model/load.js";
+import { needsDocumentPath } from "../tasks/classify/documents.js";
+import { documentOptionsFrom } from "./document-run.js";
+import type { DocumentCliOptions } from "./document-options.js";
+import { loadForCli } from "./runtime.js";
+
+/**
+ * The classifier of classify and eval: the server's (--server, NLP_SERVER) or the model loaded here. The options
+ * that need the tokenizer in this process (long documents, sentence level, zero-shot) are refused with a server.
+ */
+export async function classifierForCli(
+  opts: ModelCliOptions & DocumentCliOptions & { server?: string; quiet?: boolean },
+  texts: string[],
+  io: CliIO,
+): Promise<{ model: LoadedModel | RemoteClassifier; texts: string[] }> {
+  const server = serverFor(opts, io.env);
+  if (!server) return loadForCli(opts, texts, io);
+  if (needsDocumentPath(documentOptionsFrom(opts))) {
+    throw new UsageError(`--long, --stride, --level, --labels, --hypothesis and --multi-label need the model in this process: ${opts.server !== undefined ? "drop --server" : "unset NLP_SERVER"} to run them`);
+  }
+  return { model: await connectForCli(server, opts, io), texts };
+}
 
 /** The server to use: --server, else NLP_SERVER; none: run the model here. */
 export function serverFor(opts: { server?: string }, env: NodeJS.ProcessEnv): string | undefined {

@@ -32,6 +32,7 @@ interface ServerInfo {
   max_client_batch_size: number;
   function?: ScoreFunction;
   task?: string;
+  variant: string;
 }
 
 const DEFAULT_BATCH = 32;
@@ -193,6 +194,11 @@ export class RemoteClassifier {
       });
     };
     yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
+  }
+
+  /** what a loaded model's `resolved` says, for reports (nlp eval): the server's model at its address */
+  get resolved(): { ref: string; dir: string; source: string } {
+    return { ref: `${this.info.model_id} at ${this.url.origin}`, dir: this.url.origin, source: "server" };
   }
 
   async dispose(): Promise<void> {

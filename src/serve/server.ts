@@ -48,8 +48,8 @@ export interface ServerHandle {
   /** http://host:port */
   readonly url: string;
   readonly port: number;
-  /** stops accepting, answers what is in flight (up to the grace period), then resolves */
-  close(): Promise<void>;
+  /** stops accepting, answers what is in flight (up to the grace period; `force`: none), then resolves */
+  close(opts?: { force?: boolean }): Promise<void>;
 }
 
 export const SERVE_DEFAULTS = {
@@ -255,7 +255,8 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
   return {
     url: `http://${host}:${port}`,
     port,
-    close() {
+    close(opts = {}) {
+      if (opts.force) server.closeAllConnections();
       closing ??= new Promise<void>((resolve) => {
         stopping = true;
         const timer = setTimeout(() => server.closeAllConnections(), o.gracePeriodMs);

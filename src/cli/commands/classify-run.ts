@@ -1,21 +1,19 @@
 import type { CliIO } from "../io.js";
 import { predictionFrom, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
 import { validatePredictOptions } from "../../tasks/classify/classifier.js";
-import { InputError, UsageError } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import { createWriter, parseOutputFormat, type OutRecord, type RecordWriter } from "../../io/output.js";
 import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
 import { createCsvRowWriter, type RowWriter } from "../../io/csv-output.js";
 import { clashFreePrefix, clashNotice } from "../../io/added-fields.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadForCli, openInput } from "../runtime.js";
+import { openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import type { DocumentCliOptions } from "../document-options.js";
 import { runDocuments, SENTENCE_COLUMNS, type CliResult } from "../document-run.js";
 import { interruptible } from "../interrupt.js";
 import { RunNotices } from "../notices.js";
-import { connectForCli, serverFor } from "../remote.js";
-import { needsDocumentPath } from "../../tasks/classify/documents.js";
-import { documentOptionsFrom } from "../document-run.js";
+import { classifierForCli } from "../remote.js";
 
 export interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions, DocumentCliOptions {
   topK?: number;
@@ -32,11 +30,8 @@ export async function runClassify(texts: string[], opts: ClassifyCliOptions, io:
   const predict = { topK: opts.topK, allScores: opts.allScores, threshold: opts.threshold, function: fn };
   validatePredictOptions(predict);
   let format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
-  const server = serverFor(opts, io.env);
-  if (server && needsDocumentPath(documentOptionsFrom(opts))) {
-    throw new UsageError(`--long, --stride, --level, --labels, --hypothesis and --multi-label need the model in this process: ${opts.server !== undefined ? "drop --server" : "unset NLP_SERVER"} to run them`);
-  }
-  const { model, texts: rest } = server ? { model: await connectForCli(server, opts, io), texts } : await loadForCli(opts, texts, io);
+  // a model loaded here, or the server's (client mode): the rest of the run is the same
+  const { model, texts: rest } = await classifierForCli(opts, texts, io);
   const input = await openInput(rest, opts, io);
   const tabularIn = input.format === "csv" || input.format === "tsv";
   // CSV in, CSV out: `nlp classify --input csv < a.csv > labelled.csv` needs no --format

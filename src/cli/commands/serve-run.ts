@@ -63,6 +63,17 @@ export async function runServe(modelArg: string | undefined, opts: ServeCliOptio
   const say = (line: string) => io.stderr.write(`nlp: ${line}\n`);
   const apiKey = apiKeyFrom(opts, io.env);
   if (!apiKey && !LOOPBACK.test(opts.host)) say(`warning: serving on ${opts.host} without an API key: anyone who can reach it can use it; set NLP_API_KEY or --api-key-env`);
+  // listening from the start: a stop during the model load ends the run cleanly too; a second signal cuts the grace period
+  let signal: string | undefined;
+  let server: Awaited<ReturnType<typeof serve>> | undefined;
+  let wake: (s: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (wake = resolve));
+  for (const s of ["SIGTERM", "SIGINT"] as const) {
+    io.signals?.on(s, () => {
+      if (signal === undefined) wake((signal = s));
+      else void server?.close({ force: true });
+    });
+  }
   const ref = opts.model ?? modelArg;
   const task = await taskFor(ref, opts, io);
   const modelOpts = { ...opts, model: ref };
@@ -72,7 +83,12 @@ export async function runServe(modelArg: string | undefined, opts: ServeCliOptio
     const { loadTokenClassifier } = await import("../../model/load.js");
     model = (await loadModelForCli((r, o) => loadTokenClassifier(r!, o), modelOpts, [], io, () => "en.ner")).model;
   } else model = (await loadForCli(modelOpts, [], io)).model;
-  const server = await serve(model, {
+  if (signal !== undefined) {
+    await model.dispose();
+    say(`${signal} before the server started: stopped`);
+    return;
+  }
+  server = await serve(model, {
     host: opts.host,
     port: opts.port,
     workers: opts.workers,
@@ -91,11 +107,7 @@ export async function runServe(modelArg: string | undefined, opts: ServeCliOptio
   const routes = { classify: "/predict", ner: "/ner", embed: "/embed" }[task];
   say(`serving ${model.resolved.ref} (${model.bundle.variant}, ${routes}) on ${server.url}${apiKey ? " (API key required)" : ""}; SIGTERM or Ctrl-C stops`);
   if (!io.signals) return; // in process without signals: the caller owns the server's life
-  const signal = await new Promise<string>((resolve) => {
-    const on = (s: string) => () => resolve(s);
-    const handlers = (["SIGTERM", "SIGINT"] as const).map((s) => [s, on(s)] as const);
-    for (const [s, h] of handlers) io.signals!.on(s, h);
-  });
+  await stopped;
   say(`${signal}: finishing the requests in flight (up to ${opts.gracePeriod} s), then stopping`);
   await server.close();
   await model.dispose();
