@@ -376,6 +376,18 @@ test("/ner (token classifiers) equals `nlp ner` for each aggregation strategy", 
     assert.equal(single.body[0].word, jsonl((await runInProcess(["ner", "-m", TAGGER, "--format", "jsonl", texts[0]])).stdout)[0].entities[0].word);
     const bad = await post(s.url, "/ner", { inputs: "x", aggregation_strategy: "loudest" });
     assert.deepEqual([bad.status, bad.body.error_type], [422, "Validation"]);
+    // client mode: nlp ner --server writes what the local run writes, in every format, with the same notice
+    const input = [...texts, "word ".repeat(600)].join("\n") + "\n";
+    for (const flags of [["--format", "jsonl"], ["--format", "csv", "--threshold", "0.4"], ["--format", "conll"], ["--format", "jsonl", "--offsets", "utf16", "--aggregation", "first", "--stride", "16"]]) {
+      const local = await runInProcess(["ner", "-m", TAGGER, ...flags], { input });
+      const remote = await runInProcess(["ner", "--server", s.url, "--batch-size", "2", ...flags], { input });
+      assert.equal(remote.code, 0, remote.stderr);
+      assert.equal(remote.stdout, local.stdout, flags.join(" "));
+      assert.equal(remote.stderr, local.stderr, flags.join(" "));
+    }
+    const wrongKind = await runInProcess(["ner", "--server", server.url, "x"]);
+    assert.equal(wrongKind.code, 2);
+    assert.match(wrongKind.stderr, /serves a text-classification model .*not a token classifier/);
   } finally {
     await s.close();
   }

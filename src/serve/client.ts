@@ -15,6 +15,8 @@ import { applyFunction, type ScoreFunction } from "../engine/postprocess.js";
 import type { Encoded } from "../engine/tokenizer.js";
 import { windowed } from "../engine/windowed.js";
 import type { ScoredItem, ScoreStreamOptions } from "../tasks/classify/documents.js";
+import type { NerOptions, NerResult } from "../tasks/ner/token-classifier.js";
+import type { Entity } from "../tasks/ner/entities.js";
 
 export interface RemoteOptions {
   /** sent as `Authorization: Bearer <apiKey>` */
@@ -25,9 +27,9 @@ export interface RemoteOptions {
   retries?: number;
 }
 
-interface ServerInfo {
+export interface ServerInfo {
   model_id: string;
-  model_type?: { classifier?: { id2label: Record<string, string> } };
+  model_type?: { classifier?: { id2label: Record<string, string> }; token_classifier?: { id2label: Record<string, string> } };
   max_input_length: number;
   max_client_batch_size: number;
   function?: ScoreFunction;
@@ -77,42 +79,18 @@ function call(url: URL, agent: HttpAgent, method: string, path: string, apiKey: 
   });
 }
 
-export class RemoteClassifier {
-  readonly labels: string[];
-  readonly function: ScoreFunction;
-  readonly batchSize: number;
-  /** what the CLI reads of a tokenizer; the long-document paths need the real one (see unsupported) */
-  readonly tokenizer: { maxLength: number; encode(): never; encodeWindows(): never; contentBudget(): never };
-  readonly bundle: { config: string; configJson: Record<string, never> };
-
+/** One server: its address, key and /info; requests with the errors a user can act on (a 429 waits for Retry-After and retries). */
+export class ServerConnection {
   private constructor(
     readonly url: URL,
-    readonly info: ServerInfo,
     private readonly agent: HttpAgent,
-    private readonly opts: RemoteOptions,
-  ) {
-    const id2label = info.model_type?.classifier?.id2label;
-    if (!id2label) throw new UsageError(`${url.origin} serves no text-classification model (${info.task ?? "no classifier in /info"}); point --server at an \`nlp serve\` of a classifier`);
-    this.labels = Object.keys(id2label)
-      .sort((a, b) => Number(a) - Number(b))
-      .map((k) => id2label[k]);
-    this.function = info.function ?? (this.labels.length === 1 ? "sigmoid" : "softmax");
-    const max = info.max_client_batch_size;
-    if (opts.batchSize !== undefined && opts.batchSize > max) {
-      throw new UsageError(`\`batchSize\` ${opts.batchSize} is over the server's max_client_batch_size ${max}; lower it (or start the server with a higher --max-client-batch-size)`, { option: "batchSize" });
-    }
-    this.batchSize = opts.batchSize ?? Math.min(DEFAULT_BATCH, max);
-    this.tokenizer = {
-      maxLength: info.max_input_length,
-      encode: () => unsupported("tokenizing"),
-      encodeWindows: () => unsupported("--long chunk"),
-      contentBudget: () => unsupported("--long, --level and --labels"),
-    };
-    this.bundle = { config: `${url.origin}/info`, configJson: {} };
-  }
+    private readonly apiKey: string | undefined,
+    private readonly retries: number,
+    readonly info: ServerInfo,
+  ) {}
 
-  /** Connects to a server: reads /info (and so checks the key) before any text is sent. */
-  static async connect(server: string, opts: RemoteOptions = {}): Promise<RemoteClassifier> {
+  /** Reads /info (and so checks the address and the key) before any text is sent. */
+  static async open(server: string, opts: { apiKey?: string; retries?: number } = {}): Promise<ServerConnection> {
     let url: URL;
     try {
       url = new URL(server);
@@ -122,52 +100,134 @@ export class RemoteClassifier {
     }
     if (url.protocol === "https:") https ??= await import("node:https");
     const agent = url.protocol === "https:" ? new https!.Agent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-    const probe = new RemoteClassifier.Probe(url, agent, opts.apiKey, opts.retries ?? 5);
+    const probe = new ServerConnection(url, agent, opts.apiKey, opts.retries ?? 5, {} as ServerInfo);
     const info = (await probe.send("GET", "/info")).json as ServerInfo;
-    return new RemoteClassifier(url, info, agent, opts);
+    return new ServerConnection(url, agent, opts.apiKey, opts.retries ?? 5, info);
   }
 
-  /** Requests with the errors a user can act on; a 429 waits for Retry-After and retries. */
-  private static Probe = class {
-    constructor(
-      readonly url: URL,
-      readonly agent: HttpAgent,
-      readonly apiKey: string | undefined,
-      readonly retries: number,
-    ) {}
-    async send(method: string, path: string, body?: unknown): Promise<{ headers: IncomingMessage["headers"]; json: unknown }> {
-      for (let attempt = 0; ; attempt++) {
-        let r: Awaited<ReturnType<typeof call>>;
-        try {
-          r = await call(this.url, this.agent, method, path, this.apiKey, body);
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-          throw new InferenceError(`cannot reach the nlp server at ${this.url.origin} (${code}); start one with \`nlp serve -m <model>\`, or fix --server / NLP_SERVER`);
-        }
-        if (r.status === 200) return r;
-        const detail = r.json && typeof r.json === "object" && "error" in r.json ? String((r.json as { error: unknown }).error) : String(r.json ?? "").slice(0, 200);
-        if (r.status === 401) throw new InferenceError(`the nlp server at ${this.url.origin} refused the request (401): set NLP_API_KEY to the server's key`);
-        if (r.status === 429 && attempt < this.retries) {
-          const wait = Math.min(10, Number(r.headers["retry-after"]) || 1);
-          await new Promise((res) => setTimeout(res, wait * 1000 * (attempt + 1)));
-          continue;
-        }
-        throw new InferenceError(`the nlp server at ${this.url.origin} answered ${r.status} to ${method} ${path}: ${detail}`);
+  async send(method: string, path: string, body?: unknown): Promise<{ headers: IncomingMessage["headers"]; json: unknown }> {
+    for (let attempt = 0; ; attempt++) {
+      let r: Awaited<ReturnType<typeof call>>;
+      try {
+        r = await call(this.url, this.agent, method, path, this.apiKey, body);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw new InferenceError(`cannot reach the nlp server at ${this.url.origin} (${code}); start one with \`nlp serve -m <model>\`, or fix --server / NLP_SERVER`);
       }
+      if (r.status === 200) return r;
+      const detail = r.json && typeof r.json === "object" && "error" in r.json ? String((r.json as { error: unknown }).error) : String(r.json ?? "").slice(0, 200);
+      if (r.status === 401) throw new InferenceError(`the nlp server at ${this.url.origin} refused the request (401): set NLP_API_KEY to the server's key`);
+      if (r.status === 429 && attempt < this.retries) {
+        const wait = Math.min(10, Number(r.headers["retry-after"]) || 1);
+        await new Promise((res) => setTimeout(res, wait * 1000 * (attempt + 1)));
+        continue;
+      }
+      throw new InferenceError(`the nlp server at ${this.url.origin} answered ${r.status} to ${method} ${path}: ${detail}`);
     }
-  };
+  }
 
-  private probe(): InstanceType<typeof RemoteClassifier.Probe> {
-    return new RemoteClassifier.Probe(this.url, this.agent, this.opts.apiKey, this.opts.retries ?? 5);
+  /** Texts per request: `batchSize` (at most the server's max_client_batch_size), else that maximum capped at 32. */
+  batchSize(asked: number | undefined): number {
+    const max = this.info.max_client_batch_size;
+    if (asked !== undefined && asked > max) {
+      throw new UsageError(`\`batchSize\` ${asked} is over the server's max_client_batch_size ${max}; lower it (or start the server with a higher --max-client-batch-size)`, { option: "batchSize" });
+    }
+    return asked ?? Math.min(DEFAULT_BATCH, max);
+  }
+
+  /** Refuses a server of another kind, naming what it runs. */
+  expect(task: string, what: string): void {
+    if (this.info.task !== undefined && this.info.task !== task) {
+      throw new UsageError(`${this.url.origin} serves a ${this.info.task} model (${this.info.model_id}), not ${what}; point --server (or NLP_SERVER) at an \`nlp serve\` of ${what}`);
+    }
+  }
+
+  /** what a loaded model's `resolved` says, for reports (nlp eval): the server's model at its address */
+  get resolved(): { ref: string; dir: string; source: string } {
+    return { ref: `${this.info.model_id} at ${this.url.origin}`, dir: this.url.origin, source: "server" };
+  }
+
+  dispose(): void {
+    this.agent.destroy();
+  }
+}
+
+/**
+ * Runs the windows of a client-mode stream: after a failed request no later window runs. windowed() still runs
+ * the window it holds when one fails (made for input errors), which would write later rows after a gap; the
+ * run must end at the failure instead.
+ */
+function stopAtFailure<W, R>(run: (win: W[]) => Promise<R[]>): (win: W[]) => Promise<R[]> {
+  let failure: { err: unknown } | undefined;
+  return async (win) => {
+    if (failure) throw failure.err;
+    return run(win).catch((err: unknown) => {
+      failure ??= { err };
+      throw err;
+    });
+  };
+}
+
+/** Which inputs of a batch the server cut at the token limit (its x-nlp-truncated header). */
+function truncatedSet(headers: IncomingMessage["headers"]): Set<number> {
+  return new Set(String(headers["x-nlp-truncated"] ?? "").split(",").filter(Boolean).map(Number));
+}
+
+function checkCount(json: unknown, n: number, conn: ServerConnection): asserts json is unknown[] {
+  if (!Array.isArray(json) || json.length !== n) throw new InferenceError(`the nlp server at ${conn.url.origin} answered ${Array.isArray(json) ? json.length : "no"} results for ${n} texts`);
+}
+
+/** A text classifier running in a server: the scoreStream of a local TextClassifier (classify, eval). */
+export class RemoteClassifier {
+  readonly labels: string[];
+  readonly function: ScoreFunction;
+  readonly batchSize: number;
+  /** what the CLI reads of a tokenizer; the long-document paths need the real one (see unsupported) */
+  readonly tokenizer: { maxLength: number; encode(): never; encodeWindows(): never; contentBudget(): never };
+  readonly bundle: { config: string; configJson: Record<string, never> };
+
+  private constructor(
+    readonly connection: ServerConnection,
+    opts: RemoteOptions,
+  ) {
+    const info = connection.info;
+    connection.expect("text-classification", "a text classifier");
+    const id2label = info.model_type?.classifier?.id2label;
+    if (!id2label) throw new UsageError(`${connection.url.origin} serves no text-classification model; point --server at an \`nlp serve\` of a classifier`);
+    this.labels = Object.keys(id2label)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => id2label[k]);
+    this.function = info.function ?? (this.labels.length === 1 ? "sigmoid" : "softmax");
+    this.batchSize = connection.batchSize(opts.batchSize);
+    this.tokenizer = {
+      maxLength: info.max_input_length,
+      encode: () => unsupported("tokenizing"),
+      encodeWindows: () => unsupported("--long chunk"),
+      contentBudget: () => unsupported("--long, --level and --labels"),
+    };
+    this.bundle = { config: `${connection.url.origin}/info`, configJson: {} };
+  }
+
+  /** Connects to a server: reads /info (and so checks the key) before any text is sent. */
+  static async connect(server: string, opts: RemoteOptions = {}): Promise<RemoteClassifier> {
+    return new RemoteClassifier(await ServerConnection.open(server, opts), opts);
+  }
+
+  get info(): ServerInfo {
+    return this.connection.info;
+  }
+
+  get resolved(): { ref: string; dir: string; source: string } {
+    return this.connection.resolved;
   }
 
   /** Raw logits of each text, in order, from one /predict request. */
   async logitsFor(texts: readonly string[]): Promise<{ logits: Float32Array; truncated: boolean }[]> {
-    const { headers, json } = await this.probe().send("POST", "/predict", { inputs: texts.map((t) => [t]), raw_scores: true, truncate: true });
-    const cut = new Set(String(headers["x-nlp-truncated"] ?? "").split(",").filter(Boolean).map(Number));
+    const { headers, json } = await this.connection.send("POST", "/predict", { inputs: texts.map((t) => [t]), raw_scores: true, truncate: true });
+    checkCount(json, texts.length, this.connection);
+    const cut = truncatedSet(headers);
     const index = new Map(this.labels.map((l, i) => [l, i]));
-    if (!Array.isArray(json) || json.length !== texts.length) throw new InferenceError(`the nlp server at ${this.url.origin} answered ${Array.isArray(json) ? json.length : "no"} results for ${texts.length} texts`);
-    return json.map((preds: { label: string; score: number }[], i) => {
+    return (json as { label: string; score: number }[][]).map((preds, i) => {
       const logits = new Float32Array(this.labels.length);
       for (const p of preds) logits[index.get(p.label) ?? -1] = p.score;
       return { logits, truncated: cut.has(i) };
@@ -178,30 +238,63 @@ export class RemoteClassifier {
   async *scoreStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts: ScoreStreamOptions<T> = {}): AsyncGenerator<ScoredItem<T>> {
     if (opts.encode) unsupported("pre-encoded inputs");
     const fn = opts.function ?? this.function;
-    // after a failed request no later window may run: windowed() still runs the window it holds when one fails
-    // (made for input errors), which would write later rows after a gap; the run must end at the failure instead
-    let failure: { err: unknown } | undefined;
-    const run = async (win: T[]): Promise<ScoredItem<T>[]> => {
-      if (failure) throw failure.err;
-      const out = await this.logitsFor(win.map(textOf)).catch((err: unknown) => {
-        failure ??= { err };
-        throw err;
-      });
+    const run = stopAtFailure(async (win: T[]): Promise<ScoredItem<T>[]> => {
+      const out = await this.logitsFor(win.map(textOf));
       return win.map((item, i) => {
         // the server tokenized the text: only whether it was cut travels back (for the end-of-run notice)
         const encoded: Encoded = { ids: [], tokens: [], typeIds: [], fullLength: out[i].truncated ? 1 : 0 };
         return { item, logits: out[i].logits, scores: applyFunction(out[i].logits, fn), encoded };
       });
-    };
+    });
     yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
   }
 
-  /** what a loaded model's `resolved` says, for reports (nlp eval): the server's model at its address */
+  async dispose(): Promise<void> {
+    this.connection.dispose();
+  }
+}
+
+/** A token classifier running in a server: the nerStream of a local TokenClassifier (nlp ner). */
+export class RemoteTokenClassifier {
+  readonly labels: string[];
+  readonly batchSize: number;
+  readonly tokenizer: { maxLength: number };
+
+  private constructor(
+    readonly connection: ServerConnection,
+    opts: RemoteOptions,
+  ) {
+    connection.expect("token-classification", "a token classifier");
+    const id2label = connection.info.model_type?.token_classifier?.id2label ?? {};
+    this.labels = Object.keys(id2label)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => id2label[k]);
+    this.batchSize = connection.batchSize(opts.batchSize);
+    this.tokenizer = { maxLength: connection.info.max_input_length };
+  }
+
+  static async connect(server: string, opts: RemoteOptions = {}): Promise<RemoteTokenClassifier> {
+    return new RemoteTokenClassifier(await ServerConnection.open(server, opts), opts);
+  }
+
   get resolved(): { ref: string; dir: string; source: string } {
-    return { ref: `${this.info.model_id} at ${this.url.origin}`, dir: this.url.origin, source: "server" };
+    return this.connection.resolved;
+  }
+
+  /** As TokenClassifier.nerStream: the server applies every option, so the entities are the local ones. */
+  async *nerStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts: NerOptions = {}): AsyncGenerator<NerResult<T>> {
+    const body = { aggregation_strategy: opts.aggregation ?? "simple", ignore_labels: opts.ignoreLabels, stride: opts.stride, threshold: opts.threshold, offsets: opts.offsets, truncate: true };
+    const run = stopAtFailure(async (win: T[]): Promise<NerResult<T>[]> => {
+      const texts = win.map(textOf);
+      const { headers, json } = await this.connection.send("POST", "/ner", { ...body, inputs: texts });
+      checkCount(json, texts.length, this.connection);
+      const cut = truncatedSet(headers);
+      return win.map((item, i) => ({ item, text: texts[i], entities: (json as Entity[][])[i], truncated: cut.has(i) }));
+    });
+    yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
   }
 
   async dispose(): Promise<void> {
-    this.agent.destroy();
+    this.connection.dispose();
   }
 }

@@ -15,6 +15,7 @@ import type { ScoredItem, ScoreStreamOptions } from "../tasks/classify/documents
 import type { EmbedOptions, EmbeddedItem } from "../tasks/embed/embedder.js";
 import type { NerOptions, NerResult } from "../tasks/ner/token-classifier.js";
 import { AGGREGATION_STRATEGIES, type AggregationStrategy, type Entity } from "../tasks/ner/entities.js";
+import { OFFSET_UNITS, type OffsetUnit } from "../engine/offset-units.js";
 import { Batcher, type BatcherOptions } from "./batcher.js";
 import { checkBatchSize, checkTruncationDirection, HttpError, optionalBool, optionalInt, textInputs, validation, type RouteContext } from "./http.js";
 
@@ -277,11 +278,13 @@ export function tokenClassifierRoutes(model: ServableTokenClassifier, batching: 
     aggregation: AggregationStrategy;
     ignoreLabels?: string[];
     stride?: number;
+    threshold?: number;
+    offsets?: OffsetUnit;
   }
-  const batcher = new Batcher<string, Entity[]>(async (texts, key) => {
+  const batcher = new Batcher<string, { entities: Entity[]; truncated: boolean }>(async (texts, key) => {
     const o = JSON.parse(key) as Opts;
-    const out: Entity[][] = [];
-    for await (const r of model.nerStream(texts, (t) => t, o)) out.push(r.entities);
+    const out: { entities: Entity[]; truncated: boolean }[] = [];
+    for await (const r of model.nerStream(texts, (t) => t, o)) out.push({ entities: r.entities, truncated: r.truncated });
     return out;
   }, batching);
   const max = model.tokenizer.maxLength;
@@ -294,6 +297,11 @@ export function tokenClassifierRoutes(model: ServableTokenClassifier, batching: 
       throw validation(`\`aggregation_strategy\`: expected one of ${AGGREGATION_STRATEGIES.join(", ")}`);
     }
     if (stride !== undefined && agg === "none") throw validation("`stride` needs grouped entities: use `aggregation_strategy` simple, first, average or max (not none)");
+    // nlp's additions, as `nlp ner --threshold` and `--offsets` (the client mode sends them)
+    const threshold = body.threshold ?? undefined;
+    if (threshold !== undefined && !(typeof threshold === "number" && threshold >= 0 && threshold <= 1)) throw validation("`threshold`: expected a number from 0 to 1");
+    const offsets = body.offsets ?? undefined;
+    if (offsets !== undefined && !(OFFSET_UNITS as readonly unknown[]).includes(offsets)) throw validation(`\`offsets\`: expected ${OFFSET_UNITS.join(" or ")}`);
     const ignore = body.ignore_labels;
     if (ignore !== undefined && ignore !== null && !(Array.isArray(ignore) && ignore.every((l) => typeof l === "string"))) throw validation("`ignore_labels`: expected a list of strings");
     checkTruncationDirection(body);
@@ -305,8 +313,11 @@ export function tokenClassifierRoutes(model: ServableTokenClassifier, batching: 
       if (stride === undefined) checkLength(e, max, truncate);
       return { item: t, cost: stride === undefined ? e.ids.length : e.fullLength };
     });
-    const key = JSON.stringify({ aggregation: agg as AggregationStrategy, ignoreLabels: (ignore as string[] | null) ?? undefined, stride } satisfies Opts);
-    const entities = await submitted(batcher, rows, key, admission);
+    const key = JSON.stringify({ aggregation: agg as AggregationStrategy, ignoreLabels: (ignore as string[] | null) ?? undefined, stride, threshold, offsets: offsets as OffsetUnit | undefined } satisfies Opts);
+    const results = await submitted(batcher, rows, key, admission);
+    const cut = results.flatMap((r, i) => (r.truncated ? [i] : []));
+    if (cut.length > 0) ctx.res.setHeader("x-nlp-truncated", cut.join(","));
+    const entities = results.map((r) => r.entities);
     return batch ? entities : entities[0];
   };
   return {
