@@ -4,7 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, ROOT, fixture, jsonl, runInProcess } from "./helpers.mjs";
 import { load, loadEmbedder, loadTokenClassifier, serve, InferenceError } from "../dist/index.js";
@@ -348,6 +349,35 @@ test("/embed (embedding models) equals `nlp embed`: normalize true by default as
     assert.match(wrong.body.error, /embedding model: use \/embed/);
     const info = await (await fetch(s.url + "/info")).json();
     assert.deepEqual([info.task, info.model_type], ["feature-extraction", { embedding: { pooling: "mean" } }]);
+    // client mode: nlp embed --server writes what the local run writes (JSONL, CSV, prompts, .npy, an index)
+    const dir = mkdtempSync(join(tmpdir(), "nlp-serve-embed-"));
+    try {
+      const runs = [
+        ["--format", "jsonl"],
+        ["--format", "csv", "--no-normalize"],
+        ["--format", "jsonl", "--prompt-name", "query", "--dimensions", "8"],
+        ["--format", "jsonl", "--prompt", "search: "],
+      ];
+      for (const flags of runs) {
+        const local = await runInProcess(["embed", "-m", EMBEDDER, ...flags], { input });
+        const remote = await runInProcess(["embed", "--server", s.url, "--batch-size", "3", ...flags], { input });
+        assert.equal(remote.code, 0, remote.stderr);
+        assert.equal(remote.stdout, local.stdout, flags.join(" "));
+      }
+      for (const [name, flags] of [["npy", ["-o", "OUT.npy"]], ["idx", ["--index", "OUT.idx"]]]) {
+        const out = (where) => flags.map((f) => f.replace("OUT", join(dir, `${where}-${name}`)));
+        assert.equal((await runInProcess(["embed", "-m", EMBEDDER, ...out("local")], { input })).code, 0);
+        const remote = await runInProcess(["embed", "--server", s.url, ...out("remote")], { input });
+        assert.equal(remote.code, 0, remote.stderr);
+        const file = (where) => (name === "npy" ? join(dir, `${where}-npy.npy`) : join(dir, `${where}-idx.idx`));
+        if (name === "npy") assert.deepEqual(readFileSync(file("remote")), readFileSync(file("local")));
+      }
+      const wrongPrompt = await runInProcess(["embed", "--server", s.url, "--prompt-name", "nope", "x"]);
+      assert.equal(wrongPrompt.code, 2, wrongPrompt.stderr);
+      assert.match(wrongPrompt.stderr, /no prompt "nope"; use one of query, passage/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   } finally {
     await s.close();
   }

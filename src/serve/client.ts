@@ -17,6 +17,8 @@ import { windowed } from "../engine/windowed.js";
 import type { ScoredItem, ScoreStreamOptions } from "../tasks/classify/documents.js";
 import type { NerOptions, NerResult } from "../tasks/ner/token-classifier.js";
 import type { Entity } from "../tasks/ner/entities.js";
+import type { EmbedOptions, EmbeddedItem } from "../tasks/embed/embedder.js";
+import type { SimilarityFunction } from "../engine/pooling.js";
 
 export interface RemoteOptions {
   /** sent as `Authorization: Bearer <apiKey>` */
@@ -35,6 +37,8 @@ export interface ServerInfo {
   function?: ScoreFunction;
   task?: string;
   variant: string;
+  normalize_module?: boolean;
+  similarity_fn_name?: string;
 }
 
 const DEFAULT_BATCH = 32;
@@ -290,6 +294,66 @@ export class RemoteTokenClassifier {
       checkCount(json, texts.length, this.connection);
       const cut = truncatedSet(headers);
       return win.map((item, i) => ({ item, text: texts[i], entities: (json as Entity[][])[i], truncated: cut.has(i) }));
+    });
+    yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
+  }
+
+  async dispose(): Promise<void> {
+    this.connection.dispose();
+  }
+}
+
+/** A sentence embedder running in a server: the embedStream of a local TextEmbedder (nlp embed). */
+export class RemoteEmbedder {
+  readonly batchSize: number;
+  readonly bundle: { dir: string; variant: string };
+  readonly config: { normalize: boolean };
+  readonly similarityFn: SimilarityFunction;
+
+  private constructor(
+    readonly connection: ServerConnection,
+    opts: RemoteOptions,
+  ) {
+    connection.expect("feature-extraction", "an embedding model");
+    const info = connection.info;
+    this.batchSize = connection.batchSize(opts.batchSize);
+    this.bundle = { dir: connection.url.origin, variant: info.variant };
+    this.config = { normalize: Boolean(info.normalize_module) };
+    this.similarityFn = (info.similarity_fn_name ?? "cosine") as SimilarityFunction;
+  }
+
+  static async connect(server: string, opts: RemoteOptions = {}): Promise<RemoteEmbedder> {
+    return new RemoteEmbedder(await ServerConnection.open(server, opts), opts);
+  }
+
+  get resolved(): { ref: string; dir: string; source: string } {
+    return this.connection.resolved;
+  }
+
+  private static body(opts: Pick<EmbedOptions, "prompt" | "promptName" | "role">): Record<string, unknown> {
+    return { prompt_name: opts.promptName, prompt: opts.prompt, role: opts.role };
+  }
+
+  /** The prompt the server puts before each text, resolved by the server's model (a wrong name: exit 2 before any input). */
+  async promptFor(opts: Pick<EmbedOptions, "prompt" | "promptName" | "role"> = {}): Promise<string> {
+    try {
+      return ((await this.connection.send("POST", "/prompt", RemoteEmbedder.body(opts))).json as { prompt: string }).prompt;
+    } catch (err) {
+      // the server refused the prompt options (422): a usage error here, as locally
+      if (err instanceof InferenceError && / answered 422 /.test(err.message)) throw new UsageError(err.message.replace(/^.* answered 422 to POST \/prompt: /, ""));
+      throw err;
+    }
+  }
+
+  /** As TextEmbedder.embedStream: input order, bounded memory; the model's Normalize module decides unless `normalize` is given, as locally. */
+  async *embedStream<T = string>(items: AsyncIterable<T> | Iterable<T>, opts: EmbedOptions & { textOf?: (item: T) => string } = {}): AsyncGenerator<EmbeddedItem<T>> {
+    const textOf = opts.textOf ?? ((item: T) => String(item));
+    const body = { ...RemoteEmbedder.body(opts), normalize: opts.normalize ?? this.config.normalize, dimensions: opts.dimensions, truncate: true };
+    const run = stopAtFailure(async (win: T[]): Promise<EmbeddedItem<T>[]> => {
+      const { json } = await this.connection.send("POST", "/embed", { ...body, inputs: win.map(textOf) });
+      checkCount(json, win.length, this.connection);
+      // the server writes each float32 as its shortest decimal: Float32Array gets the very values back
+      return win.map((item, i) => ({ item, embedding: Float32Array.from((json as number[][])[i]), tokens: 0 }));
     });
     yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
   }

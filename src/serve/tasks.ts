@@ -35,7 +35,8 @@ export interface ServableEmbedder {
   readonly maxSeqLength: number;
   readonly tokenizer: TokenizerPart;
   readonly bundle: Pick<Bundle, "tokenizerJson" | "variant" | "dir">;
-  readonly info: { pooling: string; normalize: boolean };
+  readonly info: { pooling: string; normalize: boolean; similarityFn: string };
+  promptFor(opts?: Pick<EmbedOptions, "prompt" | "promptName" | "role">): string;
   encode(text: string, opts?: Pick<EmbedOptions, "prompt" | "promptName">): Encoded;
   embedStream<T = string>(items: AsyncIterable<T> | Iterable<T>, opts?: EmbedOptions & { textOf?: (item: T) => string }): AsyncGenerator<EmbeddedItem<T>>;
 }
@@ -230,46 +231,66 @@ export function classifierRoutes(model: ServableClassifier, batching: BatcherOpt
 export function embedderRoutes(model: ServableEmbedder, batching: BatcherOptions, admission: Admission): TaskRoutes {
   interface Opts {
     normalize: boolean;
-    promptName?: string;
+    /** the prompt text, resolved on arrival (prompt_name, prompt, role) */
+    prompt: string;
     dimensions?: number;
   }
   // a list holds requests with the same options (the key): embedStream runs with one set
   const batcher = new Batcher<string, number[]>(async (texts, key) => {
     const o = JSON.parse(key) as Opts;
     const out: number[][] = [];
-    for await (const r of model.embedStream(texts, { normalize: o.normalize, promptName: o.promptName, dimensions: o.dimensions })) out.push(Array.from(r.embedding, float32Number)); // the shortest decimals that read back as the float32s, as `nlp embed` writes them
+    for await (const r of model.embedStream(texts, { normalize: o.normalize, prompt: o.prompt, dimensions: o.dimensions })) out.push(Array.from(r.embedding, float32Number)); // the shortest decimals that read back as the float32s, as `nlp embed` writes them
     return out;
   }, batching);
+  /** TEI's prompt_name, and nlp's `prompt` (a literal prompt) and `role` (query/document), as `nlp embed` takes them */
+  const promptOf = (body: Record<string, unknown>): string => {
+    const pick = (k: string) => {
+      const v = body[k];
+      if (v !== undefined && v !== null && typeof v !== "string") throw validation(`\`${k}\`: invalid type, expected a string`);
+      return (v ?? undefined) as string | undefined;
+    };
+    const role = pick("role");
+    if (role !== undefined && role !== "query" && role !== "document") throw validation("`role`: expected query or document");
+    try {
+      return model.promptFor({ promptName: pick("prompt_name"), prompt: pick("prompt"), role: role as "query" | "document" | undefined });
+    } catch (err) {
+      throw validation((err as Error).message);
+    }
+  };
   const embed: Route = async (body, ctx) => {
     const { texts } = textInputs(body);
     const truncate = optionalBool(body, "truncate") ?? true;
     // TEI's default (normalize: true), whatever the model's own Normalize module says
     const normalize = optionalBool(body, "normalize") ?? true;
     const dimensions = optionalInt(body, "dimensions", 1);
-    const pn = body.prompt_name;
-    if (pn !== undefined && pn !== null && typeof pn !== "string") throw validation("`prompt_name`: invalid type, expected a string");
-    const promptName = typeof pn === "string" ? pn : undefined;
+    const prompt = promptOf(body);
     checkTruncationDirection(body);
     ctx.note(texts.length, ctx.logInputs ? body.inputs : undefined);
     checkBatchSize(texts.length, ctx);
     const rows = texts.map((t) => {
-      const e = encodeOr422(() => model.encode(t, { promptName }));
+      const e = encodeOr422(() => model.encode(t, { prompt }));
       checkLength(e, model.maxSeqLength, truncate);
       return { item: t, cost: e.ids.length };
     });
-    const key = JSON.stringify({ normalize, promptName, dimensions } satisfies Opts);
+    const key = JSON.stringify({ normalize, prompt, dimensions } satisfies Opts);
     return submitted(batcher, rows, key, admission);
   };
+  const info = model.info;
   return {
     task: "feature-extraction",
-    modelType: { embedding: { pooling: model.info.pooling } },
+    modelType: { embedding: { pooling: info.pooling } },
     maxInputLength: model.maxSeqLength,
-    extraInfo: { normalize_module: model.info.normalize },
-    routes: { "/embed": embed, "/tokenize": tokenizeRoute(model.tokenizer, model.bundle.tokenizerJson) },
+    extraInfo: { normalize_module: info.normalize, similarity_fn_name: info.similarityFn },
+    routes: {
+      "/embed": embed,
+      "/tokenize": tokenizeRoute(model.tokenizer, model.bundle.tokenizerJson),
+      // nlp's: the prompt /embed would put before the texts (the client mode's `nlp embed --server` asks it first)
+      "/prompt": async (body) => ({ prompt: promptOf(body) }),
+    },
     primary: "/embed",
     refused: { "/predict": "this server runs an embedding model: use /embed", "/ner": "this server runs an embedding model: use /embed" },
     batcher,
-    warmUp: async () => void (await batcher.submit([{ item: "warm-up", cost: 1 }], JSON.stringify({ normalize: true }))),
+    warmUp: async () => void (await batcher.submit([{ item: "warm-up", cost: 1 }], JSON.stringify({ normalize: true, prompt: "" }))),
   };
 }
 
