@@ -233,6 +233,23 @@ test("--api-key: every route but /health needs the bearer key", async () => {
   }
 });
 
+test("CORS: no headers unless --cors-origin; an allowed origin gets them and its preflight", async () => {
+  const plain = await fetch(server.url + "/info", { headers: { origin: "https://app.example" } });
+  assert.equal(plain.headers.get("access-control-allow-origin"), null);
+  const s = await serve(model, { port: 0, corsOrigins: ["https://app.example"] });
+  try {
+    const ok = await fetch(s.url + "/info", { headers: { origin: "https://app.example" } });
+    assert.equal(ok.headers.get("access-control-allow-origin"), "https://app.example");
+    const other = await fetch(s.url + "/info", { headers: { origin: "https://evil.example" } });
+    assert.equal(other.headers.get("access-control-allow-origin"), null);
+    const preflight = await fetch(s.url + "/predict", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
+    assert.equal(preflight.status, 204);
+    assert.match(preflight.headers.get("access-control-allow-headers"), /authorization/);
+  } finally {
+    await s.close();
+  }
+});
+
 test("client mode: classify --server writes what the local run writes (order, CSV, notices), NLP_SERVER too; eval --server reports as eval", async () => {
   const csv = join(ROOT, "test", "fixtures", "eval", "reviews.csv");
   const local = await runInProcess(["classify", "-m", EMBEDDED, "-f", csv, "--format", "csv", "--all-scores"]);
