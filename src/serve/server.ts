@@ -4,7 +4,7 @@
  * clients work unchanged. Differences from TEI are listed in docs/serve.md (truncate defaults to true, as the CLI).
  * node:http only: the routes are few and fixed, and a framework would add a dependency for a table lookup.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
@@ -230,7 +230,8 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
         res.writeHead(status, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(payload);
       } else if (payload === undefined) res.writeHead(status).end();
       else res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
-      if (status === 413) req.destroy();
+      if (status === 413) res.once("finish", () => req.destroy()); // after the answer is out, not before
+
       metrics.request(routes[path] ? path : "other", status, ms / 1000);
       if (log) log(logLine(o.logFormat ?? "text", { method, path, status, ms, inputs, texts }));
     }
