@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
@@ -44,7 +44,7 @@ async function taskFor(ref: string | undefined, opts: ServeCliOptions, io: CliIO
     // no readable config.json: the classifier's loader says what is wrong with the folder
   }
   const made = configModel(dir, architectures);
-  return made ? TASK_OF[made.model] : existsSync(join(dir, "modules.json")) ? "embed" : "classify";
+  return made ? TASK_OF[made.model] : "classify";
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
