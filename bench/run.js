@@ -14,6 +14,7 @@
 //   npm run bench -- ner          nlp ner against transformers.js' token-classification pipeline (bench/ner.js)
 //   npm run bench -- embed        nlp embed against transformers.js' feature-extraction pipeline, and nlp search (bench/embed.js)
 //   npm run bench -- start        time to the first answer: --version, classify with the embedded model (bench/start.js)
+//   npm run bench -- serve        nlp serve under load against the batch CLI, warm latency, the client mode (bench/serve.js)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
@@ -40,6 +41,11 @@ if (args[0] === "ner") {
 }
 if (args[0] === "embed") {
   await import("./embed.js");
+  process.exit(0);
+}
+if (args[0] === "serve") {
+  // `npm run bench -- serve`: the HTTP server and the client mode (bench/serve.js)
+  await import("./serve.js");
   process.exit(0);
 }
 if (args[0] === "start") {

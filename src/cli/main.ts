@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   similarity: async () => (await import("./commands/similarity.js")).registerSimilarity,
   search: async () => (await import("./commands/search.js")).registerSearch,
   rerank: async () => (await import("./commands/rerank.js")).registerRerank,
+  serve: async () => (await import("./commands/serve.js")).registerServe,
 };
 
 /**

@@ -4,7 +4,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { load, type LoadedModel, type LoadModelOptions } from "../model/load.js";
+// the model layers load when a model does: client mode (--server) and the usage checks before it never need them
+import type { LoadedModel, LoadModelOptions } from "../model/load.js";
 import type { LoadedEmbedder } from "../model/load-embedder.js";
 import { defaultEntry } from "../catalog/catalog.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
@@ -62,7 +63,7 @@ export async function loadModelForCli<M>(
 
 /** A text classifier; no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model). */
 export function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedModel; texts: string[] }> {
-  return loadModelForCli(load, opts, texts, io);
+  return loadModelForCli(async (ref, o) => (await import("../model/load.js")).load(ref, o), opts, texts, io);
 }
 
 /** The model flags as library load options (every model-running command). */
