@@ -14,7 +14,6 @@ export function registerServe(program: Command, io: CliIO): void {
     .addOption(new Option("--task <task>", "which routes: classify (/predict), ner (/ner) or embed (/embed) (default: from the catalog entry or the model's config)").choices(["classify", "ner", "embed"]))
     .option("--host <addr>", "address to bind (a non-loopback address should have an API key)", "127.0.0.1")
     .option("--port <n>", "port to listen on (0: any free port)", intArg("--port", 0), 8080)
-    .option("--workers <n>", "worker processes running the model", intArg("--workers"))
     .option("--max-batch-tokens <n>", "tokens per batch handed to the model across requests", intArg("--max-batch-tokens"), 16384)
     .option("--max-client-batch-size <n>", "inputs per request (more: 422)", intArg("--max-client-batch-size"), 32)
     .option("--max-concurrent-requests <n>", "requests admitted at once (more: 429 with Retry-After)", intArg("--max-concurrent-requests"), 512)
