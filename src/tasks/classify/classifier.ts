@@ -167,6 +167,11 @@ export class TextClassifier {
     return this.pool.workers;
   }
 
+  /** Worker threads up now (0 until a stream has had a window wait for a free session). */
+  get workerThreads(): number {
+    return this.pool.threads;
+  }
+
   /** One window on this thread's session: rows encoded here, run in length-sorted batches, logits packed. */
   async runJob(job: ScoreJob): Promise<ScoreResult> {
     const encoded = job.rows.map((r) => this.encodeRow(r));
