@@ -462,3 +462,49 @@ test("nlp serve picks the routes from the model: /embed for a sentence-transform
   assert.match(started[1].err, /\(fp32, \/ner\) on http/);
   assert.deepEqual(started.map((s) => s.code), [0, 0]);
 });
+
+test("nlp serve: a worker thread that dies fails only its requests with 424; a new worker serves the next ones", async () => {
+  // every worker thread exits at its third window (test/fixtures/pool/kill-worker.mjs): a real death in the pool
+  const killer = join(ROOT, "test", "fixtures", "pool", "kill-worker.mjs");
+  const child = spawn(process.execPath, ["--import", killer, BIN, "serve", "-m", EMBEDDED, "--port", "0", "--workers", "2", "--max-client-batch-size", "64", "-q"], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        const m = /on (http:\/\/\S+?);/.exec(stderr);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", () => reject(new Error(stderr)));
+    });
+    // concurrent batches of 64 keep several windows waiting, so the pool starts its worker threads
+    const statuses = [];
+    let failure;
+    for (let round = 0; round < 8 && !failure; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, (_, k) => post(url, "/predict", { inputs: Array.from({ length: 64 }, (_, i) => [`${TEXTS[(i + k) % TEXTS.length]} ${round}`]) })),
+      );
+      for (const a of answers) {
+        statuses.push(a.status);
+        if (a.status === 424) failure = a.body;
+      }
+    }
+    assert.ok(failure, `no request saw a worker die: ${statuses.join(",")}; ${stderr}`);
+    assert.equal(failure.error_type, "Backend");
+    assert.match(failure.error, /worker \d+ stopped \(exit code 9\)/);
+    assert.ok(statuses.includes(200), "no request was answered at all");
+    // the server is still up and answers, on lane 0 or a new worker
+    const next = await post(url, "/predict", { inputs: "A heartwarming and funny movie" });
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(next.body[0].label, "POSITIVE");
+    assert.equal((await fetch(url + "/health")).status, 200);
+  } finally {
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0, stderr);
+  }
+});
