@@ -53,7 +53,7 @@ def nlp_label(df: DataFrame, text_column: str, command: str = "classify", model:
 
     model: a folder (absolute, or relative: then also looked up among the files shipped with --archives/--files),
     a catalog reference or a Hub id owner/name[@revision]; None: nlp's default model.
-    args: more nlp options, e.g. ["--max-length", "256"]. --threads 1 is added unless given (one task = one core).
+    args: more nlp options, e.g. ["--max-length", "256"]. --workers 1 --threads 1 are added unless given (one task = one core).
     nlp: the command that runs nlp on an executor, e.g. ["node", "nlp/bin/nlp.js"] from an archive.
     schema: the added fields as a DDL string or StructType, when args change what nlp adds.
     env: extra environment for nlp on the executors (HF_HOME, HF_TOKEN, …).
@@ -93,6 +93,9 @@ class _Job:
         cmd = nlp + [self.command, "--input", "jsonl", "--text-key", TEXT_KEY, "--format", "jsonl", "--quiet", "--full-text"]
         if model is not None:
             cmd += ["-m", model]
+        # one task = one core: one session with one thread (nlp's default would start a worker per core)
+        if "--workers" not in self.args:
+            cmd += ["--workers", "1"]
         if "--threads" not in self.args:
             cmd += ["--threads", "1"]
         cmd += self.args

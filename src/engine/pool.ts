@@ -7,8 +7,7 @@
  *   lane 0: this thread's session. It answers alone while one window is all there is (one text never pays for
  *           starting a thread), and runs windows only until the worker lanes are up.
  *   lanes 1…workers: worker threads, started together when a window waits while lane 0 is busy (workers ≥ 2);
- *           each tokenizes, runs and post-processes its windows and holds up to two of them, so it never waits
- *           for the main thread between windows.
+ *           each tokenizes, runs and post-processes one window at a time, taking the next from the shared FIFO.
  *
  *   caller ── run(job) ──► FIFO of jobs ──► lane 0 (this thread, until the workers are ready)
  *                                       ├─► worker 1 ─┐
@@ -107,8 +106,12 @@ interface Lane<J, R> {
   started?: Promise<void>;
 }
 
-/** Windows a worker holds at once: one running, one waiting, so it never idles on the main thread. */
-const WORKER_DEPTH = 2;
+/**
+ * Windows a worker holds at once. One: the others wait in the shared FIFO and go to whichever worker frees up
+ * first, so the run's tail is at most one window long on one worker (holding two left the other idle for up to
+ * two windows at the end); the round trip between windows costs ~0.1 ms.
+ */
+const WORKER_DEPTH = 1;
 
 const WORKER_URL = new URL("./pool-worker.js", import.meta.url);
 
@@ -151,9 +154,12 @@ export class LanePool<J, R> {
     return this.workerLanes().filter((l) => l.isReady && !l.dead).length;
   }
 
-  /** Windows worth keeping in flight so no lane waits. */
+  /**
+   * Windows worth keeping in flight: two per session, so that a worker finishing a later window than the
+   * oldest one (results leave in input order) still finds the next window waiting for it.
+   */
   get capacity(): number {
-    return this.workers === 1 ? 1 : WORKER_DEPTH * this.workers;
+    return this.workers === 1 ? 1 : 2 * this.workers;
   }
 
   /** Runs one job on the next free lane. `what` names the job in a worker-death message ("records 65–128"). */

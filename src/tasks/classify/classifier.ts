@@ -96,9 +96,15 @@ export function defaultBatchSize(variant: string): number {
   return DYNAMIC_QUANT_VARIANTS.has(variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE;
 }
 
+/**
+ * One text a run has nothing to sort: its window is only the unit handed to a session, small so that the
+ * sessions finish together (a run's tail is one window on one session) and the first answers come early.
+ */
+const UNSORTED_WINDOW = 16;
+
 /** Items read ahead and length-sorted together by a streaming run. */
 export function streamWindowSize(batchSize: number): number {
-  return Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
+  return batchSize === 1 ? UNSORTED_WINDOW : Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
 }
 
 /** A window of rows as a lane runs it (plain data: it may cross to a worker thread). */
