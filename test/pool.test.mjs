@@ -152,3 +152,28 @@ test("a worker that dies mid-run: exit 1, one line naming its records, every ear
   assert.equal(written.length, first - 1, "rows before the dead window must all be written, none after");
   assert.deepEqual(written, jsonl(full.stdout).slice(0, first - 1));
 });
+
+test("a closed stdout while worker threads run windows: exit 0, never ONNX Runtime's abort (exit 134)", async () => {
+  // the process may only exit once no worker is inside a session's run or creation (settleWorkers)
+  const long = Array.from({ length: 3000 }, (_, i) => `${sst2[i % sst2.length]} ${sst2[(i * 7) % sst2.length]} ${i}`).join("\n") + "\n";
+  for (let round = 0; round < 3; round++) {
+    const r = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, "classify", "-m", EMBEDDED, "-q", "--format", "jsonl", "--workers", "2"], { stdio: ["pipe", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      // the first lines arrive once several windows are running: then the reader goes away, as `head -1` does
+      let seen = 0;
+      child.stdout.on("data", (d) => {
+        seen += d.length;
+        if (seen > 2000) child.stdout.destroy();
+      });
+      child.stdin.on("error", () => {});
+      child.stdin.end(long);
+      child.on("error", reject);
+      child.on("close", (code, signal) => resolve({ code, signal, stderr }));
+    });
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /terminate called|Napi::Error/);
+  }
+});

@@ -92,6 +92,8 @@ interface Job<J, R> {
   what: string;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
+  /** settles with the job, never rejects */
+  settled: Promise<void>;
 }
 
 interface Lane<J, R> {
@@ -115,21 +117,24 @@ const WORKER_DEPTH = 1;
 
 const WORKER_URL = new URL("./pool-worker.js", import.meta.url);
 
-/** Workers still building their session, in any pool of this process (see settleWorkers). */
-const starting = new Set<Promise<void>>();
+/** Pools of this process not closed yet (see settleWorkers). */
+const livePools = new Set<LanePool<unknown, unknown>>();
 
 /**
- * Resolves once no worker of this process is inside ONNX Runtime's session creation: a process that exits
- * then aborts (Napi::Error, exit 134), so every early exit (a closed stdout, an interrupt) waits for this.
+ * Resolves once no worker thread of this process is inside ONNX Runtime (creating its session or running a
+ * window): a process that exits while one is aborts (Napi::Error, exit 134). Every early exit (a closed
+ * stdout, an interrupt) waits for this; the pools stop handing out windows, so it takes at most one window.
  */
 export async function settleWorkers(): Promise<void> {
-  while (starting.size > 0) await Promise.allSettled([...starting]);
+  await Promise.allSettled([...livePools].map((p) => p.halt()));
 }
 
 export class LanePool<J, R> {
   private readonly lanes: Lane<J, R>[] = [];
   private readonly queue: Job<J, R>[] = [];
   private closed = false;
+  /** no more dispatching: the process is about to exit (settleWorkers) */
+  private halted = false;
   /** a worker that could not be built: later jobs fail with this instead of waiting for it */
   private failure: unknown;
 
@@ -146,6 +151,7 @@ export class LanePool<J, R> {
     const pool = new LanePool<J, R>(spec, opts.workers);
     const runner = (opts.first as Runner<J, R> | undefined) ?? (await buildRunner<J, R>(spec));
     pool.lanes.push({ index: 0, jobs: [], isReady: true, dead: false, runner });
+    livePools.add(pool as LanePool<unknown, unknown>);
     return pool;
   }
 
@@ -166,10 +172,28 @@ export class LanePool<J, R> {
   run(job: J, what: string): Promise<R> {
     if (this.closed) return Promise.reject(new InferenceError("the model was disposed; load it again"));
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push({ job, what, resolve, reject });
-      this.pump();
+    let resolve!: (r: R) => void;
+    let reject!: (e: unknown) => void;
+    const result = new Promise<R>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    this.queue.push({ job, what, resolve, reject, settled: result.then(noop, noop) });
+    this.pump();
+    return result;
+  }
+
+  /**
+   * Stops handing out jobs and resolves when no worker is starting or running one (then the process may exit).
+   * Jobs still queued stay unanswered: the process is ending.
+   */
+  async halt(): Promise<void> {
+    this.halted = true;
+    for (;;) {
+      const busy = this.lanes.flatMap((l) => [...(l.worker && !l.isReady && !l.dead && l.started ? [l.started] : []), ...l.jobs.map((j) => j.settled)]);
+      if (busy.length === 0) return;
+      await Promise.allSettled(busy);
+    }
   }
 
   private workerLanes(): Lane<J, R>[] {
@@ -189,6 +213,7 @@ export class LanePool<J, R> {
   }
 
   private pump(): void {
+    if (this.halted) return;
     while (this.queue.length > 0) {
       const lane = this.freeLane();
       if (!lane) {
@@ -265,9 +290,6 @@ export class LanePool<J, R> {
     });
     // a starting worker keeps the process alive (exiting inside session creation aborts it); once ready and idle
     // it is unref'd (after the listeners: adding a 'message' listener refs the worker's port again)
-    const settled = started.catch(() => {});
-    starting.add(settled);
-    void settled.then(() => starting.delete(settled));
     return started;
   }
 
@@ -300,6 +322,7 @@ export class LanePool<J, R> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    livePools.delete(this as LanePool<unknown, unknown>);
     for (const j of this.queue.splice(0)) j.reject(new InferenceError("the model was disposed; load it again"));
     await Promise.all(
       this.lanes.map(async (l) => {
@@ -322,6 +345,8 @@ export class LanePool<J, R> {
     return this.lanes[index]?.worker;
   }
 }
+
+function noop(): void {}
 
 /** Imports the task's runner module and builds its runner: the one way, in this thread or in a worker. */
 export async function buildRunner<J, R>(spec: RunnerSpec): Promise<Runner<J, R>> {
