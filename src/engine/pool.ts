@@ -233,7 +233,8 @@ export class LanePool<J, R> {
           return;
         }
         const j = lane.jobs.shift();
-        if (lane.jobs.length === 0) worker.unref();
+        // not once closing: close() holds the worker until its exit, else the process may end before it is seen
+        if (lane.jobs.length === 0 && !this.closed) worker.unref();
         if (j) {
           if (m.type === "result") j.resolve(m.result as R);
           else j.reject(deserializeError(m.error!));
