@@ -21,7 +21,7 @@ import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "../../engine/offsets.js";
 import { tokensToString } from "../../engine/decoder.js";
-import { DEFAULT_BATCH_SIZE, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, streamWindowSize, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
+import { defaultBatchSize, streamWindowSize, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
 import { headLabels, openModel } from "../../engine/open.js";
 import { LanePool, type Runner } from "../../engine/pool.js";
 
@@ -113,7 +113,7 @@ export class TokenClassifier {
     opts: LoadOptions,
   ) {
     this.labels = headLabels(bundle, session.declaredWidth, opts.fallbackLabels, "label count").labels;
-    this.batchSize = opts.batchSize ?? (DYNAMIC_QUANT_VARIANTS.has(bundle.variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+    this.batchSize = opts.batchSize ?? defaultBatchSize(bundle.variant);
     this.aligner = OffsetAligner.fromTokenizerJson(bundle.tokenizerJson, (s) => tokenizer.normalize(s));
     const spec = this.aligner.spec;
     const unkToken = spec.unkToken;
