@@ -3,7 +3,9 @@
 // command in turn, round after round (alternating, so a shared machine's load hits every command alike), and
 // reports the median wall time of each and the ratios the issue sets targets for, all from this one run.
 //
-//   npm run bench -- start [--rounds N]     (default 15; needs only the repository)
+//   npm run bench -- start [--rounds N] [--before DIR]
+// (rounds default 15; needs only the repository). --before DIR: another checkout of nlp, built (e.g. a git worktree
+// of main), whose `nlp --version` and `nlp classify "…"` run in the same rounds, for a before/after in one run.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -16,6 +18,7 @@ const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
 const TEXT = "A heartwarming and funny movie about the secret lives of toys.";
 const args = process.argv.slice(2);
 const rounds = args.includes("--rounds") ? Math.max(1, Number(args[args.indexOf("--rounds") + 1]) || 1) : 15;
+const before = args.includes("--before") ? join(args[args.indexOf("--before") + 1], "bin", "nlp.js") : undefined;
 
 // no user config or default-model override: `nlp classify` picks the embedded model, as on a fresh install
 const home = mkdtempSync(join(tmpdir(), "nlp-bench-start-"));
@@ -29,7 +32,13 @@ const commands = [
   ["nlp models", [NLP, "models"]],
   ["nlp info en.classify.sentiment.tiny", [NLP, "info", "en.classify.sentiment.tiny"]],
   [`nlp classify "…" (embedded model)`, [NLP, "classify", TEXT]],
-  ["bare script: same model, onnxruntime-node + tokenizers, one run", [join(ROOT, "bench", "bare-session.js"), join(EMBEDDED, "onnx", "model_quantized.onnx"), EMBEDDED, TEXT, "2"]],
+  ...(before
+    ? [
+        ["before: nlp --version", [before, "--version"]],
+        [`before: nlp classify "…" (embedded model)`, [before, "classify", TEXT]],
+      ]
+    : []),
+  ["bare script: same model, onnxruntime-node + tokenizers, one run", [join(ROOT, "bench", "bare-session.js"), join(EMBEDDED, "onnx", "model_quantized.onnx"), EMBEDDED, TEXT]],
 ];
 
 const loadBefore = loadavg();
@@ -70,3 +79,7 @@ const row = (what, x, limit) => console.log(`| ${what} ≤ ${limit.toFixed(2)}×
 row("nlp --version / node -e 0", version, 1.4);
 row("nlp classify / bare script", classify / bareS, 1.05);
 row("nlp classify / node -e 0", classify / nodeS, 3.0);
+if (before) {
+  const was = byName("before: nlp classify");
+  console.log(`\nbefore → now, same run: nlp classify ${was.toFixed(3)} → ${classify.toFixed(3)} s (${(was / bareS).toFixed(2)}× → ${(classify / bareS).toFixed(2)}× the bare script; ${(was / nodeS).toFixed(2)}× → ${(classify / nodeS).toFixed(2)}× node -e 0)`);
+}

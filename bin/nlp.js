@@ -7,16 +7,26 @@ if (process.argv.length === 3 && (process.argv[2] === "--version" || process.arg
   process.stdout.write(`${VERSION}\n`);
 } else {
   const { main } = await import("../dist/cli/main.js");
-  const { processIO, exitWhenSafe } = await import("../dist/cli/io.js");
+  const { processIO, exitWhenSafe, exitRequested } = await import("../dist/cli/io.js");
 
+  // a run whose promise never settles would otherwise end with exit 0 once nothing holds the event loop:
+  // a truncated output must never look like success
+  let settled = false;
+  process.on("exit", () => {
+    if (settled || exitRequested() || process.exitCode) return;
+    process.stderr.write("nlp: internal error: the run stopped before it finished (please report this with the command you ran)\n");
+    process.exitCode = 1;
+  });
   main(process.argv, processIO()).then(
     (code) => {
+      settled = true;
       // Let stdout drain before exiting: output to a pipe is written asynchronously.
       process.exitCode = code;
       // interrupted (130): stdin or a model run may still hold the event loop; leave once the output is flushed
       if (code === 130) process.stdout.write("", () => exitWhenSafe(code));
     },
     (err) => {
+      settled = true;
       process.stderr.write(`nlp: unexpected error: ${err?.stack ?? err}\n`);
       process.exitCode = 1;
     },

@@ -81,3 +81,14 @@ export { TextEmbedder, type EmbedOptions, type EmbedLoadOptions, type EmbeddedIt
 export { readSentenceConfig, type SentenceConfig } from "./model/sentence-bundle.js";
 export { similarity, normalize, poolSequence, POOLING_MODES, SIMILARITY_FUNCTIONS, type PoolingMode, type SimilarityFunction } from "./engine/pooling.js";
 export { rerank, crossEncoderActivation, type RerankOptions, type RerankHit } from "./tasks/embed/cross-encoder.js";
+export {
+  serve,
+  SERVE_DEFAULTS,
+  type ServeOptions,
+  type ServerHandle,
+  type ServableModel,
+  type ServableClassifier,
+  type ServableEmbedder,
+  type ServableTokenClassifier,
+} from "./serve/server.js";
+export { RemoteClassifier, RemoteTokenClassifier, RemoteEmbedder, ServerConnection, type RemoteOptions } from "./serve/client.js";

@@ -115,7 +115,7 @@ const TASK_HINTS: Record<TaskModel, string> = {
  * classifier, or a bare encoder (…Model) or sentence-transformers folder (modules.json), which only embeds.
  * Other heads: undefined, and the task's loader decides.
  */
-function configModel(dir: string, architectures: string[]): { model: TaskModel; why: string } | undefined {
+export function configModel(dir: string, architectures: string[]): { model: TaskModel; why: string } | undefined {
   const token = architectures.find((a) => a.endsWith("ForTokenClassification"));
   if (token) return { model: "token", why: token };
   const sequence = architectures.find((a) => a.endsWith("ForSequenceClassification"));

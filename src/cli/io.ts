@@ -36,6 +36,13 @@ export function processIO(): CliIO {
 
 /** process.exit once no worker thread is inside ONNX Runtime's session creation (exiting then aborts the process). */
 export function exitWhenSafe(code: number): void {
+  exitAsked = true;
   void settleWorkers().then(() => process.exit(code));
+}
+
+let exitAsked = false;
+/** Whether the process is ending on purpose (a closed stdout, an interrupt) rather than running dry. */
+export function exitRequested(): boolean {
+  return exitAsked;
 }
 

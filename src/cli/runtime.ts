@@ -4,8 +4,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { load, type LoadedModel, type LoadModelOptions } from "../model/load.js";
-import { loadEmbedder, type LoadedEmbedder } from "../model/load-embedder.js";
+// the model layers load when a model does: client mode (--server) and the usage checks before it never need them
+import type { LoadedModel, LoadModelOptions } from "../model/load.js";
+import type { LoadedEmbedder } from "../model/load-embedder.js";
 import { defaultEntry } from "../catalog/catalog.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import { guardSource } from "../io/source-guard.js";
@@ -39,6 +40,8 @@ export function isModelRef(s: string): boolean {
  * The one way a command finds its model: -m, else a first positional that names a model, else the
  * command's default (`fallback`; none: the library's default). A first positional one edit away from a
  * catalog reference is a usage error with the suggestion, in every command.
+ * `argsAreAllInput(rest)`: whether the texts left after the model are all the input there is (default: any
+ * text, since openInput refuses arguments together with --file); then the session is opened for a fast start.
  */
 export async function loadModelForCli<M>(
   loader: (ref: string | undefined, opts: LoadModelOptions) => Promise<M>,
@@ -46,19 +49,21 @@ export async function loadModelForCli<M>(
   texts: string[],
   io: CliIO,
   fallback?: () => string,
+  argsAreAllInput: (rest: string[]) => boolean = (rest) => rest.length > 0,
 ): Promise<{ model: M; texts: string[] }> {
   const split = splitModelArg(opts, texts, isModelRef);
   if (split.ref === undefined && texts.length > 0) {
     const typo = mistypedRef(texts[0]);
     if (typo) throw typo;
   }
-  const model = await loader(split.ref ?? fallback?.(), loadOptionsFromCli(opts, io));
+  // a few texts at hand are all the work there is: a session that opens fast beats one tuned for a stream
+  const model = await loader(split.ref ?? fallback?.(), { ...loadOptionsFromCli(opts, io), fastStart: argsAreAllInput(split.texts) });
   return { model, texts: split.texts };
 }
 
 /** A text classifier; no model named: load() picks the default (NLP_DEFAULT_MODEL, the config file, else the embedded model). */
 export function loadForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedModel; texts: string[] }> {
-  return loadModelForCli(load, opts, texts, io);
+  return loadModelForCli(async (ref, o) => (await import("../model/load.js")).load(ref, o), opts, texts, io);
 }
 
 /** The model flags as library load options (every model-running command). */
@@ -117,10 +122,16 @@ function fileSize(file: string | undefined): number | undefined {
 }
 
 /** -m, else a first positional naming a model, else the catalog's default embedding model. */
-export function loadEmbedderForCli(opts: ModelCliOptions & { quiet?: boolean }, texts: string[], io: CliIO): Promise<{ model: LoadedEmbedder; texts: string[] }> {
-  return loadModelForCli((ref, o) => loadEmbedder(ref!, o), opts, texts, io, () => {
+export function loadEmbedderForCli(
+  opts: ModelCliOptions & { quiet?: boolean },
+  texts: string[],
+  io: CliIO,
+  argsAreAllInput?: (rest: string[]) => boolean,
+): Promise<{ model: LoadedEmbedder; texts: string[] }> {
+  // imported when used: classify's first answer does not load the embedding code
+  return loadModelForCli(async (ref, o) => (await import("../model/load-embedder.js")).loadEmbedder(ref!, o), opts, texts, io, () => {
     const ref = defaultEntry("embed", "en")?.ref;
     if (!ref) throw new UsageError("no embedding model given; pass -m <a sentence-transformers folder | catalog ref | owner/name>");
     return ref;
-  });
+  }, argsAreAllInput);
 }

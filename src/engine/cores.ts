@@ -43,18 +43,27 @@ const SESSION_BYTES_PER_FILE_BYTE = 3;
  * alone keeps the default workers; `workers` given alone shares the cores between them.
  */
 export function planLanes(onnx: string, opts: { workers?: number; threads?: number }): LanePlan {
+  return lanePlan(onnx, opts).plan;
+}
+
+/** planLanes with its reasons, for `nlp info`. */
+export function describeLanes(onnx: string): string {
+  const { plan, cores, fits, sessionBytes } = lanePlan(onnx, {});
+  const mb = Math.round(sessionBytes / 1e6);
+  return `${plan.workers} session${plan.workers === 1 ? "" : "s"} × ${plan.threads} thread${plan.threads === 1 ? "" : "s"} (${cores} physical core${cores === 1 ? "" : "s"}; free memory holds ${fits} sessions of ~${mb} MB in its half); change with --workers/--threads`;
+}
+
+function lanePlan(onnx: string, opts: { workers?: number; threads?: number }): { plan: LanePlan; cores: number; fits: number; sessionBytes: number } {
   const cores = physicalCores();
-  let workers = opts.workers;
-  if (workers === undefined) {
-    let bytes = 0;
-    try {
-      bytes = statSync(onnx).size;
-    } catch {
-      // the opener names a missing graph; plan as for a small one
-    }
-    const fits = bytes > 0 ? Math.floor(freemem() / 2 / (bytes * SESSION_BYTES_PER_FILE_BYTE)) : cores;
-    workers = Math.max(1, Math.min(cores, fits));
+  let bytes = 0;
+  try {
+    bytes = statSync(onnx).size;
+  } catch {
+    // the opener names a missing graph; plan as for a small one
   }
+  const sessionBytes = bytes * SESSION_BYTES_PER_FILE_BYTE;
+  const fits = sessionBytes > 0 ? Math.floor(freemem() / 2 / sessionBytes) : cores;
+  const workers = opts.workers ?? Math.max(1, Math.min(cores, fits));
   const threads = opts.threads ?? Math.max(1, Math.floor(cores / workers));
-  return { workers, threads };
+  return { plan: { workers, threads }, cores, fits, sessionBytes };
 }

@@ -5,7 +5,7 @@
 import { BundleError, UsageError } from "../errors.js";
 import { readBundle, type Bundle } from "../model/bundle.js";
 import { isPlaceholderLabels, labelNames } from "./postprocess.js";
-import { OnnxClassifierSession } from "./session.js";
+import { OnnxClassifierSession, type SessionOptions } from "./session.js";
 import { planLanes, type LanePlan } from "./cores.js";
 import { TextTokenizer } from "./tokenizer.js";
 
@@ -23,7 +23,7 @@ export interface OpenedModel {
  */
 export async function openModel(
   dir: string,
-  opts: { variant?: string; maxLength?: number; threads?: number; workers?: number },
+  opts: { variant?: string; maxLength?: number; workers?: number } & SessionOptions,
   refuse: { head: string; message: (dir: string, architecture: string) => string },
 ): Promise<OpenedModel> {
   const bundle = readBundle(dir, opts.variant);
@@ -36,7 +36,7 @@ export async function openModel(
     throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
   }
   const lanes = planLanes(bundle.onnx, opts);
-  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.threads });
+  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.threads, fastStart: opts.fastStart });
   return { bundle, tokenizer, session, lanes };
 }
 

@@ -224,7 +224,7 @@ export class LanePool<J, R> {
       worker.on("message", (m: { type: string; result?: R; error?: SerializedError }) => {
         if (m.type === "ready") {
           ready = true;
-          if (lane.jobs.length === 0) worker.unref();
+          if (lane.jobs.length === 0 && !this.closed) worker.unref();
           resolve();
           return;
         }
@@ -233,7 +233,7 @@ export class LanePool<J, R> {
           return;
         }
         const j = lane.jobs.shift();
-        // not once closing: close() holds the worker until its exit, else the process may end before it is seen
+        // idle: no hold on the process (but a closing pool waits for the worker's exit)
         if (lane.jobs.length === 0 && !this.closed) worker.unref();
         if (j) {
           if (m.type === "result") j.resolve(m.result as R);

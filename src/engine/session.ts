@@ -8,7 +8,13 @@ import type { PaddedBatch } from "./batching.js";
 import { physicalCores } from "./cores.js";
 
 export interface SessionOptions {
+  /** intra-op threads (default: physical cores) */
   threads?: number;
+  /**
+   * The session answers a few texts already at hand (command-line arguments) and ends: open it as fast as the
+   * runtime allows. See ortSessionOptions.
+   */
+  fastStart?: boolean;
 }
 
 const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
@@ -21,16 +27,29 @@ function ort(): Promise<Ort> {
   return ortPromise;
 }
 
+/**
+ * nlp's ONNX Runtime settings, the one place they are chosen (bench/bare-session.js uses them too).
+ * fastStart: the intra-op threads sleep between operators instead of spinning. Spinning pool threads compete
+ * with the thread that builds the session: on 2 busy cores, creating the embedded model's session takes
+ * ~40 ms with them, ~21 ms without (docs/performance.md, "Start"). A stream keeps spinning, which pays over
+ * many runs. The thread count is the same either way, so the work is split alike and the scores are bitwise
+ * those of a stream (test/start.test.mjs).
+ */
+export function ortSessionOptions(opts: SessionOptions = {}): InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: opts.threads ?? physicalCores(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    ...(opts.fastStart ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
+  };
+}
+
 /** One ONNX Runtime session with nlp's settings, shared by every graph kind (classifier, feature extractor). */
 export async function createOrtSession(path: string, opts: SessionOptions = {}): Promise<{ session: InferenceSession; ort: Ort }> {
   const o = await ort();
   try {
-    const session = await o.InferenceSession.create(path, {
-      intraOpNumThreads: opts.threads ?? physicalCores(),
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-      executionMode: "sequential",
-    });
+    const session = await o.InferenceSession.create(path, ortSessionOptions(opts));
     return { session, ort: o };
   } catch (err) {
     throw new BundleError(

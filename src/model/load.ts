@@ -1,5 +1,5 @@
 import { TextClassifier, type LoadOptions } from "../tasks/classify/classifier.js";
-import { TokenClassifier } from "../tasks/ner/token-classifier.js";
+import type { TokenClassifier } from "../tasks/ner/token-classifier.js";
 import { resolveModel, type ResolveOptions, type ResolvedModel } from "./resolver.js";
 import { defaultModel } from "../catalog/default-model.js";
 
@@ -39,6 +39,8 @@ export interface LoadedTokenClassifier extends TokenClassifier {
  */
 export async function loadTokenClassifier(ref: string, opts: LoadModelOptions = {}): Promise<LoadedTokenClassifier> {
   const resolved = await resolveModel(ref, opts);
+  // imported when used: a text classifier's first answer does not load the token-classification code
+  const { TokenClassifier } = await import("../tasks/ner/token-classifier.js");
   const model = await TokenClassifier.fromFolder(resolved.dir, {
     ...opts,
     variant: opts.variant ?? resolved.variant,

@@ -7,12 +7,13 @@ import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
 import { createCsvRowWriter, type RowWriter } from "../../io/csv-output.js";
 import { clashFreePrefix, clashNotice } from "../../io/added-fields.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadForCli, openInput } from "../runtime.js";
+import { openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import type { DocumentCliOptions } from "../document-options.js";
 import { runDocuments, SENTENCE_COLUMNS, type CliResult } from "../document-run.js";
 import { interruptible } from "../interrupt.js";
 import { RunNotices } from "../notices.js";
+import { classifierForCli } from "../remote.js";
 
 export interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions, DocumentCliOptions {
   topK?: number;
@@ -20,6 +21,7 @@ export interface ClassifyCliOptions extends ModelCliOptions, InputCliOptions, Do
   threshold?: number;
   function?: string;
   prefix?: string;
+  server?: string;
 }
 
 
@@ -28,7 +30,8 @@ export async function runClassify(texts: string[], opts: ClassifyCliOptions, io:
   const predict = { topK: opts.topK, allScores: opts.allScores, threshold: opts.threshold, function: fn };
   validatePredictOptions(predict);
   let format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
-  const { model, texts: rest } = await loadForCli(opts, texts, io);
+  // a model loaded here, or the server's (client mode): the rest of the run is the same
+  const { model, texts: rest } = await classifierForCli(opts, texts, io);
   try {
     const input = await openInput(rest, opts, io);
     const tabularIn = input.format === "csv" || input.format === "tsv";
@@ -135,6 +138,6 @@ export async function runClassify(texts: string[], opts: ClassifyCliOptions, io:
     run.finish();
   } finally {
     // stops the worker threads and sessions: tests run many commands in one process
-    await model.dispose();
+    await (model as { dispose?: () => Promise<void> }).dispose?.();
   }
 }

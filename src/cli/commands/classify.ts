@@ -18,6 +18,7 @@ export function registerClassify(program: Command, io: CliIO): void {
     .option("--all-scores", "add every label's score (\"scores\" in JSON, score_<label> columns in CSV/TSV)")
     .option("--threshold <t>", "list every label scoring ≥ t under \"labels\" (multi-label models)", floatArg("--threshold", 0, 1))
     .option("--function <fn>", "score function: softmax, sigmoid or none (default: from the model config, as transformers)")
+    .option("--server <url>", "client mode: send the texts to a running `nlp serve` instead of loading a model (also NLP_SERVER)")
     .option("--prefix <p>", "prefix for the added fields/columns (label, score, …), e.g. nlp_; on a clash with an input field, pred_ is put in front", "")
     .addHelpText(
       "after",

@@ -14,6 +14,7 @@ import { createIndexWriter } from "../../io/embedding-index.js";
 import type { InputRecord } from "../../io/input.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadEmbedderForCli, openInput } from "../runtime.js";
+import { modelOrServer } from "../remote.js";
 import { startProgress } from "../progress.js";
 import { embedOptionsFrom, type EmbedCliOptions } from "../embed-options.js";
 
@@ -21,6 +22,7 @@ export interface EmbedCommandOptions extends ModelCliOptions, InputCliOptions, E
   output?: string;
   index?: string;
   prefix?: string;
+  server?: string;
 }
 
 /** Values shown per vector on a terminal. */
@@ -51,9 +53,16 @@ export async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: C
   let format = opts.index !== undefined ? "npy" : outputFormat(opts, io);
   // an index is a corpus: sentence-transformers' encode_document prompt unless one is given
   const embedOpts = { ...embedOptionsFrom(opts), role: opts.index !== undefined ? ("document" as const) : undefined };
-  const { model, texts: rest } = await loadEmbedderForCli(opts, texts, io);
+  // a model loaded here, or the server's (client mode): the rest of the run is the same
+  const { model, texts: rest } = await modelOrServer(
+    opts,
+    texts,
+    io,
+    () => loadEmbedderForCli(opts, texts, io),
+    async (server, o) => (await import("../../serve/client.js")).RemoteEmbedder.connect(server, o),
+  );
   try {
-    const prompt = model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
+    const prompt = await model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
     const input = await openInput(rest, opts, io);
     const tabularIn = input.format === "csv" || input.format === "tsv";
     // CSV in, CSV out, as classify

@@ -20,6 +20,7 @@ export function registerEmbed(program: Command, io: CliIO): void {
   cmd
     .option("-o, --output <file>", "write to a file instead of stdout (required for --format npy; a .npy name implies it)")
     .option("--prefix <p>", "prefix for the added field/column (embedding), e.g. pred_", "")
+    .option("--server <url>", "client mode: embed on a running `nlp serve` of an embedding model instead of loading one (also NLP_SERVER)")
     .option("--index <dir>", "build a search index in dir for `nlp search --index` (default prompt: the model's document/passage prompt)")
     .addHelpText(
       "after",

@@ -5,7 +5,8 @@ import { InputError, UsageError } from "../../errors.js";
 import { isCsvRow, pickColumn } from "../../io/csv-input.js";
 import { getPath, inputFormatFor } from "../../io/input.js";
 import { type ModelCliOptions } from "../common.js";
-import { loadForCli, openInput } from "../runtime.js";
+import { openInput } from "../runtime.js";
+import { classifierForCli } from "../remote.js";
 import type { DocumentCliOptions } from "../document-options.js";
 import { runDocuments } from "../document-run.js";
 import { startProgress } from "../progress.js";
@@ -22,6 +23,7 @@ export interface EvalCliOptions extends ModelCliOptions, DocumentCliOptions {
   skipInvalid?: boolean;
   format: string;
   quiet?: boolean;
+  server?: string;
 }
 
 
@@ -38,7 +40,7 @@ export async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
   const header = opts.header !== false;
   const quiet = opts.quiet || format === "json";
 
-  const { model } = await loadForCli({ ...opts, quiet }, [], io);
+  const { model } = await classifierForCli({ ...opts, quiet }, [], io);
   const warn = quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
   // the same reader, binary guard and text-column guess as classify, with eval's flag names in messages
   const input = await openInput([], {

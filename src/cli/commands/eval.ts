@@ -23,6 +23,7 @@ export function registerEval(program: Command, io: CliIO): void {
   addLongOptions(cmd);
   addZeroShotOptions(cmd);
   cmd
+    .option("--server <url>", "client mode: score the rows on a running `nlp serve` instead of loading a model (also NLP_SERVER)")
     .option("--format <format>", "output: table or json", "table")
     .option("-q, --quiet", "no progress or notices on stderr")
     .addHelpText(

@@ -46,6 +46,8 @@ async function fromFolder(dir: string, variant?: string): Promise<Info> {
     config_labels: n ? labelNames(cfg, n) : undefined,
     max_length: maxLength,
     size_on_disk: size,
+    // what a stream would run: the one rule (engine/cores.ts planLanes), with its reasons
+    workers: (await import("../../engine/cores.js")).describeLanes(b.onnx),
     ...(await import("../../model/sentence-bundle.js")).describeSentenceConfig(dir),
   };
 }
@@ -122,6 +124,7 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
     ...Object.fromEntries(Object.entries(disk).filter(([k]) => k.startsWith("embedding_"))),
     size: size ? `~${size} MB (${st.variant})` : undefined,
     size_on_disk: disk.size_on_disk ? formatBytes(disk.size_on_disk as number) : undefined,
+    workers: disk.workers,
     cache: st.ready
       ? e.source === "hub"
         ? `ready in ${st.dir}`

@@ -9,6 +9,7 @@ import type { InputRecord } from "../../io/input.js";
 import type { CsvRow } from "../../io/records.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { loadModelForCli, openInput } from "../runtime.js";
+import { modelOrServer } from "../remote.js";
 import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
 import { loadTokenClassifier } from "../../model/load.js";
@@ -23,6 +24,7 @@ export interface NerCliOptions extends ModelCliOptions, InputCliOptions {
   stride?: number;
   offsets?: string;
   explode?: boolean;
+  server?: string;
 }
 
 /** Used when no -m is given: the catalog's English NER entry. */
@@ -68,7 +70,14 @@ export async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): P
     Object.assign(ner, { aggregation: "none", ignoreLabels: [], threshold: undefined });
   }
   validateNerOptions(ner);
-  const { model, texts: rest } = await loadModelForCli((ref, o) => loadTokenClassifier(ref!, o), opts, texts, io, () => DEFAULT_NER_REF);
+  // a model loaded here, or the server's (client mode): the rest of the run is the same
+  const { model, texts: rest } = await modelOrServer(
+    opts,
+    texts,
+    io,
+    () => loadModelForCli((ref, o) => loadTokenClassifier(ref!, o), opts, texts, io, () => DEFAULT_NER_REF),
+    async (server, o) => (await import("../../serve/client.js")).RemoteTokenClassifier.connect(server, o),
+  );
   try {
     const input = await openInput(rest, opts, io);
     const tabularIn = input.format === "csv" || input.format === "tsv";

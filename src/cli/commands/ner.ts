@@ -28,6 +28,7 @@ export function registerNer(program: Command, io: CliIO): void {
     .option("--threshold <t>", "drop entities scoring below t", floatArg("--threshold", 0, 1))
     .option("--stride <n>", "texts longer than the model: overlapping chunks sharing n tokens cover the whole text (default: truncate, as transformers)", intArg("--stride", 0))
     .addOption(new Option("--offsets <unit>", "start/end as codepoints (Python string indices, as Hugging Face) or utf16 (JavaScript string indices)").choices(OFFSET_UNITS).default("codepoints"))
+    .option("--server <url>", "client mode: tag the texts on a running `nlp serve` of a token classifier instead of loading a model (also NLP_SERVER)")
     .option("--explode", "one output row per entity, with the 1-based input row number in \"row\"")
     .option("--prefix <p>", "prefix for the added fields/columns (entities, entity_count), e.g. ner_", "")
     .addHelpText(

@@ -28,7 +28,8 @@ export async function runRerank(query: string, docs: string[], opts: RerankCliOp
     const ref = defaultEntry("rerank", "en")?.ref;
     if (!ref) throw new UsageError("no reranker given; pass -m <a cross-encoder folder | catalog ref | owner/name>");
     return ref;
-  });
+    // the query and documents as arguments are all the input; a query alone reads its documents from a stream
+  }, (rest) => rest.length > 1);
   const [q, ...rest] = texts;
   if (q === undefined) throw new UsageError('no query: nlp rerank -m MODEL "query" --file docs.txt');
   const progress = await startProgress("reranking", { quiet: opts.quiet }, io);

@@ -41,7 +41,8 @@ export async function runSearch(args: string[], opts: SearchCliOptions, io: CliI
   }
   // with an index and no -m, the model that built it
   const modelOpts = meta && !opts.model ? { ...opts, model: meta.model.dir } : opts;
-  const { model, texts } = await loadEmbedderForCli(modelOpts, args, io);
+  // the queries are all the model embeds when an index holds the corpus; --corpus streams it through the model
+  const { model, texts } = await loadEmbedderForCli(modelOpts, args, io, (rest) => rest.length > 0 && meta !== undefined);
   try {
     const base = embedOptionsFrom(opts);
     const shared: EmbedOptions = meta ? { ...base, normalize: meta.normalize, dimensions: meta.dimensions ?? undefined } : base;

@@ -31,6 +31,8 @@ export interface LoadOptions {
   threads?: number;
   /** sessions running windows at once, each in its own thread (default: planLanes — physical cores, as memory allows) */
   workers?: number;
+  /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
+  fastStart?: boolean;
   /** texts per inference batch */
   batchSize?: number;
   /** label names to use where config.json has no id2label or only LABEL_i (from a catalog entry) */
@@ -163,6 +165,11 @@ export class TextClassifier {
   /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
   get workers(): number {
     return this.pool.workers;
+  }
+
+  /** Worker threads up now (0 until a stream has had a window wait for a free session). */
+  get workerThreads(): number {
+    return this.pool.threads;
   }
 
   /** One window on this thread's session: rows encoded here, run in length-sorted batches, logits packed. */

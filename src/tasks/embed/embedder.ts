@@ -26,6 +26,8 @@ export interface EmbedLoadOptions {
   threads?: number;
   /** sessions running windows at once, each in its own thread (default: planLanes — physical cores, as memory allows) */
   workers?: number;
+  /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
+  fastStart?: boolean;
   /** texts per inference batch (default 32; 1 for int8 graphs, whose activation scale spans the batch) */
   batchSize?: number;
 }
@@ -141,7 +143,7 @@ export class TextEmbedder {
     // pool ourselves whenever we can (exact, mask-aware, --no-normalize honoured); modules we cannot run need the graph's own pooling
     const canPool = config.pooling.length > 0 && config.otherModules.length === 0;
     const lanes = planLanes(bundle.onnx, opts);
-    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.threads, preferTokens: canPool });
+    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.threads, fastStart: opts.fastStart, preferTokens: canPool });
     if (!session.pools && !canPool) {
       const why = config.otherModules.length > 0 ? `modules nlp does not run itself (${config.otherModules.join(", ")})` : "no Pooling module";
       await session.dispose();
