@@ -61,62 +61,66 @@ export async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: C
     () => loadEmbedderForCli(opts, texts, io),
     async (server, o) => (await import("../../serve/client.js")).RemoteEmbedder.connect(server, o),
   );
-  const prompt = await model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
-  const input = await openInput(rest, opts, io);
-  const tabularIn = input.format === "csv" || input.format === "tsv";
-  // CSV in, CSV out, as classify
-  if (tabularIn && opts.format === undefined && format !== "npy" && (opts.output !== undefined || !io.stdout.isTTY)) format = input.format as "csv" | "tsv";
-  const progress = await startProgress("embedding", { quiet: opts.quiet, fraction: input.fraction }, io);
-  const stream = model.embedStream(input.records, { ...embedOpts, textOf: (r: InputRecord) => r.text });
   try {
-    if (opts.index !== undefined) {
-      const index = await createIndexWriter(opts.index);
-      for await (const r of stream) {
-        await index.write(r.item.line, r.item.text, r.embedding);
+    const prompt = await model.promptFor(embedOpts); // a wrong --prompt-name fails before any input is read
+    const input = await openInput(rest, opts, io);
+    const tabularIn = input.format === "csv" || input.format === "tsv";
+    // CSV in, CSV out, as classify
+    if (tabularIn && opts.format === undefined && format !== "npy" && (opts.output !== undefined || !io.stdout.isTTY)) format = input.format as "csv" | "tsv";
+    const progress = await startProgress("embedding", { quiet: opts.quiet, fraction: input.fraction }, io);
+    const stream = model.embedStream(input.records, { ...embedOpts, textOf: (r: InputRecord) => r.text });
+    try {
+      if (opts.index !== undefined) {
+        const index = await createIndexWriter(opts.index);
+        for await (const r of stream) {
+          await index.write(r.item.line, r.item.text, r.embedding);
+          progress.tick();
+        }
+        const b = model.bundle;
+        const meta = await index.end({
+          model: { ref: model.resolved.ref, dir: b.dir, variant: b.variant },
+          prompt,
+          normalize: embedOpts.normalize ?? model.config.normalize,
+          dimensions: embedOpts.dimensions ?? null,
+          similarity_fn_name: model.similarityFn,
+        });
+        if (!opts.quiet) io.stderr.write(`nlp: indexed ${meta.rows} record(s) of ${meta.dims} dimensions in ${opts.index}\n`);
+        return;
+      }
+      if (format === "npy") {
+        const npy = await createNpyWriter(opts.output!);
+        for await (const r of stream) {
+          await npy.write(r.embedding);
+          progress.tick();
+        }
+        const [rows, cols] = await npy.end();
+        if (!opts.quiet) io.stderr.write(`nlp: wrote ${opts.output} (float32 [${rows}, ${cols}], row i = input record i)\n`);
+        return;
+      }
+      const out: Writable = opts.output && opts.output !== "-" ? await openOutput(opts.output) : io.stdout;
+      const table = format === "table";
+      const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
+      const writer = table
+        ? createWriter("table", out, { env: io.env,
+            columns: ["text", "dims", "norm", "values"],
+            // the preview is PREVIEW numbers of up to 7 characters and " …"; dims and norm are short numbers
+            table: { dims: { width: 5 }, norm: { width: 6 }, values: { width: PREVIEW * 8 + 1, min: 8 } },
+          })
+        : createEcho({ env: io.env, inputFormat: input.format, format, out, plainFields: ["text"], added: ["embedding"], prefix: opts.prefix, warn });
+      for await (const { item, embedding } of stream) {
+        if (table) {
+          const head = Array.from(embedding.subarray(0, PREVIEW), (x) => x.toFixed(4)).join(" ");
+          await (writer as RecordWriter).write({ text: item.text, dims: embedding.length, norm: norm(embedding), values: embedding.length > PREVIEW ? `${head} …` : head });
+        } else await (writer as Echo).write(item.source, item.line, { text: item.text }, { embedding: Array.from(embedding, float32Number) });
         progress.tick();
       }
-      const b = model.bundle;
-      const meta = await index.end({
-        model: { ref: model.resolved.ref, dir: b.dir, variant: b.variant },
-        prompt,
-        normalize: embedOpts.normalize ?? model.config.normalize,
-        dimensions: embedOpts.dimensions ?? null,
-        similarity_fn_name: model.similarityFn,
-      });
-      if (!opts.quiet) io.stderr.write(`nlp: indexed ${meta.rows} record(s) of ${meta.dims} dimensions in ${opts.index}\n`);
-      return;
+      await (table ? (writer as RecordWriter).end() : (writer as Echo).end(input.header?.()));
+      if (out !== io.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    } finally {
+      progress.stop();
     }
-    if (format === "npy") {
-      const npy = await createNpyWriter(opts.output!);
-      for await (const r of stream) {
-        await npy.write(r.embedding);
-        progress.tick();
-      }
-      const [rows, cols] = await npy.end();
-      if (!opts.quiet) io.stderr.write(`nlp: wrote ${opts.output} (float32 [${rows}, ${cols}], row i = input record i)\n`);
-      return;
-    }
-    const out: Writable = opts.output && opts.output !== "-" ? await openOutput(opts.output) : io.stdout;
-    const table = format === "table";
-    const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
-    const writer = table
-      ? createWriter("table", out, { env: io.env,
-          columns: ["text", "dims", "norm", "values"],
-          // the preview is PREVIEW numbers of up to 7 characters and " …"; dims and norm are short numbers
-          table: { dims: { width: 5 }, norm: { width: 6 }, values: { width: PREVIEW * 8 + 1, min: 8 } },
-        })
-      : createEcho({ env: io.env, inputFormat: input.format, format, out, plainFields: ["text"], added: ["embedding"], prefix: opts.prefix, warn });
-    for await (const { item, embedding } of stream) {
-      if (table) {
-        const head = Array.from(embedding.subarray(0, PREVIEW), (x) => x.toFixed(4)).join(" ");
-        await (writer as RecordWriter).write({ text: item.text, dims: embedding.length, norm: norm(embedding), values: embedding.length > PREVIEW ? `${head} …` : head });
-      } else await (writer as Echo).write(item.source, item.line, { text: item.text }, { embedding: Array.from(embedding, float32Number) });
-      progress.tick();
-    }
-    await (table ? (writer as RecordWriter).end() : (writer as Echo).end(input.header?.()));
-    if (out !== io.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } finally {
-    progress.stop();
+    // stops the worker threads and sessions however the run ends: tests run many commands in one process
     await model.dispose();
   }
 }

@@ -78,33 +78,37 @@ export async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): P
     () => loadModelForCli((ref, o) => loadTokenClassifier(ref!, o), opts, texts, io, () => DEFAULT_NER_REF),
     async (server, o) => (await import("../../serve/client.js")).RemoteTokenClassifier.connect(server, o),
   );
-  const input = await openInput(rest, opts, io);
-  const tabularIn = input.format === "csv" || input.format === "tsv";
-  // CSV in, CSV out, as classify does
-  if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = input.format as "csv" | "tsv";
-  const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
-  const sink = createSink(format, { ...opts, inputFormat: input.format, none: ner.aggregation === "none", warn }, io);
-  const progress = await startProgress("tagging", { quiet: opts.quiet, fraction: input.fraction }, io);
-  let seen = 0;
-  let cut = 0;
-  let firstCut = 0;
   try {
-    for await (const r of model.nerStream(input.records, (rec: InputRecord) => rec.text, ner)) {
-      seen++;
-      if (r.truncated && cut++ === 0) firstCut = r.item.line;
-      await sink.write(r);
-      progress.tick();
+    const input = await openInput(rest, opts, io);
+    const tabularIn = input.format === "csv" || input.format === "tsv";
+    // CSV in, CSV out, as classify does
+    if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = input.format as "csv" | "tsv";
+    const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
+    const sink = createSink(format, { ...opts, inputFormat: input.format, none: ner.aggregation === "none", warn }, io);
+    const progress = await startProgress("tagging", { quiet: opts.quiet, fraction: input.fraction }, io);
+    let seen = 0;
+    let cut = 0;
+    let firstCut = 0;
+    try {
+      for await (const r of model.nerStream(input.records, (rec: InputRecord) => rec.text, ner)) {
+        seen++;
+        if (r.truncated && cut++ === 0) firstCut = r.item.line;
+        await sink.write(r);
+        progress.tick();
+      }
+      await sink.end(input.header?.());
+    } finally {
+      progress.stop();
     }
-    await sink.end(input.header?.());
+    // told once, at the end of the run, as the other commands' notices
+    if (cut > 0) {
+      warn?.(
+        `${cut} of ${seen} texts ${cut === 1 ? "was" : "were"} longer than the model's ${model.tokenizer.maxLength} tokens and cut there (first on line ${firstCut}), as transformers does: entities after the cut are missing; --stride 128 covers whole texts`,
+      );
+    }
   } finally {
-    progress.stop();
+    // stops the worker threads and sessions however the run ends: tests run many commands in one process
     await model.dispose();
-  }
-  // told once, at the end of the run, as the other commands' notices
-  if (cut > 0) {
-    warn?.(
-      `${cut} of ${seen} texts ${cut === 1 ? "was" : "were"} longer than the model's ${model.tokenizer.maxLength} tokens and cut there (first on line ${firstCut}), as transformers does: entities after the cut are missing; --stride 128 covers whole texts`,
-    );
   }
 }
 

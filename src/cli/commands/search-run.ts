@@ -43,58 +43,62 @@ export async function runSearch(args: string[], opts: SearchCliOptions, io: CliI
   const modelOpts = meta && !opts.model ? { ...opts, model: meta.model.dir } : opts;
   // the queries are all the model embeds when an index holds the corpus; --corpus streams it through the model
   const { model, texts } = await loadEmbedderForCli(modelOpts, args, io, (rest) => rest.length > 0 && meta !== undefined);
-  const base = embedOptionsFrom(opts);
-  const shared: EmbedOptions = meta ? { ...base, normalize: meta.normalize, dimensions: meta.dimensions ?? undefined } : base;
-  const queryOpts: EmbedOptions = { ...shared, role: "query" };
-  const corpusOpts: EmbedOptions = { ...shared, prompt: undefined, promptName: opts.corpusPromptName, role: "document" };
-  model.promptFor(queryOpts);
-  if (!meta) model.promptFor(corpusOpts);
-  const fn: SimilarityFunction = model.similarityFn;
-  const progress = await startProgress("searching", { quiet: opts.quiet }, io);
   try {
-    const queries: { text: string; vector: Float32Array; top: TopK<number | Hit> }[] = [];
-    const input = await openInput(texts, opts, io);
-    for await (const r of model.embedStream(input.records, { ...queryOpts, textOf: (x: InputRecord) => x.text })) {
-      queries.push({ text: r.item.text, vector: r.embedding, top: new TopK(opts.topK) });
-    }
-    if (queries.length === 0) return;
-    if (meta) {
-      if (queries[0].vector.length !== meta.dims) {
-        throw new UsageError(`the queries have ${queries[0].vector.length} dimensions but the index ${meta.dims}; search with the model that built it (${meta.model.ref})`);
+    const base = embedOptionsFrom(opts);
+    const shared: EmbedOptions = meta ? { ...base, normalize: meta.normalize, dimensions: meta.dimensions ?? undefined } : base;
+    const queryOpts: EmbedOptions = { ...shared, role: "query" };
+    const corpusOpts: EmbedOptions = { ...shared, prompt: undefined, promptName: opts.corpusPromptName, role: "document" };
+    model.promptFor(queryOpts);
+    if (!meta) model.promptFor(corpusOpts);
+    const fn: SimilarityFunction = model.similarityFn;
+    const progress = await startProgress("searching", { quiet: opts.quiet }, io);
+    try {
+      const queries: { text: string; vector: Float32Array; top: TopK<number | Hit> }[] = [];
+      const input = await openInput(texts, opts, io);
+      for await (const r of model.embedStream(input.records, { ...queryOpts, textOf: (x: InputRecord) => x.text })) {
+        queries.push({ text: r.item.text, vector: r.embedding, top: new TopK(opts.topK) });
       }
-      for await (const chunk of npyRows(`${opts.index}/embeddings.npy`)) {
-        const n = chunk.data.length / chunk.cols;
-        for (let i = 0; i < n; i++) {
-          const row = chunk.data.subarray(i * chunk.cols, (i + 1) * chunk.cols);
-          for (const q of queries) q.top.push(similarity(q.vector, row, fn), chunk.first + i);
+      if (queries.length === 0) return;
+      if (meta) {
+        if (queries[0].vector.length !== meta.dims) {
+          throw new UsageError(`the queries have ${queries[0].vector.length} dimensions but the index ${meta.dims}; search with the model that built it (${meta.model.ref})`);
         }
-        progress.tick(n);
+        for await (const chunk of npyRows(`${opts.index}/embeddings.npy`)) {
+          const n = chunk.data.length / chunk.cols;
+          for (let i = 0; i < n; i++) {
+            const row = chunk.data.subarray(i * chunk.cols, (i + 1) * chunk.cols);
+            for (const q of queries) q.top.push(similarity(q.vector, row, fn), chunk.first + i);
+          }
+          progress.tick(n);
+        }
+      } else {
+        const format = inputFormatFor({ ...opts, file: opts.corpus });
+        const source = guardSource(openSource(opts.corpus, io.stdin), opts.corpus!);
+        const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
+        const records = readRecords(format, source.stream, { ...opts, warn });
+        for await (const r of model.embedStream(records, { ...corpusOpts, textOf: (x: InputRecord) => x.text })) {
+          for (const q of queries) q.top.push(similarity(q.vector, r.embedding, fn), { line: r.item.line, text: r.item.text });
+          progress.tick();
+        }
       }
-    } else {
-      const format = inputFormatFor({ ...opts, file: opts.corpus });
-      const source = guardSource(openSource(opts.corpus, io.stdin), opts.corpus!);
-      const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
-      const records = readRecords(format, source.stream, { ...opts, warn });
-      for await (const r of model.embedStream(records, { ...corpusOpts, textOf: (x: InputRecord) => x.text })) {
-        for (const q of queries) q.top.push(similarity(q.vector, r.embedding, fn), { line: r.item.line, text: r.item.text });
-        progress.tick();
+      const rows = meta ? new Set(queries.flatMap((q) => q.top.result().map((h) => h.item as number))) : new Set<number>();
+      const hits = meta ? await indexTexts(opts.index!, rows) : undefined;
+      const many = queries.length > 1;
+      const columns = [...(many ? ["query"] : []), "rank", "score", "line", "text"];
+      const writer = createWriter(format, io.stdout, { env: io.env, columns });
+      for (const q of queries) {
+        let rank = 0;
+        for (const h of q.top.result()) {
+          const hit = typeof h.item === "number" ? hits!.get(h.item)! : h.item;
+          await writer.write({ query: q.text, rank: ++rank, score: h.score, line: hit.line, text: hit.text });
+        }
       }
+      await writer.end();
+    } finally {
+      progress.stop();
     }
-    const rows = meta ? new Set(queries.flatMap((q) => q.top.result().map((h) => h.item as number))) : new Set<number>();
-    const hits = meta ? await indexTexts(opts.index!, rows) : undefined;
-    const many = queries.length > 1;
-    const columns = [...(many ? ["query"] : []), "rank", "score", "line", "text"];
-    const writer = createWriter(format, io.stdout, { env: io.env, columns });
-    for (const q of queries) {
-      let rank = 0;
-      for (const h of q.top.result()) {
-        const hit = typeof h.item === "number" ? hits!.get(h.item)! : h.item;
-        await writer.write({ query: q.text, rank: ++rank, score: h.score, line: hit.line, text: hit.text });
-      }
-    }
-    await writer.end();
   } finally {
-    progress.stop();
+    // stops the worker threads and sessions however the run ends: tests run many commands in one process
     await model.dispose();
   }
 }

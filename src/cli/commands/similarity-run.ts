@@ -89,51 +89,55 @@ export async function runSimilarity(texts: string[], opts: SimilarityCliOptions,
   const fnOverride = similarityFunction(opts.function);
   const embedOpts = embedOptionsFrom(opts);
   const { model, texts: rest } = await loadEmbedderForCli(opts, texts, io);
-  const fn = fnOverride ?? model.similarityFn;
-  model.promptFor(embedOpts);
-  const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
-  let pairs: AsyncIterable<Pair> | Iterable<Pair>;
-  let inputFormat = "args";
-  let header: OpenedInput["header"];
-  if (rest.length === 1) throw new UsageError("similarity needs two texts (or one and several to compare it with), or pairs from --file/stdin");
-  if (rest.length >= 2) pairs = rest.slice(1).map((pair, i) => ({ text: rest[0], pair, line: i + 1 }));
-  else {
-    // the first text comes from the reader (--column / --text-key); CSV columns are settled on the first row
-    const fmt = inputFormatFor(opts);
-    const input = await openInput([], fmt === "csv" || fmt === "tsv" ? { ...opts, column: opts.column ?? "1" } : opts, io);
-    inputFormat = input.format;
-    header = input.header;
-    if (inputFormat === "lines") throw new UsageError("similarity reads pairs: pass --input csv, tsv or jsonl (or a .csv/.tsv/.jsonl file)");
-    pairs = pairsFrom(input.records, opts, warn);
-  }
-  const tabularIn = inputFormat === "csv" || inputFormat === "tsv";
-  if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = inputFormat as "csv" | "tsv";
-  const echo = createEcho({ env: io.env, inputFormat, format, out: io.stdout, plainFields: ["text", "text_pair"], added: ["score"], prefix: opts.prefix, warn });
-  const progress = await startProgress("comparing", { quiet: opts.quiet }, io);
-
-  // both texts of a pair go through one embedding stream (batched together), then meet again in order
-  async function* sides(): AsyncGenerator<{ p: Pair; text: string }> {
-    for await (const p of pairs) {
-      yield { p, text: p.text };
-      yield { p, text: p.pair };
-    }
-  }
   try {
-    let first: Float32Array | undefined;
-    for await (const { item, embedding } of model.embedStream(sides(), { ...embedOpts, textOf: (s) => s.text })) {
-      if (first === undefined) {
-        first = embedding;
-        continue;
-      }
-      const score = similarity(first, embedding, fn);
-      first = undefined;
-      const p = item.p;
-      await echo.write(p.source, p.line, { text: p.text, text_pair: p.pair }, { score });
-      progress.tick();
+    const fn = fnOverride ?? model.similarityFn;
+    model.promptFor(embedOpts);
+    const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
+    let pairs: AsyncIterable<Pair> | Iterable<Pair>;
+    let inputFormat = "args";
+    let header: OpenedInput["header"];
+    if (rest.length === 1) throw new UsageError("similarity needs two texts (or one and several to compare it with), or pairs from --file/stdin");
+    if (rest.length >= 2) pairs = rest.slice(1).map((pair, i) => ({ text: rest[0], pair, line: i + 1 }));
+    else {
+      // the first text comes from the reader (--column / --text-key); CSV columns are settled on the first row
+      const fmt = inputFormatFor(opts);
+      const input = await openInput([], fmt === "csv" || fmt === "tsv" ? { ...opts, column: opts.column ?? "1" } : opts, io);
+      inputFormat = input.format;
+      header = input.header;
+      if (inputFormat === "lines") throw new UsageError("similarity reads pairs: pass --input csv, tsv or jsonl (or a .csv/.tsv/.jsonl file)");
+      pairs = pairsFrom(input.records, opts, warn);
     }
-    await echo.end(header?.());
+    const tabularIn = inputFormat === "csv" || inputFormat === "tsv";
+    if (tabularIn && opts.format === undefined && !io.stdout.isTTY) format = inputFormat as "csv" | "tsv";
+    const echo = createEcho({ env: io.env, inputFormat, format, out: io.stdout, plainFields: ["text", "text_pair"], added: ["score"], prefix: opts.prefix, warn });
+    const progress = await startProgress("comparing", { quiet: opts.quiet }, io);
+
+    // both texts of a pair go through one embedding stream (batched together), then meet again in order
+    async function* sides(): AsyncGenerator<{ p: Pair; text: string }> {
+      for await (const p of pairs) {
+        yield { p, text: p.text };
+        yield { p, text: p.pair };
+      }
+    }
+    try {
+      let first: Float32Array | undefined;
+      for await (const { item, embedding } of model.embedStream(sides(), { ...embedOpts, textOf: (s) => s.text })) {
+        if (first === undefined) {
+          first = embedding;
+          continue;
+        }
+        const score = similarity(first, embedding, fn);
+        first = undefined;
+        const p = item.p;
+        await echo.write(p.source, p.line, { text: p.text, text_pair: p.pair }, { score });
+        progress.tick();
+      }
+      await echo.end(header?.());
+    } finally {
+      progress.stop();
+    }
   } finally {
-    progress.stop();
+    // stops the worker threads and sessions however the run ends: tests run many commands in one process
     await model.dispose();
   }
 }

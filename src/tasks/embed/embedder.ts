@@ -2,7 +2,8 @@
  * Why: SentenceTransformer.encode without Python — prompt, strip, truncation at
  * max_seq_length, the encoder in length-sorted padded batches, then Pooling,
  * Normalize and Matryoshka truncation per text, so no vector depends on its
- * batch neighbours.
+ * batch neighbours. A stream's windows run on a LanePool (engine/pool.ts): each lane prepares, runs and
+ * finishes whole windows and answers with the vectors packed in one buffer.
  */
 import { BundleError, UsageError } from "../../errors.js";
 import { paddedBatches } from "../../engine/batching.js";
@@ -11,6 +12,8 @@ import { finishEmbedding, poolSequence, pyStrip, similarity, type SimilarityFunc
 import { readBundle, type Bundle } from "../../model/bundle.js";
 import { defaultBatchSize, streamWindowSize, validateLoadOptions } from "../classify/classifier.js";
 import { OnnxFeatureSession } from "../../engine/feature-session.js";
+import { planLanes } from "../../engine/cores.js";
+import { LanePool, type Runner } from "../../engine/pool.js";
 import { readSentenceConfig, type SentenceConfig } from "../../model/sentence-bundle.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 
@@ -19,7 +22,10 @@ export interface EmbedLoadOptions {
   variant?: string;
   /** cap on tokens per text, special tokens included (never above max_seq_length) */
   maxLength?: number;
+  /** ONNX Runtime intra-op threads per session (default: physical cores / workers) */
   threads?: number;
+  /** sessions running windows at once, each in its own thread (default: planLanes — physical cores, as memory allows) */
+  workers?: number;
   /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
   fastStart?: boolean;
   /** texts per inference batch (default 32; 1 for int8 graphs, whose activation scale spans the batch) */
@@ -69,11 +75,37 @@ export interface EmbedderInfo {
   modules: SentenceConfig["source"];
 }
 
-interface Prepared<T> {
-  item: T;
+interface Prepared {
   encoded: Encoded;
   /** leading tokens masked out of the pooling (the prompt, with include_prompt false) */
   skip: number;
+}
+
+interface FinishOptions {
+  dimensions?: number;
+  normalize: boolean;
+}
+
+/** A window of texts as a lane runs it (plain data: it may cross to a worker thread); the prompt already chosen. */
+interface EmbedJob {
+  texts: string[];
+  prompt: string;
+  finish: FinishOptions;
+  batchSize: number;
+}
+
+/** Vectors of a window, packed (one buffer moves between threads without a copy): text i is vectors[i·dim …]. */
+interface EmbedResult {
+  dim: number;
+  vectors: Float32Array;
+  /** tokens the model saw per text */
+  tokens: Int32Array;
+}
+
+/** How a worker lane builds its embedder: the same folder and options, one lane of its own (see engine/pool.ts). */
+export async function embedderRunner(args: { dir: string; opts: EmbedLoadOptions }): Promise<Runner<EmbedJob, EmbedResult>> {
+  const model = await TextEmbedder.fromFolder(args.dir, { ...args.opts, workers: 1 });
+  return { run: (job) => model.runJob(job), dispose: () => model.dispose() };
 }
 
 export class TextEmbedder {
@@ -82,6 +114,7 @@ export class TextEmbedder {
   readonly maxSeqLength: number;
   private readonly promptLengths = new Map<string, number>();
   private readonly specialTokens: Set<string>;
+  private pool!: LanePool<EmbedJob, EmbedResult>;
 
   private constructor(
     readonly bundle: Bundle,
@@ -109,13 +142,32 @@ export class TextEmbedder {
     }
     // pool ourselves whenever we can (exact, mask-aware, --no-normalize honoured); modules we cannot run need the graph's own pooling
     const canPool = config.pooling.length > 0 && config.otherModules.length === 0;
-    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: opts.threads, fastStart: opts.fastStart, preferTokens: canPool });
+    const lanes = planLanes(bundle.onnx, opts);
+    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.threads, fastStart: opts.fastStart, preferTokens: canPool });
     if (!session.pools && !canPool) {
       const why = config.otherModules.length > 0 ? `modules nlp does not run itself (${config.otherModules.join(", ")})` : "no Pooling module";
       await session.dispose();
       throw new BundleError(`${dir}/modules.json has ${why} and ${bundle.onnx} has no sentence_embedding output; export it with \`optimum-cli export onnx --library sentence_transformers\``);
     }
-    return new TextEmbedder(bundle, config, tokenizer, session, opts);
+    const model = new TextEmbedder(bundle, config, tokenizer, session, opts);
+    // plain data only (callers' options may carry functions and streams): what builds the same model in a worker
+    const laneOpts: EmbedLoadOptions = { variant: bundle.variant, maxLength: opts.maxLength, threads: lanes.threads, batchSize: opts.batchSize };
+    const spec = { module: import.meta.url, factory: "embedderRunner", args: { dir, opts: laneOpts } };
+    model.pool = await LanePool.start<EmbedJob, EmbedResult>(spec, {
+      workers: lanes.workers,
+      first: { run: (job) => model.runJob(job as EmbedJob), dispose: () => session.dispose() },
+    });
+    return model;
+  }
+
+  /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
+  get workers(): number {
+    return this.pool.workers;
+  }
+
+  /** Worker threads running now (lane 0, in this thread, not counted): 0 until a stream has windows waiting. */
+  get workerThreads(): number {
+    return this.pool.threads;
   }
 
   get info(): EmbedderInfo {
@@ -161,7 +213,7 @@ export class TextEmbedder {
 
   /** Exactly the input_ids the encoder sees for a text (prompt added, stripped, truncated). */
   encode(text: string, opts: Pick<EmbedOptions, "prompt" | "promptName"> = {}): Encoded {
-    return this.prepare(text, text, this.promptFor(opts)).encoded;
+    return this.prepare(text, this.promptFor(opts)).encoded;
   }
 
   private clean(s: string): string {
@@ -169,9 +221,9 @@ export class TextEmbedder {
     return this.config.doLowerCase ? t.toLowerCase() : t;
   }
 
-  private prepare<T>(item: T, text: string, prompt: string): Prepared<T> {
+  private prepare(text: string, prompt: string): Prepared {
     const encoded = this.tokenizer.encode(this.clean(prompt + text), undefined, this.maxSeqLength);
-    return { item, encoded, skip: prompt && !this.config.includePrompt ? this.promptLength(prompt) : 0 };
+    return { encoded, skip: prompt && !this.config.includePrompt ? this.promptLength(prompt) : 0 };
   }
 
   /** SentenceTransformer._get_prompt_length: the prompt's tokens with the leading special tokens, not a trailing one. */
@@ -185,7 +237,7 @@ export class TextEmbedder {
     return n;
   }
 
-  private finishOptions(opts: EmbedOptions): { dimensions?: number; normalize: boolean } {
+  private finishOptions(opts: EmbedOptions): FinishOptions {
     if (opts.dimensions !== undefined && (!Number.isInteger(opts.dimensions) || opts.dimensions < 1)) {
       throw new UsageError(`\`dimensions\` must be a positive integer, got ${opts.dimensions}`, { option: "dimensions" });
     }
@@ -193,7 +245,7 @@ export class TextEmbedder {
   }
 
   /** Runs prepared rows in length-sorted padded batches; returns one finished vector per row, in row order. */
-  private async vectorsFor(rows: readonly Prepared<unknown>[], batchSize: number, finish: { dimensions?: number; normalize: boolean }): Promise<Float32Array[]> {
+  private async vectorsFor(rows: readonly Prepared[], batchSize: number, finish: FinishOptions): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(rows.length);
     const side = this.tokenizer.paddingSide;
     for (const { idx, padded } of paddedBatches(
@@ -219,9 +271,20 @@ export class TextEmbedder {
     return out;
   }
 
+  /** One window on this thread's session: texts prepared, run in length-sorted batches, vectors finished and packed. */
+  async runJob(job: EmbedJob): Promise<EmbedResult> {
+    const prepared = job.texts.map((t) => this.prepare(t, job.prompt));
+    const vectors = await this.vectorsFor(prepared, job.batchSize, job.finish);
+    const dim = vectors[0]?.length ?? 0;
+    const packed = new Float32Array(dim * vectors.length);
+    vectors.forEach((v, i) => packed.set(v, i * dim));
+    return { dim, vectors: packed, tokens: Int32Array.from(prepared, (p) => p.encoded.ids.length) };
+  }
+
   /**
    * Embeds a stream of items in input order with bounded memory: items are
-   * read ahead into a window, length-sorted inside it, and yielded in order.
+   * read ahead into a window, each window runs on the next free lane of the
+   * pool (length-sorted batches inside it), and vectors are yielded in order.
    */
   async *embedStream<T = string>(
     items: AsyncIterable<T> | Iterable<T>,
@@ -231,11 +294,11 @@ export class TextEmbedder {
     const finish = this.finishOptions(opts);
     const batchSize = opts.batchSize ?? this.batchSize;
     const textOf = opts.textOf ?? ((item: T) => String(item));
-    const run = async (win: Prepared<T>[]) => {
-      const vectors = await this.vectorsFor(win, batchSize, finish);
-      return win.map((w, i) => ({ item: w.item, embedding: vectors[i], tokens: w.encoded.ids.length }));
+    const run = async (win: { item: T; text: string }[], first: number): Promise<EmbeddedItem<T>[]> => {
+      const res = await this.pool.run({ texts: win.map((w) => w.text), prompt, finish, batchSize }, `records ${first + 1}–${first + win.length}`);
+      return win.map((w, i) => ({ item: w.item, embedding: res.vectors.subarray(i * res.dim, (i + 1) * res.dim), tokens: res.tokens[i] }));
     };
-    yield* windowed(items, (item) => this.prepare(item, textOf(item), prompt), run, { windowSize: streamWindowSize(batchSize) });
+    yield* windowed(items, (item) => ({ item, text: textOf(item) }), run, { windowSize: streamWindowSize(batchSize), inFlight: this.pool.capacity });
   }
 
   /** One vector per text, in order (float32, length = the model's dimension or `dimensions`). */
@@ -251,7 +314,8 @@ export class TextEmbedder {
     return similarity(a, b, fn);
   }
 
+  /** Stops the worker threads and releases every session. */
   async dispose(): Promise<void> {
-    await this.session.dispose();
+    await this.pool.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A loaded token classifier (NER, POS): tokenizer + offsets + ONNX session, streaming texts in order
  * through length-sorted batches, each text as one truncated sequence or as stride chunks, then
- * transformers' entity post-processing.
+ * transformers' entity post-processing. A stream's windows run on a LanePool (engine/pool.ts): each lane
+ * tokenizes, runs and aggregates whole windows and answers with the entities (small plain objects).
  */
 import { UsageError } from "../../errors.js";
 import { paddedBatches } from "../../engine/batching.js";
@@ -20,8 +21,9 @@ import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } from "../../engine/offsets.js";
 import { tokensToString } from "../../engine/decoder.js";
-import { DEFAULT_BATCH_SIZE, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
+import { defaultBatchSize, streamWindowSize, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
 import { headLabels, openModel } from "../../engine/open.js";
+import { LanePool, type Runner } from "../../engine/pool.js";
 
 export { OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 
@@ -54,15 +56,28 @@ export interface NerResult<T> {
 }
 
 /** Each text's model sequences with their offsets, before inference. */
-interface Prepared<T> {
-  item: T;
+interface Prepared {
   text: string;
   sequences: (Encoded & { offsets: Offset[]; specialMask: (0 | 1)[] })[];
   truncated: boolean;
 }
 
-const WINDOW_BATCHES = 32;
-const MIN_WINDOW = 64;
+/** A window of texts as a lane runs it (plain data: it may cross to a worker thread); options already validated. */
+interface NerJob {
+  texts: string[];
+  opts: Required<Pick<NerOptions, "aggregation" | "ignoreLabels" | "batchSize">> & Pick<NerOptions, "threshold" | "stride" | "offsets">;
+}
+
+/** Per text of the job, in its order. */
+interface NerJobResult {
+  records: { entities: Entity[]; truncated: boolean }[];
+}
+
+/** How a worker lane builds its token classifier: the same folder and options, one lane of its own (see engine/pool.ts). */
+export async function tokenClassifierRunner(args: { dir: string; opts: LoadOptions }): Promise<Runner<NerJob, NerJobResult>> {
+  const model = await TokenClassifier.fromFolder(args.dir, { ...args.opts, workers: 1 });
+  return { run: (job) => model.runJob(job), dispose: () => model.dispose() };
+}
 
 export function validateNerOptions(opts: NerOptions): void {
   if (opts.aggregation !== undefined && !AGGREGATION_STRATEGIES.includes(opts.aggregation)) {
@@ -89,6 +104,7 @@ export class TokenClassifier {
   private readonly aligner: OffsetAligner;
   private readonly facts: TokenizerFacts;
   private readonly around: [number, number];
+  private pool!: LanePool<NerJob, NerJobResult>;
 
   private constructor(
     readonly bundle: Bundle,
@@ -97,7 +113,7 @@ export class TokenClassifier {
     opts: LoadOptions,
   ) {
     this.labels = headLabels(bundle, session.declaredWidth, opts.fallbackLabels, "label count").labels;
-    this.batchSize = opts.batchSize ?? (DYNAMIC_QUANT_VARIANTS.has(bundle.variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+    this.batchSize = opts.batchSize ?? defaultBatchSize(bundle.variant);
     this.aligner = OffsetAligner.fromTokenizerJson(bundle.tokenizerJson, (s) => tokenizer.normalize(s));
     const spec = this.aligner.spec;
     const unkToken = spec.unkToken;
@@ -112,15 +128,41 @@ export class TokenClassifier {
 
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TokenClassifier> {
     validateLoadOptions(opts);
-    const { bundle, tokenizer, session } = await openModel(dir, opts, {
+    const { bundle, tokenizer, session, lanes } = await openModel(dir, opts, {
       head: "ForSequenceClassification",
       message: (d, arch) => `${d} is a text-classification model (${arch}): it labels whole texts, not tokens; run it with \`nlp classify\``,
     });
-    return new TokenClassifier(bundle, tokenizer, session, opts);
+    const model = new TokenClassifier(bundle, tokenizer, session, opts);
+    // plain data only (callers' options may carry functions and streams): what builds the same model in a worker
+    const laneOpts: LoadOptions = { variant: bundle.variant, maxLength: opts.maxLength, threads: lanes.threads, batchSize: opts.batchSize, fallbackLabels: opts.fallbackLabels };
+    const spec = { module: import.meta.url, factory: "tokenClassifierRunner", args: { dir, opts: laneOpts } };
+    model.pool = await LanePool.start<NerJob, NerJobResult>(spec, {
+      workers: lanes.workers,
+      first: { run: (job) => model.runJob(job as NerJob), dispose: () => session.dispose() },
+    });
+    return model;
+  }
+
+  /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
+  get workers(): number {
+    return this.pool.workers;
+  }
+
+  /** Worker threads running now (lane 0, in this thread, not counted): 0 until a stream has windows waiting. */
+  get workerThreads(): number {
+    return this.pool.threads;
+  }
+
+  /** Refuses a stride the model's window cannot hold (a usage error, before any text is read). */
+  private checkStride(stride: number | undefined): void {
+    const budget = this.tokenizer.contentBudget();
+    if (stride !== undefined && stride >= budget) {
+      throw new UsageError(`\`stride\` must be less than ${budget} (the model's ${this.tokenizer.maxLength} tokens minus its special tokens), got ${stride}`, { option: "stride" });
+    }
   }
 
   /** The sequences the model sees for one text: truncated as transformers, or stride chunks over the whole text. */
-  private prepare<T>(item: T, text: string, stride: number | undefined): Prepared<T> {
+  private prepare(text: string, stride: number | undefined): Prepared {
     const tk = this.tokenizer;
     const content = tk.contentTokens(text);
     const offsets = this.aligner.offsets(text, content);
@@ -132,11 +174,8 @@ export class TokenClassifier {
       const keep = Math.min(content.length, budget);
       ranges = [tk.truncationSide === "left" ? [content.length - keep, content.length] : [0, keep]];
     } else {
-      try {
-        ranges = windowRanges(content.length, budget, stride);
-      } catch {
-        throw new UsageError(`\`stride\` must be less than ${budget} (the model's ${tk.maxLength} tokens minus its special tokens), got ${stride}`, { option: "stride" });
-      }
+      this.checkStride(stride);
+      ranges = windowRanges(content.length, budget, stride);
     }
     const [before, after] = this.around;
     const fullLength = content.length + before + after;
@@ -146,7 +185,7 @@ export class TokenClassifier {
       const offs: Offset[] = enc.ids.map((_, i) => (mask[i] ? [0, 0] : offsets[s + i - before]));
       return { ...enc, offsets: offs, specialMask: mask };
     });
-    return { item, text, sequences, truncated };
+    return { text, sequences, truncated };
   }
 
   /** Logits of every sequence, [tokens × labels] each, padding removed; batches are length-sorted inside. */
@@ -164,32 +203,53 @@ export class TokenClassifier {
     return out;
   }
 
-  /** Entities for a stream of items, in input order, with bounded memory (a window of texts at a time). */
+  /** One window on this thread's session: each text prepared, its sequences run in length-sorted batches, entities made. */
+  async runJob(job: NerJob): Promise<NerJobResult> {
+    const { aggregation, ignoreLabels, threshold, stride, offsets, batchSize } = job.opts;
+    const prepared = job.texts.map((t) => this.prepare(t, stride));
+    const logits = await this.logitsFor(
+      prepared.flatMap((p) => p.sequences),
+      batchSize,
+    );
+    let k = 0;
+    const records = prepared.map((p) => {
+      const seqs: TokenSequence[] = p.sequences.map((s) => ({ tokens: s.tokens, ids: s.ids, offsets: s.offsets, specialMask: s.specialMask, logits: logits[k++] }));
+      let entities = textEntities(p.text, seqs, this.labels, this.facts, aggregation, ignoreLabels);
+      if (threshold !== undefined) entities = entities.filter((e) => e.score >= threshold);
+      if (offsets === "utf16") {
+        const converted = toUtf16(
+          p.text,
+          entities.map((e) => [e.start, e.end]),
+        );
+        entities = entities.map((e, i) => ({ ...e, start: converted[i][0], end: converted[i][1] }));
+      }
+      return { entities, truncated: p.truncated };
+    });
+    return { records };
+  }
+
+  /**
+   * Entities for a stream of items, in input order, with bounded memory: a window of texts at a time, each
+   * window on the next free lane of the pool.
+   */
   async *nerStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts: NerOptions = {}): AsyncGenerator<NerResult<T>> {
     validateNerOptions(opts);
+    this.checkStride(opts.stride);
     const batchSize = opts.batchSize ?? this.batchSize;
-    const strategy = opts.aggregation ?? "simple";
-    const ignore = opts.ignoreLabels ?? ["O"];
-    const run = async (win: Prepared<T>[]): Promise<NerResult<T>[]> => {
-      const flat = win.flatMap((p) => p.sequences);
-      const logits = await this.logitsFor(flat, batchSize);
-      let k = 0;
-      return win.map((p) => {
-        const seqs: TokenSequence[] = p.sequences.map((s) => ({ tokens: s.tokens, ids: s.ids, offsets: s.offsets, specialMask: s.specialMask, logits: logits[k++] }));
-        let entities = textEntities(p.text, seqs, this.labels, this.facts, strategy, ignore);
-        if (opts.threshold !== undefined) entities = entities.filter((e) => e.score >= opts.threshold!);
-        if (opts.offsets === "utf16") {
-          const converted = toUtf16(
-            p.text,
-            entities.map((e) => [e.start, e.end]),
-          );
-          entities = entities.map((e, i) => ({ ...e, start: converted[i][0], end: converted[i][1] }));
-        }
-        return { item: p.item, text: p.text, entities, truncated: p.truncated };
-      });
+    // plain data only: the job may cross to a worker thread
+    const jobOpts: NerJob["opts"] = {
+      aggregation: opts.aggregation ?? "simple",
+      ignoreLabels: [...(opts.ignoreLabels ?? ["O"])],
+      threshold: opts.threshold,
+      stride: opts.stride,
+      offsets: opts.offsets,
+      batchSize,
     };
-    const windowSize = Math.max(MIN_WINDOW, batchSize * WINDOW_BATCHES);
-    yield* windowed(items, (item) => this.prepare(item, textOf(item), opts.stride), run, { windowSize });
+    const run = async (win: { item: T; text: string }[], first: number): Promise<NerResult<T>[]> => {
+      const res = await this.pool.run({ texts: win.map((w) => w.text), opts: jobOpts }, `records ${first + 1}–${first + win.length}`);
+      return win.map((w, i) => ({ item: w.item, text: w.text, entities: res.records[i].entities, truncated: res.records[i].truncated }));
+    };
+    yield* windowed(items, (item) => ({ item, text: textOf(item) }), run, { windowSize: streamWindowSize(batchSize), inFlight: this.pool.capacity });
   }
 
   /** Entities of each text, one record per text, in order. */
@@ -200,7 +260,8 @@ export class TokenClassifier {
     return out;
   }
 
+  /** Stops the worker threads and releases every session. */
   async dispose(): Promise<void> {
-    await this.session.dispose();
+    await this.pool.close();
   }
 }
