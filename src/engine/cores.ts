@@ -28,7 +28,13 @@ export function physicalCores(): number {
 /** How many sessions a model runs at once (`workers`) and the intra-op threads of each. */
 export interface LanePlan {
   workers: number;
+  /** intra-op threads of each worker thread's session */
   threads: number;
+  /**
+   * intra-op threads of lane 0, the calling thread's session: it runs alone (a text, an input of one window)
+   * until the workers are up, so it gets every core unless `threads` says otherwise
+   */
+  firstThreads: number;
 }
 
 /**
@@ -65,5 +71,5 @@ function lanePlan(onnx: string, opts: { workers?: number; threads?: number }): {
   const fits = sessionBytes > 0 ? Math.floor(freemem() / 2 / sessionBytes) : cores;
   const workers = opts.workers ?? Math.max(1, Math.min(cores, fits));
   const threads = opts.threads ?? Math.max(1, Math.floor(cores / workers));
-  return { plan: { workers, threads }, cores, fits, sessionBytes };
+  return { plan: { workers, threads, firstThreads: opts.threads ?? cores }, cores, fits, sessionBytes };
 }

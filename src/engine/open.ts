@@ -36,7 +36,7 @@ export async function openModel(
     throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
   }
   const lanes = planLanes(bundle.onnx, opts);
-  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.threads, fastStart: opts.fastStart });
+  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart });
   return { bundle, tokenizer, session, lanes };
 }
 

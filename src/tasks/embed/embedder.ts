@@ -143,7 +143,7 @@ export class TextEmbedder {
     // pool ourselves whenever we can (exact, mask-aware, --no-normalize honoured); modules we cannot run need the graph's own pooling
     const canPool = config.pooling.length > 0 && config.otherModules.length === 0;
     const lanes = planLanes(bundle.onnx, opts);
-    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.threads, fastStart: opts.fastStart, preferTokens: canPool });
+    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart, preferTokens: canPool });
     if (!session.pools && !canPool) {
       const why = config.otherModules.length > 0 ? `modules nlp does not run itself (${config.otherModules.join(", ")})` : "no Pooling module";
       await session.dispose();
