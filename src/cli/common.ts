@@ -53,7 +53,7 @@ export function addModelOptions(cmd: Command): Command {
     .option("-m, --model <ref>", "model: a folder, a catalog reference (nlp models) or a Hub repo id owner/name[@revision]")
     .option("--variant <name>", "ONNX variant: int8 (default when present), fp32, fp16, uint8")
     .option("--max-length <n>", "truncate texts to at most n tokens (never above the model's limit)", intArg("--max-length", 2))
-    .option("--workers <n>", "sessions running at once, each in its own thread (default: physical cores, as memory allows; see nlp info)", intArg("--workers"))
+    .option("--workers <n>", "sessions running at once, each in its own thread (default: one per physical core for int8 models, else one; nlp info says)", intArg("--workers"))
     .option("--threads <n>", "ONNX Runtime threads per session (default: physical cores / workers)", intArg("--threads"))
     .option("--batch-size <n>", "texts per inference batch (default: 32 for float models, 1 for int8 so scores never depend on neighbours)", intArg("--batch-size"))
     .option("--offline", "use only the local cache; never touch the network (also HF_HUB_OFFLINE=1)")

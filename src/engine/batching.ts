@@ -82,3 +82,19 @@ export function* paddedBatches(
     yield { idx, padded: padBatch(idx.map((i) => rows[i]), tokenizer.padId, tokenizer.paddingSide) };
   }
 }
+
+/** Default texts per batch for float graphs: measured on the bench (docs/performance.md). */
+export const DEFAULT_BATCH_SIZE = 32;
+/**
+ * Dynamically quantized graphs (DynamicQuantizeLinear) pick one activation scale
+ * per tensor, i.e. over the whole batch: a text's score would then depend on its
+ * neighbours. One text per run keeps every score identical to the model run on
+ * that text alone, as Hugging Face's pipeline does.
+ */
+export const DYNAMIC_QUANT_BATCH_SIZE = 1;
+export const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
+
+/** Texts per batch when none is asked for: one text per run for dynamically quantized graphs (see above). */
+export function defaultBatchSize(variant: string): number {
+  return DYNAMIC_QUANT_VARIANTS.has(variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE;
+}

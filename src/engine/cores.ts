@@ -43,23 +43,35 @@ export interface LanePlan {
  */
 const SESSION_BYTES_PER_FILE_BYTE = 3;
 
+/** What the plan depends on besides the machine. */
+export interface LaneRequest {
+  workers?: number;
+  threads?: number;
+  /** texts per ONNX Runtime call the model will run (its default when none is asked for) */
+  batchSize: number;
+}
+
 /**
- * The default: one session per physical core with one thread each (short texts keep a single session's second
- * thread mostly waiting: bench/scaling), never more sessions than half the free memory holds. `threads` given
- * alone keeps the default workers; `workers` given alone shares the cores between them.
+ * The default, measured (docs/performance.md, "The worker pool"): one text a call (int8) keeps a single
+ * session's second thread mostly waiting, so one session per physical core with one thread each (SST-2 int8
+ * 1.6× one session); batched float graphs use intra-op threads well and each session holds its weights and
+ * a batch's activations, so one session with every core (fp32 SST-2: 7.5 s and 0.6 GB against 8.1 s and
+ * 1.4 GB with two). Never more sessions than half the free memory holds. `threads` given alone keeps the
+ * default workers; `workers` given alone shares the cores between them.
  */
-export function planLanes(onnx: string, opts: { workers?: number; threads?: number }): LanePlan {
-  return lanePlan(onnx, opts).plan;
+export function planLanes(onnx: string, req: LaneRequest): LanePlan {
+  return lanePlan(onnx, req).plan;
 }
 
 /** planLanes with its reasons, for `nlp info`. */
-export function describeLanes(onnx: string): string {
-  const { plan, cores, fits, sessionBytes } = lanePlan(onnx, {});
+export function describeLanes(onnx: string, batchSize: number): string {
+  const { plan, cores, fits, sessionBytes } = lanePlan(onnx, { batchSize });
   const mb = Math.round(sessionBytes / 1e6);
-  return `${plan.workers} session${plan.workers === 1 ? "" : "s"} × ${plan.threads} thread${plan.threads === 1 ? "" : "s"} (${cores} physical core${cores === 1 ? "" : "s"}; free memory holds ${fits} sessions of ~${mb} MB in its half); change with --workers/--threads`;
+  const why = batchSize === 1 ? "one text a call: a session per core" : `batches of ${batchSize}: one session, every core`;
+  return `${plan.workers} session${plan.workers === 1 ? "" : "s"} × ${plan.threads} thread${plan.threads === 1 ? "" : "s"} (${why}; ${cores} physical core${cores === 1 ? "" : "s"}; free memory holds ${fits} sessions of ~${mb} MB in its half); change with --workers/--threads`;
 }
 
-function lanePlan(onnx: string, opts: { workers?: number; threads?: number }): { plan: LanePlan; cores: number; fits: number; sessionBytes: number } {
+function lanePlan(onnx: string, opts: LaneRequest): { plan: LanePlan; cores: number; fits: number; sessionBytes: number } {
   const cores = physicalCores();
   let bytes = 0;
   try {
@@ -69,7 +81,7 @@ function lanePlan(onnx: string, opts: { workers?: number; threads?: number }): {
   }
   const sessionBytes = bytes * SESSION_BYTES_PER_FILE_BYTE;
   const fits = sessionBytes > 0 ? Math.floor(freemem() / 2 / sessionBytes) : cores;
-  const workers = opts.workers ?? Math.max(1, Math.min(cores, fits));
+  const workers = opts.workers ?? (opts.batchSize === 1 ? Math.max(1, Math.min(cores, fits)) : 1);
   const threads = opts.threads ?? Math.max(1, Math.floor(cores / workers));
   return { plan: { workers, threads, firstThreads: opts.threads ?? cores }, cores, fits, sessionBytes };
 }

@@ -7,6 +7,7 @@ import { readBundle, type Bundle } from "../model/bundle.js";
 import { isPlaceholderLabels, labelNames } from "./postprocess.js";
 import { OnnxClassifierSession, type SessionOptions } from "./session.js";
 import { planLanes, type LanePlan } from "./cores.js";
+import { defaultBatchSize } from "./batching.js";
 import { TextTokenizer } from "./tokenizer.js";
 
 export interface OpenedModel {
@@ -23,7 +24,7 @@ export interface OpenedModel {
  */
 export async function openModel(
   dir: string,
-  opts: { variant?: string; maxLength?: number; workers?: number } & SessionOptions,
+  opts: { variant?: string; maxLength?: number; workers?: number; batchSize?: number } & SessionOptions,
   refuse: { head: string; message: (dir: string, architecture: string) => string },
 ): Promise<OpenedModel> {
   const bundle = readBundle(dir, opts.variant);
@@ -35,8 +36,10 @@ export async function openModel(
   } catch (err) {
     throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
   }
-  const lanes = planLanes(bundle.onnx, opts);
-  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart });
+  const lanes = planLanes(bundle.onnx, { ...opts, batchSize: opts.batchSize ?? defaultBatchSize(bundle.variant) });
+  // with workers to come, lane 0 runs only until they are up: its threads sleep instead of spinning, which
+  // would take the cores the starting workers need (and spinning only pays on a long run)
+  const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart || lanes.workers > 1 });
   return { bundle, tokenizer, session, lanes };
 }
 

@@ -47,7 +47,7 @@ async function fromFolder(dir: string, variant?: string): Promise<Info> {
     max_length: maxLength,
     size_on_disk: size,
     // what a stream would run: the one rule (engine/cores.ts planLanes), with its reasons
-    workers: (await import("../../engine/cores.js")).describeLanes(b.onnx),
+    workers: (await import("../../engine/cores.js")).describeLanes(b.onnx, (await import("../../engine/batching.js")).defaultBatchSize(b.variant)),
     ...(await import("../../model/sentence-bundle.js")).describeSentenceConfig(dir),
   };
 }

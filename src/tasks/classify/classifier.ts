@@ -3,7 +3,7 @@
  * order-preserving, length-sorted, windowed batching pipeline.
  */
 import { BundleError, InputError, UsageError } from "../../errors.js";
-import { DEFAULT_MAX_BATCH_TOKENS, paddedBatches, planBatches } from "../../engine/batching.js";
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, defaultBatchSize, paddedBatches, planBatches } from "../../engine/batching.js";
 import { windowed } from "../../engine/windowed.js";
 import {
   applyFunction,
@@ -29,7 +29,7 @@ export interface LoadOptions {
   maxLength?: number;
   /** ONNX Runtime intra-op threads per session (default: physical cores / workers) */
   threads?: number;
-  /** sessions running windows at once, each in its own thread (default: planLanes — physical cores, as memory allows) */
+  /** sessions running at once, each in its own thread (default, engine/cores.ts planLanes: one per physical core for one-text-a-call graphs such as int8, else one; as memory allows) */
   workers?: number;
   /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
   fastStart?: boolean;
@@ -74,27 +74,12 @@ export interface ModelInfo {
   problemType: string | null | undefined;
 }
 
-/** Default texts per batch for float graphs: measured on the bench (see README, Performance). */
-export const DEFAULT_BATCH_SIZE = 32;
-/**
- * Dynamically quantized graphs (DynamicQuantizeLinear) pick one activation scale
- * per tensor, i.e. over the whole batch: a text's score would then depend on its
- * neighbours. One text per run keeps every score identical to the model run on
- * that text alone, as Hugging Face's pipeline does.
- */
-export const DYNAMIC_QUANT_BATCH_SIZE = 1;
-export { DEFAULT_MAX_BATCH_TOKENS };
-export const DYNAMIC_QUANT_VARIANTS = new Set(["int8", "uint8", "q4"]);
+export { DEFAULT_BATCH_SIZE, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, DEFAULT_MAX_BATCH_TOKENS, defaultBatchSize };
 /** Texts sorted together: large enough that lengths group well, small enough to stream. */
 // 32 batches: sorting 256 texts left 15% (sst2) to 34% (reviews) padding against 4-9% for a global sort; a window
 // of 1,024 matches it on both, and holds at most ~13 MB of token ids (1,024 × 512 tokens).
 const WINDOW_BATCHES = 32;
 const MIN_WINDOW = 64;
-
-/** Texts per batch when none is asked for: one text per run for dynamically quantized graphs (see above). */
-export function defaultBatchSize(variant: string): number {
-  return DYNAMIC_QUANT_VARIANTS.has(variant) ? DYNAMIC_QUANT_BATCH_SIZE : DEFAULT_BATCH_SIZE;
-}
 
 /**
  * One text a run has nothing to sort: its window is only the unit handed to a session, small so that the

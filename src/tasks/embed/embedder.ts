@@ -24,7 +24,7 @@ export interface EmbedLoadOptions {
   maxLength?: number;
   /** ONNX Runtime intra-op threads per session (default: physical cores / workers) */
   threads?: number;
-  /** sessions running windows at once, each in its own thread (default: planLanes — physical cores, as memory allows) */
+  /** sessions running at once, each in its own thread (default, engine/cores.ts planLanes: one per physical core for one-text-a-call graphs such as int8, else one; as memory allows) */
   workers?: number;
   /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
   fastStart?: boolean;
@@ -142,8 +142,9 @@ export class TextEmbedder {
     }
     // pool ourselves whenever we can (exact, mask-aware, --no-normalize honoured); modules we cannot run need the graph's own pooling
     const canPool = config.pooling.length > 0 && config.otherModules.length === 0;
-    const lanes = planLanes(bundle.onnx, opts);
-    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart, preferTokens: canPool });
+    const lanes = planLanes(bundle.onnx, { ...opts, batchSize: opts.batchSize ?? defaultBatchSize(bundle.variant) });
+    // as engine/open.ts: lane 0 sleeps between operators when workers will take over
+    const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart || lanes.workers > 1, preferTokens: canPool });
     if (!session.pools && !canPool) {
       const why = config.otherModules.length > 0 ? `modules nlp does not run itself (${config.otherModules.join(", ")})` : "no Pooling module";
       await session.dispose();
