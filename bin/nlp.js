@@ -5,7 +5,12 @@ import { VERSION } from "../dist/version.js";
 // the same text commander prints for it (src/cli/main.ts .version(VERSION)), in 1.1x the time of `node -e 0`
 if (process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-V")) {
   process.stdout.write(`${VERSION}\n`);
+} else if (process.argv.some((a) => a.length >= 16 * 1024 / 4) && (await import("../dist/cli/long-argv.js")).hasLongArgument(process.argv)) {
+  // a 32 KiB argument crashes ONNX Runtime's session creation: run again with the arguments in a file
+  process.exitCode = await (await import("../dist/cli/long-argv.js")).rerunWithArgumentsInFile(process.argv);
 } else {
+  // a re-run (above) finds its arguments in the file it was given
+  const argv = process.env.NLP_ARGV_FILE ? (await import("../dist/cli/long-argv.js")).argvOf(process.argv, process.env) : process.argv;
   const { main } = await import("../dist/cli/main.js");
   const { processIO, exitWhenSafe, exitRequested } = await import("../dist/cli/io.js");
 
@@ -17,7 +22,7 @@ if (process.argv.length === 3 && (process.argv[2] === "--version" || process.arg
     process.stderr.write("nlp: internal error: the run stopped before it finished (please report this with the command you ran)\n");
     process.exitCode = 1;
   });
-  main(process.argv, processIO()).then(
+  main(argv, processIO()).then(
     (code) => {
       settled = true;
       // Let stdout drain before exiting: output to a pipe is written asynchronously.

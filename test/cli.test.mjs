@@ -183,3 +183,12 @@ test("nlp tokenize: csv and table carry length and truncated, as json does", asy
   assert.match(tbl.stdout, /length/);
   assert.match(tbl.stdout, /truncated/);
 });
+
+test("a 40 KB text as an argument is classified (ONNX Runtime crashed on a 32 KiB command-line argument: exit 139)", async () => {
+  const text = "word ".repeat(8000).trim();
+  const r = await runCli(["classify", "-q", "--", text]);
+  assert.equal(r.code, 0, r.stderr);
+  const [rec] = jsonl(r.stdout);
+  assert.equal(rec.text, text);
+  assert.match(rec.label, /^(POSITIVE|NEGATIVE)$/);
+});
