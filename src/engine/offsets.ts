@@ -12,7 +12,7 @@ import { alignedNormalizer, type Unit } from "./aligned-normalizer.js";
 export type Offset = [number, number];
 
 import type { OffsetUnit } from "./offset-units.js";
-export { OFFSET_UNITS, type OffsetUnit } from "./offset-units.js";
+export { OFFSET_UNITS, codePointIndex, type OffsetUnit } from "./offset-units.js";
 
 interface Json {
   [k: string]: unknown;
@@ -294,16 +294,3 @@ export function toUtf16(text: string, offsets: readonly Offset[]): Offset[] {
   return offsets.map(([s, e]) => [table[s] ?? u, table[e] ?? u]);
 }
 
-/** A UTF-16 index of `text` → its code-point index (identity for a text without astral characters). */
-export function codePointIndex(text: string): (utf16: number) => number {
-  if (!/[\uD800-\uDBFF]/.test(text)) return (i) => i;
-  const table = new Int32Array(text.length + 1);
-  let cp = 0;
-  for (let u = 0; u < text.length; u++) {
-    table[u] = cp;
-    const c = text.charCodeAt(u);
-    if (!(c >= 0xdc00 && c <= 0xdfff && u > 0 && text.charCodeAt(u - 1) >= 0xd800 && text.charCodeAt(u - 1) <= 0xdbff)) cp++;
-  }
-  table[text.length] = cp;
-  return (i) => table[Math.max(0, Math.min(i, text.length))];
-}

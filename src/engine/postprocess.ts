@@ -3,6 +3,7 @@
  * choose softmax / sigmoid / none from the config, map indices to labels,
  * rank, and cut by top-k or threshold.
  */
+import { UsageError } from "../errors.js";
 
 export type ScoreFunction = "softmax" | "sigmoid" | "none";
 
@@ -82,4 +83,17 @@ export function predictionFrom(scores: readonly number[], labels: readonly strin
     p.labels = opts.topK !== undefined ? kept.slice(0, opts.topK) : kept;
   }
   return p;
+}
+
+/** The prediction options (and a score function) checked before a record is read; library names in backticks. */
+export function validatePredictOptions(opts: PredictOptions & { function?: string }): void {
+  if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) {
+    throw new UsageError(`\`topK\` must be a positive integer, got ${opts.topK}`, { option: "topK" });
+  }
+  if (opts.threshold !== undefined && !(opts.threshold >= 0 && opts.threshold <= 1)) {
+    throw new UsageError(`\`threshold\` must be between 0 and 1, got ${opts.threshold}`, { option: "threshold" });
+  }
+  if (opts.function !== undefined && !["softmax", "sigmoid", "none"].includes(opts.function)) {
+    throw new UsageError(`\`function\` must be softmax, sigmoid or none, got ${opts.function}`, { option: "function" });
+  }
 }

@@ -1,6 +1,5 @@
 import type { CliIO } from "../io.js";
-import { predictionFrom, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
-import { validatePredictOptions } from "../../tasks/classify/classifier.js";
+import { predictionFrom, validatePredictOptions, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
 import { InputError } from "../../errors.js";
 import { createWriter, parseOutputFormat, type OutRecord, type RecordWriter } from "../../io/output.js";
 import { csvRowObject, isCsvRow } from "../../io/csv-input.js";

@@ -6,6 +6,7 @@ import { BundleError, InputError, UsageError } from "../../errors.js";
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, defaultBatchSize, paddedBatches, planBatches } from "../../engine/batching.js";
 import { windowed } from "../../engine/windowed.js";
 import {
+  validatePredictOptions,
   applyFunction,
   defaultFunction,
   predictionFrom,
@@ -311,14 +312,4 @@ export function validateLoadOptions(opts: { maxLength?: number; batchSize?: numb
   }
 }
 
-export function validatePredictOptions(opts: ClassifyOptions): void {
-  if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) {
-    throw new UsageError(`\`topK\` must be a positive integer, got ${opts.topK}`, { option: "topK" });
-  }
-  if (opts.threshold !== undefined && !(opts.threshold >= 0 && opts.threshold <= 1)) {
-    throw new UsageError(`\`threshold\` must be between 0 and 1, got ${opts.threshold}`, { option: "threshold" });
-  }
-  if (opts.function !== undefined && !["softmax", "sigmoid", "none"].includes(opts.function)) {
-    throw new UsageError(`\`function\` must be softmax, sigmoid or none, got ${opts.function}`, { option: "function" });
-  }
-}
+export { validatePredictOptions };

@@ -9,7 +9,7 @@
 import { BundleError, UsageError } from "../../errors.js";
 import { weightedMean } from "../../engine/chunking.js";
 import { splitSentences, type Sentence, type SplitterName } from "../../engine/sentences.js";
-import { codePointIndex, OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
+import { codePointIndex, OFFSET_UNITS, type OffsetUnit } from "../../engine/offset-units.js";
 import {
   DEFAULT_HYPOTHESIS,
   formatHypothesis,
