@@ -177,3 +177,19 @@ test("a closed stdout while worker threads run windows: exit 0, never ONNX Runti
     assert.doesNotMatch(r.stderr, /terminate called|Napi::Error/);
   }
 });
+
+test("eager (a big input file): the worker threads start with the model, before any window; without it, only when a window waits", async () => {
+  const eager = await TextClassifier.fromFolder(EMBEDDED, { workers: 2, eager: true });
+  const lazy = await TextClassifier.fromFolder(EMBEDDED, { workers: 2 });
+  try {
+    for (let i = 0; i < 500 && eager.workerThreads < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(eager.workerThreads, 2, "eager workers never came up");
+    assert.equal(lazy.workerThreads, 0, "a lazy pool started threads with no window waiting");
+    const a = await eager.classify(sst2.slice(0, 100), { function: "none", allScores: true });
+    const b = await lazy.classify(sst2.slice(0, 100), { function: "none", allScores: true });
+    assert.deepEqual(a, b);
+  } finally {
+    await eager.dispose();
+    await lazy.dispose();
+  }
+});

@@ -56,8 +56,12 @@ export async function loadModelForCli<M>(
     const typo = mistypedRef(texts[0]);
     if (typo) throw typo;
   }
-  // a few texts at hand are all the work there is: a session that opens fast beats one tuned for a stream
-  const model = await loader(split.ref ?? fallback?.(), { ...loadOptionsFromCli(opts, io), fastStart: argsAreAllInput(split.texts) });
+  // a few texts at hand are all the work there is: a session that opens fast beats one tuned for a stream;
+  // a big input file: the worker threads start while this thread opens its session
+  const fastStart = argsAreAllInput(split.texts);
+  const file = (opts as { file?: string }).file;
+  const eager = !fastStart && split.texts.length === 0 && (fileSize(file && file !== "-" ? file : io.stdinPath) ?? 0) >= LONG_INPUT_BYTES;
+  const model = await loader(split.ref ?? fallback?.(), { ...loadOptionsFromCli(opts, io), fastStart, eager });
   return { model, texts: split.texts };
 }
 
@@ -110,6 +114,9 @@ export async function openInput(texts: string[], opts: InputCliOptions & Pick<In
   const size = fileSize(opts.file && opts.file !== "-" ? opts.file : io.stdinPath);
   return { format, records, fraction: size ? () => Math.min(1, source.bytesRead() / size) : undefined, header: () => header };
 }
+
+/** An input file this big (~500 short lines) has windows enough for every worker: start them at once. */
+const LONG_INPUT_BYTES = 32 * 1024;
 
 function fileSize(file: string | undefined): number | undefined {
   if (file === undefined) return undefined;

@@ -26,8 +26,10 @@ export async function openModel(
   dir: string,
   opts: { variant?: string; maxLength?: number; workers?: number; batchSize?: number } & SessionOptions,
   refuse: { head: string; message: (dir: string, architecture: string) => string },
+  /** the bundle and plan when the caller read them first (to start worker threads before this session) */
+  planned?: { bundle: Bundle; lanes: LanePlan },
 ): Promise<OpenedModel> {
-  const bundle = readBundle(dir, opts.variant);
+  const bundle = planned?.bundle ?? readBundle(dir, opts.variant);
   const wrong = bundle.configJson.architectures?.find((a) => a.endsWith(refuse.head));
   if (wrong) throw new UsageError(refuse.message(dir, wrong));
   let tokenizer: TextTokenizer;
@@ -36,7 +38,7 @@ export async function openModel(
   } catch (err) {
     throw new BundleError(`${bundle.tokenizer} cannot be loaded: ${(err as Error).message}; re-download it or re-save the tokenizer`, 1, { cause: err });
   }
-  const lanes = planLanes(bundle.onnx, { ...opts, batchSize: opts.batchSize ?? defaultBatchSize(bundle.variant) });
+  const lanes = planned?.lanes ?? planFor(bundle, opts);
   // with workers to come, lane 0 runs only until they are up: its threads sleep instead of spinning, which
   // would take the cores the starting workers need (and spinning only pays on a long run)
   const session = await OnnxClassifierSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart || lanes.workers > 1 });
@@ -61,4 +63,9 @@ export function headLabels(
   const named = labelNames(cfg, width);
   const labels = isPlaceholderLabels(named) && fallback?.length === width ? [...fallback] : named;
   return { labels, width, configured };
+}
+
+/** The lanes a bundle runs on with these options (engine/cores.ts planLanes, at the model's batch size). */
+export function planFor(bundle: Pick<Bundle, "onnx" | "variant">, opts: { workers?: number; threads?: number; batchSize?: number }): LanePlan {
+  return planLanes(bundle.onnx, { ...opts, batchSize: opts.batchSize ?? defaultBatchSize(bundle.variant) });
 }

@@ -34,11 +34,16 @@ export interface RunnerSpec {
   args: unknown;
 }
 
-export interface PoolOptions {
+export interface PoolOptions<J, R> {
   /** most lanes (sessions) at once; lane 0 is in the calling thread */
   workers: number;
-  /** lane 0's runner when the caller already built it (with the shared pieces it has, e.g. its tokenizer) */
-  first?: Runner<unknown, unknown>;
+  /** builds lane 0's runner in this thread (with the pieces the caller keeps, e.g. its tokenizer); default: the spec's */
+  first?: () => Promise<Runner<J, R>>;
+  /**
+   * a long input is coming: start the worker threads now, so they build their sessions while this thread
+   * builds lane 0's (instead of when the first window waits)
+   */
+  eager?: boolean;
 }
 
 /** Items of a result that can move to the main thread without a copy. */
@@ -143,15 +148,24 @@ export class LanePool<J, R> {
     readonly workers: number,
   ) {}
 
-  /** Builds lane 0 (in this thread) and returns once it is ready; worker lanes start on demand. */
-  static async start<J, R>(spec: RunnerSpec, opts: PoolOptions): Promise<LanePool<J, R>> {
+  /** Builds lane 0 (in this thread) and returns once it is ready; worker lanes start on demand (or at once: eager). */
+  static async start<J, R>(spec: RunnerSpec, opts: PoolOptions<J, R>): Promise<LanePool<J, R>> {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) {
       throw new UsageError(`\`workers\` must be a positive integer, got ${opts.workers}`, { option: "workers" });
     }
     const pool = new LanePool<J, R>(spec, opts.workers);
-    const runner = (opts.first as Runner<J, R> | undefined) ?? (await buildRunner<J, R>(spec));
-    pool.lanes.push({ index: 0, jobs: [], isReady: true, dead: false, runner });
+    const first: Lane<J, R> = { index: 0, jobs: [], isReady: false, dead: false };
+    pool.lanes.push(first);
     livePools.add(pool as LanePool<unknown, unknown>);
+    if (opts.eager) pool.grow();
+    try {
+      first.runner = await (opts.first ?? (() => buildRunner<J, R>(spec)))();
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    first.isReady = true;
+    pool.pump();
     return pool;
   }
 
@@ -209,7 +223,7 @@ export class LanePool<J, R> {
     if (best) return best;
     const first = this.lanes[0];
     const workersUp = this.workerLanes().filter((l) => l.isReady && !l.dead).length;
-    return workersUp === 0 && first.jobs.length === 0 ? first : undefined;
+    return workersUp === 0 && first.isReady && first.jobs.length === 0 ? first : undefined;
   }
 
   private pump(): void {

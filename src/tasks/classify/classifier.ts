@@ -18,7 +18,8 @@ import type { Bundle } from "../../model/bundle.js";
 import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreRow, type ScoreStreamOptions } from "./documents.js";
-import { headLabels, openModel } from "../../engine/open.js";
+import { headLabels, openModel, planFor } from "../../engine/open.js";
+import { readBundle } from "../../model/bundle.js";
 import { LanePool, type Runner } from "../../engine/pool.js";
 
 export type { ScoredItem } from "./documents.js";
@@ -34,6 +35,8 @@ export interface LoadOptions {
   workers?: number;
   /** a few texts at hand, then done (the CLI's text arguments): open the session fast (engine/session.ts) */
   fastStart?: boolean;
+  /** a long input is coming (a big file): start the worker threads while this thread opens its own session */
+  eager?: boolean;
   /** texts per inference batch */
   batchSize?: number;
   /** label names to use where config.json has no id2label or only LABEL_i (from a catalog entry) */
@@ -138,19 +141,31 @@ export class TextClassifier {
 
   static async fromFolder(dir: string, opts: LoadOptions = {}): Promise<TextClassifier> {
     validateLoadOptions(opts);
-    // a token head's logits are [batch, seq, labels]: read as a sentence head they would give a plausible, wrong label
-    const { bundle, tokenizer, session, lanes } = await openModel(dir, opts, {
-      head: "ForTokenClassification",
-      message: (d, arch) => `${d} is a token-classification model (${arch}): it labels tokens, not texts; run it with \`nlp ner\``,
-    });
-    const model = new TextClassifier(bundle, tokenizer, session, opts);
+    const bundle = readBundle(dir, opts.variant);
+    const lanes = planFor(bundle, opts);
     // plain data only (callers' options may carry functions and streams): what builds the same model in a worker
     const laneOpts: LoadOptions = { variant: bundle.variant, maxLength: opts.maxLength, threads: lanes.threads, batchSize: opts.batchSize, fallbackLabels: opts.fallbackLabels };
     const spec = { module: import.meta.url, factory: "classifierRunner", args: { dir, opts: laneOpts } };
-    model.pool = await LanePool.start<ScoreJob, ScoreResult>(spec, {
+    let model!: TextClassifier;
+    const pool = await LanePool.start<ScoreJob, ScoreResult>(spec, {
       workers: lanes.workers,
-      first: { run: (job) => model.runJob(job as ScoreJob), dispose: () => session.dispose() },
+      eager: opts.eager,
+      first: async () => {
+        // a token head's logits are [batch, seq, labels]: read as a sentence head they would give a plausible, wrong label
+        const opened = await openModel(
+          dir,
+          opts,
+          {
+            head: "ForTokenClassification",
+            message: (d, arch) => `${d} is a token-classification model (${arch}): it labels tokens, not texts; run it with \`nlp ner\``,
+          },
+          { bundle, lanes },
+        );
+        model = new TextClassifier(opened.bundle, opened.tokenizer, opened.session, opts);
+        return { run: (job) => model.runJob(job), dispose: () => opened.session.dispose() };
+      },
     });
+    model.pool = pool;
     return model;
   }
 

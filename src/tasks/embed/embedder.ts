@@ -156,7 +156,7 @@ export class TextEmbedder {
     const spec = { module: import.meta.url, factory: "embedderRunner", args: { dir, opts: laneOpts } };
     model.pool = await LanePool.start<EmbedJob, EmbedResult>(spec, {
       workers: lanes.workers,
-      first: { run: (job) => model.runJob(job as EmbedJob), dispose: () => session.dispose() },
+      first: async () => ({ run: (job) => model.runJob(job), dispose: () => session.dispose() }),
     });
     return model;
   }

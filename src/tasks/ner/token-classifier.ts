@@ -138,7 +138,7 @@ export class TokenClassifier {
     const spec = { module: import.meta.url, factory: "tokenClassifierRunner", args: { dir, opts: laneOpts } };
     model.pool = await LanePool.start<NerJob, NerJobResult>(spec, {
       workers: lanes.workers,
-      first: { run: (job) => model.runJob(job as NerJob), dispose: () => session.dispose() },
+      first: async () => ({ run: (job) => model.runJob(job), dispose: () => session.dispose() }),
     });
     return model;
   }
