@@ -293,18 +293,24 @@ test("client mode: a failed batch ends the run with exit 1 after every earlier r
   assert.match(tooBig.stderr, /--batch-size 9 is over the server's max_client_batch_size 8/);
 });
 
-test("nlp serve: SIGTERM with requests in flight answers them all, then exits 0", async () => {
-  const child = spawn(process.execPath, [BIN, "serve", "-m", EMBEDDED, "--port", "0", "--max-client-batch-size", "64"], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
-  const url = await new Promise((resolve, reject) => {
+/** `nlp serve …` as a child process (node flags first): its URL once it listens, its exit, and its stderr so far. */
+async function serveProcess(nodeArgs, args) {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, "serve", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"] });
+  const proc = { child, stderr: "", exited: new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal }))) };
+  proc.url = await new Promise((resolve, reject) => {
     child.stderr.on("data", (d) => {
-      stderr += d;
-      const m = /on (http:\/\/\S+?);/.exec(stderr);
+      proc.stderr += d;
+      const m = /on (http:\/\/\S+?);/.exec(proc.stderr);
       if (m) resolve(m[1]);
     });
-    child.on("exit", () => reject(new Error(stderr)));
+    child.on("exit", () => reject(new Error(proc.stderr)));
   });
+  return proc;
+}
+
+test("nlp serve: SIGTERM with requests in flight answers them all, then exits 0", async () => {
+  const server = await serveProcess([], ["-m", EMBEDDED, "--port", "0", "--max-client-batch-size", "64"]);
+  const { child, exited, url } = server;
   const texts = Array.from({ length: 64 }, (_, i) => [`${TEXTS[i % TEXTS.length]} ${i}`]);
   const requests = Array.from({ length: 12 }, () => post(url, "/predict", { inputs: texts }));
   // the first answer: the others are queued or running when the signal comes
@@ -313,10 +319,10 @@ test("nlp serve: SIGTERM with requests in flight answers them all, then exits 0"
   const answers = await Promise.all(requests);
   assert.deepEqual(answers.map((a) => a.status), Array(12).fill(200));
   assert.ok(answers.every((a) => a.body.length === 64));
-  assert.deepEqual(await exited, { code: 0, signal: null }, stderr);
-  assert.match(stderr, /SIGTERM: finishing the requests in flight/);
-  assert.match(stderr, /POST \/predict 200 .* inputs=64/, "one log line per request");
-  assert.doesNotMatch(stderr, /heartwarming/, "no texts in the log without --log-inputs");
+  assert.deepEqual(await exited, { code: 0, signal: null }, server.stderr);
+  assert.match(server.stderr, /SIGTERM: finishing the requests in flight/);
+  assert.match(server.stderr, /POST \/predict 200 .* inputs=64/, "one log line per request");
+  assert.doesNotMatch(server.stderr, /heartwarming/, "no texts in the log without --log-inputs");
 });
 
 test("request log: one line per request, JSON with --log-format json, texts only with --log-inputs; a missing key variable is a usage error", async () => {
@@ -466,22 +472,9 @@ test("nlp serve picks the routes from the model: /embed for a sentence-transform
 test("nlp serve: a worker thread that dies fails only its requests with 424; a new worker serves the next ones", async () => {
   // every worker thread exits at its third window (test/fixtures/pool/kill-worker.mjs): a real death in the pool
   const killer = join(ROOT, "test", "fixtures", "pool", "kill-worker.mjs");
-  const child = spawn(process.execPath, ["--import", killer, BIN, "serve", "-m", EMBEDDED, "--port", "0", "--workers", "2", "--max-client-batch-size", "64", "-q"], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  const server = await serveProcess(["--import", killer], ["-m", EMBEDDED, "--port", "0", "--workers", "2", "--max-client-batch-size", "64", "-q"]);
+  const { child, exited, url } = server;
   try {
-    const url = await new Promise((resolve, reject) => {
-      child.stderr.on("data", (d) => {
-        stderr += d;
-        const m = /on (http:\/\/\S+?);/.exec(stderr);
-        if (m) resolve(m[1]);
-      });
-      child.on("exit", () => reject(new Error(stderr)));
-    });
     // concurrent batches of 64 keep several windows waiting, so the pool starts its worker threads
     const statuses = [];
     let failure;
@@ -494,7 +487,7 @@ test("nlp serve: a worker thread that dies fails only its requests with 424; a n
         if (a.status === 424) failure = a.body;
       }
     }
-    assert.ok(failure, `no request saw a worker die: ${statuses.join(",")}; ${stderr}`);
+    assert.ok(failure, `no request saw a worker die: ${statuses.join(",")}; ${server.stderr}`);
     assert.equal(failure.error_type, "Backend");
     assert.match(failure.error, /worker \d+ stopped \(exit code 9\)/);
     assert.ok(statuses.includes(200), "no request was answered at all");
@@ -505,6 +498,6 @@ test("nlp serve: a worker thread that dies fails only its requests with 424; a n
     assert.equal((await fetch(url + "/health")).status, 200);
   } finally {
     child.kill("SIGTERM");
-    assert.equal(await exited, 0, stderr);
+    assert.equal((await exited).code, 0, server.stderr);
   }
 });

@@ -46,6 +46,22 @@ export interface PoolOptions<J, R> {
   eager?: boolean;
 }
 
+/**
+ * What builds a task's model again in a worker: its folder and the options that shape its scores, as plain
+ * data (a caller's options may carry functions and streams), with the variant the plan chose and the worker
+ * lanes' threads.
+ */
+export function laneSpec(
+  module: string,
+  factory: string,
+  dir: string,
+  variant: string,
+  threads: number,
+  opts: { maxLength?: number; batchSize?: number; fallbackLabels?: string[] },
+): RunnerSpec {
+  return { module, factory, args: { dir, opts: { variant, maxLength: opts.maxLength, threads, batchSize: opts.batchSize, fallbackLabels: opts.fallbackLabels } } };
+}
+
 /** Items of a result that can move to the main thread without a copy. */
 export function transferables(value: unknown, out: ArrayBuffer[] = [], depth = 0): ArrayBuffer[] {
   if (depth > 3 || value === null || typeof value !== "object") return out;

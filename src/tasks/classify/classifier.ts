@@ -20,7 +20,7 @@ import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreRow, type ScoreStreamOptions } from "./documents.js";
 import { headLabels, openModel, planFor } from "../../engine/open.js";
 import { readBundle } from "../../model/bundle.js";
-import { LanePool, type Runner } from "../../engine/pool.js";
+import { LanePool, laneSpec, type Runner } from "../../engine/pool.js";
 
 export type { ScoredItem } from "./documents.js";
 
@@ -143,9 +143,7 @@ export class TextClassifier {
     validateLoadOptions(opts);
     const bundle = readBundle(dir, opts.variant);
     const lanes = planFor(bundle, opts);
-    // plain data only (callers' options may carry functions and streams): what builds the same model in a worker
-    const laneOpts: LoadOptions = { variant: bundle.variant, maxLength: opts.maxLength, threads: lanes.threads, batchSize: opts.batchSize, fallbackLabels: opts.fallbackLabels };
-    const spec = { module: import.meta.url, factory: "classifierRunner", args: { dir, opts: laneOpts } };
+    const spec = laneSpec(import.meta.url, "classifierRunner", dir, bundle.variant, lanes.threads, opts);
     let model!: TextClassifier;
     const pool = await LanePool.start<ScoreJob, ScoreResult>(spec, {
       workers: lanes.workers,

@@ -13,7 +13,7 @@ import { readBundle, type Bundle } from "../../model/bundle.js";
 import { defaultBatchSize, streamWindowSize, validateLoadOptions } from "../classify/classifier.js";
 import { OnnxFeatureSession } from "../../engine/feature-session.js";
 import { planLanes } from "../../engine/cores.js";
-import { LanePool, type Runner } from "../../engine/pool.js";
+import { LanePool, laneSpec, type Runner } from "../../engine/pool.js";
 import { readSentenceConfig, type SentenceConfig } from "../../model/sentence-bundle.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 
@@ -151,9 +151,7 @@ export class TextEmbedder {
       throw new BundleError(`${dir}/modules.json has ${why} and ${bundle.onnx} has no sentence_embedding output; export it with \`optimum-cli export onnx --library sentence_transformers\``);
     }
     const model = new TextEmbedder(bundle, config, tokenizer, session, opts);
-    // plain data only (callers' options may carry functions and streams): what builds the same model in a worker
-    const laneOpts: EmbedLoadOptions = { variant: bundle.variant, maxLength: opts.maxLength, threads: lanes.threads, batchSize: opts.batchSize };
-    const spec = { module: import.meta.url, factory: "embedderRunner", args: { dir, opts: laneOpts } };
+    const spec = laneSpec(import.meta.url, "embedderRunner", dir, bundle.variant, lanes.threads, opts);
     model.pool = await LanePool.start<EmbedJob, EmbedResult>(spec, {
       workers: lanes.workers,
       first: async () => ({ run: (job) => model.runJob(job), dispose: () => session.dispose() }),

@@ -23,7 +23,7 @@ import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } fr
 import { tokensToString } from "../../engine/decoder.js";
 import { defaultBatchSize, streamWindowSize, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
 import { headLabels, openModel } from "../../engine/open.js";
-import { LanePool, type Runner } from "../../engine/pool.js";
+import { LanePool, laneSpec, type Runner } from "../../engine/pool.js";
 
 export { OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 
@@ -133,9 +133,7 @@ export class TokenClassifier {
       message: (d, arch) => `${d} is a text-classification model (${arch}): it labels whole texts, not tokens; run it with \`nlp classify\``,
     });
     const model = new TokenClassifier(bundle, tokenizer, session, opts);
-    // plain data only (callers' options may carry functions and streams): what builds the same model in a worker
-    const laneOpts: LoadOptions = { variant: bundle.variant, maxLength: opts.maxLength, threads: lanes.threads, batchSize: opts.batchSize, fallbackLabels: opts.fallbackLabels };
-    const spec = { module: import.meta.url, factory: "tokenClassifierRunner", args: { dir, opts: laneOpts } };
+    const spec = laneSpec(import.meta.url, "tokenClassifierRunner", dir, bundle.variant, lanes.threads, opts);
     model.pool = await LanePool.start<NerJob, NerJobResult>(spec, {
       workers: lanes.workers,
       first: async () => ({ run: (job) => model.runJob(job), dispose: () => session.dispose() }),
