@@ -385,3 +385,24 @@ export async function buildRunner<J, R>(spec: RunnerSpec): Promise<Runner<J, R>>
   if (typeof factory !== "function") throw new Error(`${spec.module} exports no runner factory ${spec.factory}`);
   return factory(spec.args);
 }
+
+/** A model whose windows run on a LanePool: what its users see of the pool, the same for every task. */
+export abstract class PooledModel<J, R> {
+  /** set by the task's fromFolder once lane 0 is built */
+  protected pool!: LanePool<J, R>;
+
+  /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
+  get workers(): number {
+    return this.pool.workers;
+  }
+
+  /** Worker threads up now (lane 0, in this thread, not counted): 0 until a stream has had a window wait. */
+  get workerThreads(): number {
+    return this.pool.threads;
+  }
+
+  /** Stops the worker threads and releases every session. */
+  async dispose(): Promise<void> {
+    await this.pool.close();
+  }
+}

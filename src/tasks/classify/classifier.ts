@@ -20,7 +20,7 @@ import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreRow, type ScoreStreamOptions } from "./documents.js";
 import { headLabels, openModel, planFor } from "../../engine/open.js";
 import { readBundle } from "../../model/bundle.js";
-import { LanePool, laneSpec, type Runner } from "../../engine/pool.js";
+import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
 
 export type { ScoredItem } from "./documents.js";
 
@@ -116,11 +116,10 @@ export async function classifierRunner(args: { dir: string; opts: LoadOptions })
   return { run: (job) => model.runJob(job), dispose: () => model.dispose() };
 }
 
-export class TextClassifier {
+export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
   readonly labels: string[];
   readonly function: ScoreFunction;
   readonly batchSize: number;
-  private pool!: LanePool<ScoreJob, ScoreResult>;
 
   private constructor(
     readonly bundle: Bundle,
@@ -128,6 +127,7 @@ export class TextClassifier {
     private readonly session: OnnxClassifierSession,
     opts: LoadOptions,
   ) {
+    super();
     const { labels, width, configured } = headLabels(bundle, session.declaredWidth, opts.fallbackLabels, "logits width");
     if (configured && session.declaredWidth !== undefined && configured !== session.declaredWidth) {
       throw new BundleError(
@@ -167,15 +167,7 @@ export class TextClassifier {
     return model;
   }
 
-  /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
-  get workers(): number {
-    return this.pool.workers;
-  }
 
-  /** Worker threads up now (0 until a stream has had a window wait for a free session). */
-  get workerThreads(): number {
-    return this.pool.threads;
-  }
 
   /** One window on this thread's session: rows encoded here, run in length-sorted batches, logits packed. */
   async runJob(job: ScoreJob): Promise<ScoreResult> {
@@ -306,10 +298,6 @@ export class TextClassifier {
     });
   }
 
-  /** Stops the worker threads and releases every session. */
-  async dispose(): Promise<void> {
-    await this.pool.close();
-  }
 }
 
 export function validateLoadOptions(opts: { maxLength?: number; batchSize?: number; workers?: number; threads?: number }): void {

@@ -13,7 +13,7 @@ import { readBundle, type Bundle } from "../../model/bundle.js";
 import { defaultBatchSize, streamWindowSize, validateLoadOptions } from "../classify/classifier.js";
 import { OnnxFeatureSession } from "../../engine/feature-session.js";
 import { planLanes } from "../../engine/cores.js";
-import { LanePool, laneSpec, type Runner } from "../../engine/pool.js";
+import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
 import { readSentenceConfig, type SentenceConfig } from "../../model/sentence-bundle.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 
@@ -108,13 +108,12 @@ export async function embedderRunner(args: { dir: string; opts: EmbedLoadOptions
   return { run: (job) => model.runJob(job), dispose: () => model.dispose() };
 }
 
-export class TextEmbedder {
+export class TextEmbedder extends PooledModel<EmbedJob, EmbedResult> {
   readonly batchSize: number;
   /** tokens per text after truncation: sentence_bert_config's max_seq_length, else the model's limit */
   readonly maxSeqLength: number;
   private readonly promptLengths = new Map<string, number>();
   private readonly specialTokens: Set<string>;
-  private pool!: LanePool<EmbedJob, EmbedResult>;
 
   private constructor(
     readonly bundle: Bundle,
@@ -123,6 +122,7 @@ export class TextEmbedder {
     private readonly session: OnnxFeatureSession,
     opts: EmbedLoadOptions,
   ) {
+    super();
     this.batchSize = opts.batchSize ?? defaultBatchSize(bundle.variant);
     const limit = config.maxSeqLength ?? TextTokenizer.effectiveMaxLength(bundle.tokenizerConfigJson, bundle.configJson);
     this.maxSeqLength = opts.maxLength !== undefined ? Math.min(opts.maxLength, limit) : limit;
@@ -159,15 +159,7 @@ export class TextEmbedder {
     return model;
   }
 
-  /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
-  get workers(): number {
-    return this.pool.workers;
-  }
 
-  /** Worker threads running now (lane 0, in this thread, not counted): 0 until a stream has windows waiting. */
-  get workerThreads(): number {
-    return this.pool.threads;
-  }
 
   get info(): EmbedderInfo {
     const c = this.config;
@@ -313,8 +305,4 @@ export class TextEmbedder {
     return similarity(a, b, fn);
   }
 
-  /** Stops the worker threads and releases every session. */
-  async dispose(): Promise<void> {
-    await this.pool.close();
-  }
 }

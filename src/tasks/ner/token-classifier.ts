@@ -23,7 +23,7 @@ import { OffsetAligner, OFFSET_UNITS, toUtf16, type Offset, type OffsetUnit } fr
 import { tokensToString } from "../../engine/decoder.js";
 import { defaultBatchSize, streamWindowSize, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
 import { headLabels, openModel } from "../../engine/open.js";
-import { LanePool, laneSpec, type Runner } from "../../engine/pool.js";
+import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
 
 export { OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 
@@ -98,13 +98,12 @@ export function validateNerOptions(opts: NerOptions): void {
   }
 }
 
-export class TokenClassifier {
+export class TokenClassifier extends PooledModel<NerJob, NerJobResult> {
   readonly labels: string[];
   readonly batchSize: number;
   private readonly aligner: OffsetAligner;
   private readonly facts: TokenizerFacts;
   private readonly around: [number, number];
-  private pool!: LanePool<NerJob, NerJobResult>;
 
   private constructor(
     readonly bundle: Bundle,
@@ -112,6 +111,7 @@ export class TokenClassifier {
     private readonly session: OnnxClassifierSession,
     opts: LoadOptions,
   ) {
+    super();
     this.labels = headLabels(bundle, session.declaredWidth, opts.fallbackLabels, "label count").labels;
     this.batchSize = opts.batchSize ?? defaultBatchSize(bundle.variant);
     this.aligner = OffsetAligner.fromTokenizerJson(bundle.tokenizerJson, (s) => tokenizer.normalize(s));
@@ -141,15 +141,7 @@ export class TokenClassifier {
     return model;
   }
 
-  /** Sessions this model may run at once (lane 0 in this thread, the rest worker threads started on demand). */
-  get workers(): number {
-    return this.pool.workers;
-  }
 
-  /** Worker threads running now (lane 0, in this thread, not counted): 0 until a stream has windows waiting. */
-  get workerThreads(): number {
-    return this.pool.threads;
-  }
 
   /** Refuses a stride the model's window cannot hold (a usage error, before any text is read). */
   private checkStride(stride: number | undefined): void {
@@ -258,8 +250,4 @@ export class TokenClassifier {
     return out;
   }
 
-  /** Stops the worker threads and releases every session. */
-  async dispose(): Promise<void> {
-    await this.pool.close();
-  }
 }
