@@ -36,6 +36,7 @@ export async function modelOrServer<M, R>(
     ["variant", "--variant"],
     ["maxLength", "--max-length"],
     ["threads", "--threads"],
+    ["workers", "--workers"],
     ["revision", "--revision"],
     ["offline", "--offline"],
   ];

@@ -7,12 +7,10 @@ import { UsageError } from "../errors.js";
 // the model layers load when a model does: client mode (--server) and the usage checks before it never need them
 import type { LoadedModel, LoadModelOptions } from "../model/load.js";
 import type { LoadedEmbedder } from "../model/load-embedder.js";
-import { defaultEntry } from "../catalog/catalog.js";
 import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
-import { isCatalogOrHubRef, mistypedRef } from "../catalog/positional.js";
 import type { CliIO } from "./io.js";
 import type { CsvRow } from "../io/records.js";
 
@@ -31,9 +29,13 @@ function isFolder(s: string): boolean {
   }
 }
 
-/** Whether a positional names a model: a model folder, a catalog reference or a Hub id. */
-export function isModelRef(s: string): boolean {
-  return isFolder(s) || isCatalogOrHubRef(s);
+/**
+ * Whether a positional names a model: a model folder, a catalog reference or a Hub id. The catalog is imported
+ * when a command looks for its model, not with this module: client mode (--server) reads no catalog.
+ */
+export async function modelRefTest(): Promise<(s: string) => boolean> {
+  const { isCatalogOrHubRef } = await import("../catalog/positional.js");
+  return (s) => isFolder(s) || isCatalogOrHubRef(s);
 }
 
 /**
@@ -51,9 +53,9 @@ export async function loadModelForCli<M>(
   fallback?: () => string,
   argsAreAllInput: (rest: string[]) => boolean = (rest) => rest.length > 0,
 ): Promise<{ model: M; texts: string[] }> {
-  const split = splitModelArg(opts, texts, isModelRef);
+  const split = splitModelArg(opts, texts, await modelRefTest());
   if (split.ref === undefined && texts.length > 0) {
-    const typo = mistypedRef(texts[0]);
+    const typo = (await import("../catalog/positional.js")).mistypedRef(texts[0]);
     if (typo) throw typo;
   }
   // a few texts at hand are all the work there is: a session that opens fast beats one tuned for a stream;
@@ -129,12 +131,13 @@ function fileSize(file: string | undefined): number | undefined {
 }
 
 /** -m, else a first positional naming a model, else the catalog's default embedding model. */
-export function loadEmbedderForCli(
+export async function loadEmbedderForCli(
   opts: ModelCliOptions & { quiet?: boolean },
   texts: string[],
   io: CliIO,
   argsAreAllInput?: (rest: string[]) => boolean,
 ): Promise<{ model: LoadedEmbedder; texts: string[] }> {
+  const { defaultEntry } = await import("../catalog/catalog.js");
   // imported when used: classify's first answer does not load the embedding code
   return loadModelForCli(async (ref, o) => (await import("../model/load-embedder.js")).loadEmbedder(ref!, o), opts, texts, io, () => {
     const ref = defaultEntry("embed", "en")?.ref;
