@@ -30,6 +30,8 @@ export interface EmbedLoadOptions {
   fastStart?: boolean;
   /** texts per inference batch (default 32; 1 for int8 graphs, whose activation scale spans the batch) */
   batchSize?: number;
+  /** a long input is coming (a big file): start the worker threads once this thread's session is open */
+  eager?: boolean;
 }
 
 export interface EmbedOptions {
@@ -154,6 +156,7 @@ export class TextEmbedder extends PooledModel<EmbedJob, EmbedResult> {
     const spec = laneSpec(import.meta.url, "embedderRunner", dir, bundle.variant, lanes.threads, opts);
     model.pool = await LanePool.start<EmbedJob, EmbedResult>(spec, {
       workers: lanes.workers,
+      eager: opts.eager,
       first: async () => ({ run: (job) => model.runJob(job), dispose: () => session.dispose() }),
     });
     return model;

@@ -136,6 +136,7 @@ export class TokenClassifier extends PooledModel<NerJob, NerJobResult> {
     const spec = laneSpec(import.meta.url, "tokenClassifierRunner", dir, bundle.variant, lanes.threads, opts);
     model.pool = await LanePool.start<NerJob, NerJobResult>(spec, {
       workers: lanes.workers,
+      eager: opts.eager,
       first: async () => ({ run: (job) => model.runJob(job), dispose: () => session.dispose() }),
     });
     return model;
