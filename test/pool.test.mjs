@@ -193,3 +193,19 @@ test("eager (a big input file): the worker threads start with the model, before 
     await lazy.dispose();
   }
 });
+
+test("a container's CPU limit caps the cores the default plans for: cgroup v2 cpu.max, v1 cfs quota, none", async () => {
+  const { cpuQuota } = await import("../dist/engine/cores.js");
+  const files = (map) => (p) => {
+    if (!(p in map)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: "ENOENT" });
+    return map[p];
+  };
+  assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu.max": "200000 100000\n" })), 2);
+  assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu.max": "150000 100000\n" })), 2, "1.5 CPUs: two sessions' worth, rounded up");
+  assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu.max": "50000 100000\n" })), 1);
+  assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu.max": "max 100000\n" })), undefined);
+  assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "400000\n", "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n" })), 4);
+  assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "300000\n", "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": "100000\n" })), 3);
+  assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n", "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n" })), undefined);
+  assert.equal(cpuQuota(files({})), undefined);
+});

@@ -4,10 +4,11 @@ import { availableParallelism, freemem } from "node:os";
 /**
  * Physical cores: ONNX Runtime's matmuls gain nothing from SMT siblings and
  * lose to their contention, so intra-op threads default to this, not to the
- * logical CPU count.
+ * logical CPU count. A container's CPU limit (cgroup quota) caps it too: a pod
+ * limited to 2 CPUs on a 64-core host must not start 64 sessions.
  */
 export function physicalCores(): number {
-  const logical = availableParallelism();
+  const logical = Math.min(availableParallelism(), cpuQuota() ?? Infinity);
   try {
     const info = readFileSync("/proc/cpuinfo", "utf8");
     const cores = new Set<string>();
@@ -23,6 +24,29 @@ export function physicalCores(): number {
     // not Linux: fall through
   }
   return logical;
+}
+
+/**
+ * The CPUs a cgroup CPU limit allows (quota / period, rounded up; at least 1), or undefined without a limit:
+ * cgroup v2's cpu.max ("max 100000" = none, "200000 100000" = 2), else v1's cpu.cfs_quota_us (-1 = none) and
+ * cpu.cfs_period_us. Read from /sys/fs/cgroup, which is the container's own cgroup inside a container.
+ */
+export function cpuQuota(read: (path: string) => string = (p) => readFileSync(p, "utf8")): number | undefined {
+  const cpus = (quota: number, period: number) => (quota > 0 && period > 0 ? Math.max(1, Math.ceil(quota / period)) : undefined);
+  try {
+    const [quota, period] = read("/sys/fs/cgroup/cpu.max").trim().split(/\s+/);
+    return quota === "max" ? undefined : cpus(Number(quota), Number(period));
+  } catch {
+    // no cgroup v2 file: try v1
+  }
+  for (const dir of ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"]) {
+    try {
+      return cpus(Number(read(`${dir}/cpu.cfs_quota_us`).trim()), Number(read(`${dir}/cpu.cfs_period_us`).trim()));
+    } catch {
+      // not this layout
+    }
+  }
+  return undefined;
 }
 
 /** How many sessions a model runs at once (`workers`) and the intra-op threads of each. */
