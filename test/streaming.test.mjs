@@ -159,3 +159,25 @@ test("memory stays bounded by the window, not the row count: 60,000 rows under a
   assert.equal(lines.length, 60_000);
   assert.equal(JSON.parse(lines[59_999]).text, "review number 59999: great film");
 });
+
+test("windowed: a window whose run fails is thrown at its turn; later windows, already done, are never yielded (no gap)", async () => {
+  const runs = [];
+  const run = async (win, first) => {
+    runs.push(first);
+    // the second window fails only after the third has finished, as a slow dead worker would
+    if (first === 2) {
+      await new Promise((r) => setTimeout(r, 20));
+      throw new Error("window 2 failed");
+    }
+    return win.map((x) => x * 10);
+  };
+  const out = [];
+  await assert.rejects(
+    (async () => {
+      for await (const v of windowed([1, 2, 3, 4, 5, 6], (x) => x, run, { windowSize: 2, inFlight: 3 })) out.push(v);
+    })(),
+    /window 2 failed/,
+  );
+  assert.deepEqual(runs.sort(), [0, 2, 4], "all three windows ran at once");
+  assert.deepEqual(out, [10, 20], "only the windows before the failed one");
+});
