@@ -209,3 +209,30 @@ test("a container's CPU limit caps the cores the default plans for: cgroup v2 cp
   assert.equal(cpuQuota(files({ "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n", "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n" })), undefined);
   assert.equal(cpuQuota(files({})), undefined);
 });
+
+test("pool: once every worker is up, lane 0's session is released (the plan counts `workers` sessions, not one more)", async () => {
+  let released = false;
+  const pool = await LanePool.start(
+    { ...doubler, args: {} },
+    {
+      workers: 2,
+      first: async () => ({
+        run: async (job) => {
+          if (job.sleep) await new Promise((r) => setTimeout(r, job.sleep));
+          return { doubled: Float32Array.from(job.values, (v) => v * 2), thread: 0 };
+        },
+        dispose: async () => void (released = true),
+      }),
+    },
+  );
+  try {
+    assert.equal(released, false);
+    await warm(pool, 2);
+    const after = await pool.run({ values: [4] }, "after");
+    assert.deepEqual([...after.doubled], [8]);
+    assert.notEqual(after.thread, 0, "lane 0 took a job after the workers were up");
+    assert.equal(released, true);
+  } finally {
+    await pool.close();
+  }
+});

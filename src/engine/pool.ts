@@ -127,6 +127,8 @@ interface Lane<J, R> {
   worker?: Worker;
   /** a worker lane's start: settles once its session is built or it failed */
   started?: Promise<void>;
+  /** lane 0 once every worker is up: its session is released (the plan's memory counts `workers` sessions) */
+  retired?: boolean;
 }
 
 /**
@@ -239,7 +241,20 @@ export class LanePool<J, R> {
     if (best) return best;
     const first = this.lanes[0];
     const workersUp = this.workerLanes().filter((l) => l.isReady && !l.dead).length;
-    return workersUp === 0 && first.isReady && first.jobs.length === 0 ? first : undefined;
+    return workersUp === 0 && first.isReady && !first.retired && first.jobs.length === 0 ? first : undefined;
+  }
+
+  /**
+   * Every worker is up and lane 0 is idle: release lane 0's session. planLanes allows `workers` sessions for the
+   * memory at hand, not one more, and lane 0 would take no more windows anyway. If workers die later, waiting
+   * windows wait for their replacements.
+   */
+  private retireFirst(): void {
+    const first = this.lanes[0];
+    if (first.retired || !first.isReady || first.jobs.length > 0 || this.workers < 2) return;
+    if (this.workerLanes().filter((l) => l.isReady && !l.dead).length < this.workers) return;
+    first.retired = true;
+    void first.runner?.dispose().catch(() => {});
   }
 
   private pump(): void {
@@ -248,10 +263,11 @@ export class LanePool<J, R> {
       const lane = this.freeLane();
       if (!lane) {
         this.grow();
-        return;
+        break;
       }
       this.dispatch(lane, this.queue.shift()!);
     }
+    this.retireFirst();
   }
 
   /** A job waits: start the missing worker lanes (all of them: each start costs a core for a while anyway). */
@@ -356,7 +372,7 @@ export class LanePool<J, R> {
     for (const j of this.queue.splice(0)) j.reject(new InferenceError("the model was disposed; load it again"));
     await Promise.all(
       this.lanes.map(async (l) => {
-        if (!l.worker) return l.runner?.dispose();
+        if (!l.worker) return l.retired ? undefined : l.runner?.dispose();
         const w = l.worker;
         if (l.dead) return;
         const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));

@@ -172,7 +172,7 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
   /** One window on this thread's session: rows encoded here, run in length-sorted batches, logits packed. */
   async runJob(job: ScoreJob): Promise<ScoreResult> {
     const encoded = job.rows.map((r) => this.encodeRow(r));
-    const logits = await this.logitsFor(encoded, job.batchSize);
+    const logits = await this.sessionLogits(encoded, job.batchSize);
     const width = logits[0]?.length ?? 0;
     const packed = new Float32Array(width * logits.length);
     logits.forEach((l, i) => packed.set(l, i * width));
@@ -206,8 +206,14 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
     return this.tokenizer.encode(text, pair);
   }
 
-  /** Runs this thread's session on already-encoded rows, in their order; batches are length-sorted inside. */
-  async logitsFor(rows: readonly Pick<Encoded, "ids" | "typeIds">[], batchSize = this.batchSize): Promise<Float32Array[]> {
+  /** Logits of already-encoded rows, in their order (on the pool: lane 0 or a worker; batches length-sorted inside). */
+  async logitsFor(rows: readonly Pick<Encoded, "ids" | "typeIds" | "fullLength">[], batchSize = this.batchSize): Promise<Float32Array[]> {
+    const res = await this.pool.run({ rows: rows.map((r) => ({ ids: r.ids, typeIds: r.typeIds, fullLength: r.fullLength })), batchSize }, `${rows.length} rows`);
+    return rows.map((_, i) => res.logits.slice(i * res.width, (i + 1) * res.width));
+  }
+
+  /** Runs this thread's session (lane 0) on encoded rows, in their order; batches are length-sorted inside. */
+  private async sessionLogits(rows: readonly Pick<Encoded, "ids" | "typeIds">[], batchSize: number): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(rows.length);
     for (const { idx, padded } of paddedBatches(rows, batchSize, this.tokenizer)) {
       const logits = await this.session.run(padded);
