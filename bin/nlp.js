@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 import { VERSION } from "../dist/version.js";
+import { argvOf, hasLongArgument, rerunWithArgumentsInFile } from "../dist/cli/long-argv.js";
 
 // `nlp --version` alone answers before loading the CLI (commander and every command's options cost ~40 ms):
 // the same text commander prints for it (src/cli/main.ts .version(VERSION)), in 1.1x the time of `node -e 0`
 if (process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-V")) {
   process.stdout.write(`${VERSION}\n`);
-} else if (process.argv.some((a) => a.length >= 16 * 1024 / 4) && (await import("../dist/cli/long-argv.js")).hasLongArgument(process.argv)) {
+} else if (hasLongArgument(process.argv)) {
   // a 32 KiB argument crashes ONNX Runtime's session creation: run again with the arguments in a file
-  process.exitCode = await (await import("../dist/cli/long-argv.js")).rerunWithArgumentsInFile(process.argv);
+  process.exitCode = await rerunWithArgumentsInFile(process.argv);
 } else {
   // a re-run (above) finds its arguments in the file it was given
-  const argv = process.env.NLP_ARGV_FILE ? (await import("../dist/cli/long-argv.js")).argvOf(process.argv, process.env) : process.argv;
+  const argv = argvOf(process.argv, process.env);
   const { main } = await import("../dist/cli/main.js");
   const { processIO, exitWhenSafe, exitRequested } = await import("../dist/cli/io.js");
 

@@ -4,11 +4,9 @@
  * variable is fine), so `nlp classify "$(cat long-review.txt)"` died. Such a run starts itself again with its
  * arguments in a private temporary file, so the process that loads the model has a short command line.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { constants } from "node:os";
 
 /** Arguments at least this long move to the file (half the length that crashes, measured at 32,000 bytes). */
 export const LONG_ARGUMENT = 16 * 1024;
@@ -31,7 +29,9 @@ export function argvOf(argv: string[], env: NodeJS.ProcessEnv): string[] {
 }
 
 /** Runs this CLI again with `argv`'s arguments in a file; resolves its exit code (128 + n for a signal). */
-export function rerunWithArgumentsInFile(argv: readonly string[]): Promise<number> {
+export async function rerunWithArgumentsInFile(argv: readonly string[]): Promise<number> {
+  // imported here: every run loads this module to check its arguments, almost none re-runs
+  const { spawn } = await import("node:child_process");
   const dir = mkdtempSync(join(tmpdir(), "nlp-argv-"));
   const file = join(dir, "argv.json");
   writeFileSync(file, JSON.stringify(argv.slice(2)), { mode: 0o600 });

@@ -131,13 +131,6 @@ interface Lane<J, R> {
   retired?: boolean;
 }
 
-/**
- * Windows a worker holds at once. One: the others wait in the shared FIFO and go to whichever worker frees up
- * first, so the run's tail is at most one window long on one worker (holding two left the other idle for up to
- * two windows at the end); the round trip between windows costs ~0.1 ms.
- */
-const WORKER_DEPTH = 1;
-
 const WORKER_URL = new URL("./pool-worker.js", import.meta.url);
 
 /** Pools of this process not closed yet (see settleWorkers). */
@@ -232,16 +225,17 @@ export class LanePool<J, R> {
     return this.lanes.filter((l) => l.worker);
   }
 
-  /** The lane for the next job: the least loaded ready worker with room, else lane 0 while no worker is up. */
+  /**
+   * The lane for the next job: an idle ready worker, else lane 0 while no worker is up. A worker holds one
+   * window at a time: the others wait in the shared FIFO and go to whichever worker frees up first, so a run's
+   * tail is at most one window on one worker (holding two left the other idle for up to two windows at the end);
+   * the round trip between windows costs ~0.1 ms.
+   */
   private freeLane(): Lane<J, R> | undefined {
-    let best: Lane<J, R> | undefined;
-    for (const l of this.workerLanes()) {
-      if (l.isReady && !l.dead && l.jobs.length < WORKER_DEPTH && (!best || l.jobs.length < best.jobs.length)) best = l;
-    }
-    if (best) return best;
+    const idle = this.workerLanes().find((l) => l.isReady && !l.dead && l.jobs.length === 0);
+    if (idle) return idle;
     const first = this.lanes[0];
-    const workersUp = this.workerLanes().filter((l) => l.isReady && !l.dead).length;
-    return workersUp === 0 && first.isReady && !first.retired && first.jobs.length === 0 ? first : undefined;
+    return this.threads === 0 && first.isReady && !first.retired && first.jobs.length === 0 ? first : undefined;
   }
 
   /**
@@ -252,7 +246,7 @@ export class LanePool<J, R> {
   private retireFirst(): void {
     const first = this.lanes[0];
     if (first.retired || !first.isReady || first.jobs.length > 0 || this.workers < 2) return;
-    if (this.workerLanes().filter((l) => l.isReady && !l.dead).length < this.workers) return;
+    if (this.threads < this.workers) return;
     first.retired = true;
     void first.runner?.dispose().catch(() => {});
   }
@@ -384,11 +378,6 @@ export class LanePool<J, R> {
         await exited;
       }),
     );
-  }
-
-  /** The worker of lane `index` (1…), for tests that kill one. */
-  workerOf(index: number): Worker | undefined {
-    return this.lanes[index]?.worker;
   }
 }
 

@@ -11,7 +11,7 @@ import { OffsetAligner } from "../engine/offsets.js";
 import { float32Number } from "../engine/pooling.js";
 import type { Encoded, TextTokenizer } from "../engine/tokenizer.js";
 import type { Bundle } from "../model/bundle.js";
-import type { ScoredItem, ScoreStreamOptions } from "../tasks/classify/documents.js";
+import { tokenRow, type ScoredItem, type ScoreStreamOptions } from "../tasks/classify/documents.js";
 import type { EmbedOptions, EmbeddedItem } from "../tasks/embed/embedder.js";
 import type { NerOptions, NerResult } from "../tasks/ner/token-classifier.js";
 import { AGGREGATION_STRATEGIES, type AggregationStrategy, type Entity } from "../tasks/ner/entities.js";
@@ -178,7 +178,7 @@ export function classifierRoutes(model: ServableClassifier, batching: BatcherOpt
   const batcher = new Batcher<Encoded, Float32Array>(async (rows) => {
     const out: Float32Array[] = [];
     // already cut here (a text over the limit with truncate false is a 422 before it queues): the tokens travel
-    for await (const s of model.scoreStream(rows, () => "", { row: (r) => ({ ids: r.ids, typeIds: r.typeIds, fullLength: r.fullLength }) })) out.push(s.logits);
+    for await (const s of model.scoreStream(rows, () => "", { row: tokenRow })) out.push(s.logits);
     return out;
   }, batching);
   const predict: Route = async (body, ctx) => {

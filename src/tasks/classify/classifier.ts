@@ -17,7 +17,7 @@ import {
 import type { Bundle } from "../../model/bundle.js";
 import { OnnxClassifierSession } from "../../engine/session.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
-import { classifyRecords, type DocumentOptions, type ScoredItem, type ScoreRow, type ScoreStreamOptions } from "./documents.js";
+import { classifyRecords, tokenRow, type DocumentOptions, type ScoredItem, type ScoreRow, type ScoreStreamOptions, type TokenRow } from "./documents.js";
 import { headLabels, openModel, planFor } from "../../engine/open.js";
 import { readBundle } from "../../model/bundle.js";
 import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
@@ -167,8 +167,6 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
     return model;
   }
 
-
-
   /** One window on this thread's session: rows encoded here, run in length-sorted batches, logits packed. */
   async runJob(job: ScoreJob): Promise<ScoreResult> {
     const encoded = job.rows.map((r) => this.encodeRow(r));
@@ -179,7 +177,7 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
     return { width, logits: packed, truncated: Uint8Array.from(encoded, (e) => (e.fullLength > e.ids.length ? 1 : 0)) };
   }
 
-  private encodeRow(row: ScoreRow): Pick<Encoded, "ids" | "typeIds" | "fullLength"> {
+  private encodeRow(row: ScoreRow): TokenRow {
     if (typeof row === "string") return this.encode(row);
     if ("ids" in row) return row;
     return row.longestFirst ? this.tokenizer.encodePairLongestFirst(row.text, row.pair) : this.encode(row.text, row.pair);
@@ -207,8 +205,8 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
   }
 
   /** Logits of already-encoded rows, in their order (on the pool: lane 0 or a worker; batches length-sorted inside). */
-  async logitsFor(rows: readonly Pick<Encoded, "ids" | "typeIds" | "fullLength">[], batchSize = this.batchSize): Promise<Float32Array[]> {
-    const res = await this.pool.run({ rows: rows.map((r) => ({ ids: r.ids, typeIds: r.typeIds, fullLength: r.fullLength })), batchSize }, `${rows.length} rows`);
+  async logitsFor(rows: readonly TokenRow[], batchSize = this.batchSize): Promise<Float32Array[]> {
+    const res = await this.pool.run({ rows: rows.map(tokenRow), batchSize }, `${rows.length} rows`);
     return rows.map((_, i) => res.logits.slice(i * res.width, (i + 1) * res.width));
   }
 
@@ -244,7 +242,7 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
       // Float graphs batch: this thread encodes the window (~0.1 ms a text, ~1% of the work) and sorts it by
       // length, and each padded batch is a job of its own, so the sessions share a window and finish together.
       // A batch is the same rows whatever runs it, so the scores do not depend on --workers.
-      const runSorted = async (win: { item: T; row: Pick<Encoded, "ids" | "typeIds" | "fullLength"> }[], first: number): Promise<ScoredItem<T>[]> => {
+      const runSorted = async (win: { item: T; row: TokenRow }[], first: number): Promise<ScoredItem<T>[]> => {
         const what = `${unit} ${first + 1}–${first + win.length}`;
         const out = new Array<ScoredItem<T>>(win.length);
         const plan = planBatches(
@@ -262,7 +260,7 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
       };
       const encodeItem = (item: T) => {
         const e = this.encodeRow(rowOf(item));
-        return { item, row: { ids: e.ids, typeIds: e.typeIds, fullLength: e.fullLength } };
+        return { item, row: tokenRow(e) };
       };
       yield* windowed(items, encodeItem, runSorted, { windowSize: streamWindowSize(batchSize), inFlight: 2 });
       return;

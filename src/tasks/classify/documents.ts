@@ -37,7 +37,15 @@ export interface ScoredItem<T> {
  * a text pair (the text cut first, as zero-shot's only_first; `longestFirst` as a cross-encoder's); or tokens
  * already cut (long-document windows).
  */
-export type ScoreRow = string | { text: string; pair: string; longestFirst?: boolean } | Pick<Encoded, "ids" | "typeIds" | "fullLength">;
+export type ScoreRow = string | { text: string; pair: string; longestFirst?: boolean } | TokenRow;
+
+/** Tokens already cut, as they travel to a lane: only what the model and the truncation notice need. */
+export type TokenRow = Pick<Encoded, "ids" | "typeIds" | "fullLength">;
+
+/** An encoding as a TokenRow (its token strings stay behind: they would be copied to a worker for nothing). */
+export function tokenRow(e: TokenRow): TokenRow {
+  return { ids: e.ids, typeIds: e.typeIds, fullLength: e.fullLength };
+}
 
 export interface ScoreStreamOptions<T> {
   function?: ScoreFunction;
@@ -242,7 +250,7 @@ export async function* scoreDocuments<T>(
         } else if (plan.long === "chunk") {
           // windows are cut here: their count and weights are needed to fold them back
           const encs = model.tokenizer.encodeWindows(s.text, plan.stride);
-          specs = encs.map((e) => ({ ids: e.ids, typeIds: e.typeIds, fullLength: e.fullLength }));
+          specs = encs.map(tokenRow);
           weights = windowWeights(encs, model.tokenizer.contentBudget());
         } else {
           specs = [s.text];

@@ -12,7 +12,7 @@ import { finishEmbedding, poolSequence, pyStrip, similarity, type SimilarityFunc
 import { readBundle, type Bundle } from "../../model/bundle.js";
 import { defaultBatchSize, streamWindowSize, validateLoadOptions } from "../classify/classifier.js";
 import { OnnxFeatureSession } from "../../engine/feature-session.js";
-import { planLanes } from "../../engine/cores.js";
+import { planFor } from "../../engine/open.js";
 import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
 import { readSentenceConfig, type SentenceConfig } from "../../model/sentence-bundle.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
@@ -144,7 +144,7 @@ export class TextEmbedder extends PooledModel<EmbedJob, EmbedResult> {
     }
     // pool ourselves whenever we can (exact, mask-aware, --no-normalize honoured); modules we cannot run need the graph's own pooling
     const canPool = config.pooling.length > 0 && config.otherModules.length === 0;
-    const lanes = planLanes(bundle.onnx, { ...opts, batchSize: opts.batchSize ?? defaultBatchSize(bundle.variant) });
+    const lanes = planFor(bundle, opts);
     // as engine/open.ts: lane 0 sleeps between operators when workers will take over
     const session = await OnnxFeatureSession.create(bundle.onnx, { threads: lanes.firstThreads, fastStart: opts.fastStart || lanes.workers > 1, preferTokens: canPool });
     if (!session.pools && !canPool) {
@@ -161,8 +161,6 @@ export class TextEmbedder extends PooledModel<EmbedJob, EmbedResult> {
     });
     return model;
   }
-
-
 
   get info(): EmbedderInfo {
     const c = this.config;

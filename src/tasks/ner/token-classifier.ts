@@ -142,8 +142,6 @@ export class TokenClassifier extends PooledModel<NerJob, NerJobResult> {
     return model;
   }
 
-
-
   /** Refuses a stride the model's window cannot hold (a usage error, before any text is read). */
   private checkStride(stride: number | undefined): void {
     const budget = this.tokenizer.contentBudget();
