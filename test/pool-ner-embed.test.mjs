@@ -122,6 +122,6 @@ test("--workers must be a positive integer (exit 2) for ner and embed", async ()
   for (const cmd of [["ner", "-m", tokenFixture("bert")], ["embed", "-m", EMBED]]) {
     const r = await runCli([...cmd, "--workers", "0", "Ada Lovelace"]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /^nlp: --workers must be an integer ≥ 1/);
+    assert.match(r.stderr, /^nlp: --workers must be an integer from 1 to 256, got "0"/);
   }
 });

@@ -5,11 +5,15 @@
 import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
 import { parseShard, type Shard } from "../io/shard.js";
+import { LOAD_LIMITS } from "../engine/limits.js";
 
-export function intArg(name: string, min = 1) {
+/** A flag's whole number: digits only (Number() would take "0x10", "1e9" and " 3"), from min to max. */
+export function intArg(name: string, min = 1, max?: number) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got "${value}"`);
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new UsageError(`${name} must be an integer ${max === undefined ? `≥ ${min}` : `from ${min} to ${max}`}, got "${value}"`);
+    }
     return n;
   };
 }
@@ -53,9 +57,9 @@ export function addModelOptions(cmd: Command): Command {
     .option("-m, --model <ref>", "model: a folder, a catalog reference (nlp models) or a Hub repo id owner/name[@revision]")
     .option("--variant <name>", "ONNX variant: int8 (default when present), fp32, fp16, uint8")
     .option("--max-length <n>", "truncate texts to at most n tokens (never above the model's limit)", intArg("--max-length", 2))
-    .option("--workers <n>", "sessions running at once, each in its own thread (default: one per physical core for int8 models, else one; nlp info says)", intArg("--workers"))
-    .option("--threads <n>", "ONNX Runtime threads per session (default: physical cores / workers)", intArg("--threads"))
-    .option("--batch-size <n>", "texts per inference batch (default: 32 for float models, 1 for int8 so scores never depend on neighbours)", intArg("--batch-size"))
+    .option("--workers <n>", "sessions running at once, each in its own thread (default: one per physical core for int8 models, else one; nlp info says)", intArg("--workers", 1, LOAD_LIMITS.workers))
+    .option("--threads <n>", "ONNX Runtime threads per session (default: physical cores / workers)", intArg("--threads", 1, LOAD_LIMITS.threads))
+    .option("--batch-size <n>", "texts per inference batch (default: 32 for float models, 1 for int8 so scores never depend on neighbours)", intArg("--batch-size", 1, LOAD_LIMITS.batchSize))
     .option("--offline", "use only the local cache; never touch the network (also HF_HUB_OFFLINE=1)")
     .option("--revision <rev>", "Hub branch, tag or commit to use");
 }

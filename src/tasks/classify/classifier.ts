@@ -2,6 +2,7 @@
  * A loaded text classifier: tokenizer + ONNX session + head config, with the
  * order-preserving, length-sorted, windowed batching pipeline.
  */
+import { LOAD_LIMITS } from "../../engine/limits.js";
 import { BundleError, InputError, UsageError } from "../../errors.js";
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, DYNAMIC_QUANT_BATCH_SIZE, DYNAMIC_QUANT_VARIANTS, defaultBatchSize, paddedBatches, planBatches } from "../../engine/batching.js";
 import { windowed } from "../../engine/windowed.js";
@@ -305,15 +306,14 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
 }
 
 export function validateLoadOptions(opts: { maxLength?: number; batchSize?: number; workers?: number; threads?: number }): void {
-  for (const option of ["workers", "threads"] as const) {
+  for (const option of ["workers", "threads", "batchSize"] as const) {
     const v = opts[option];
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`\`${option}\` must be a positive integer, got ${v}`, { option });
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > LOAD_LIMITS[option])) {
+      throw new UsageError(`\`${option}\` must be an integer from 1 to ${LOAD_LIMITS[option]}, got ${v}`, { option });
+    }
   }
   if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 2)) {
     throw new UsageError(`\`maxLength\` must be an integer ≥ 2, got ${opts.maxLength}`, { option: "maxLength" });
-  }
-  if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
-    throw new UsageError(`\`batchSize\` must be a positive integer, got ${opts.batchSize}`, { option: "batchSize" });
   }
 }
 
