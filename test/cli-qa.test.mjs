@@ -21,3 +21,36 @@ test("--workers/--threads/--batch-size: a huge value is a usage error, not a cra
   const ok = await runInProcess(["classify", "-m", BERT, "--workers", "2", "--threads", "1", "--batch-size", "64", "good film"]);
   assert.equal(ok.code, 0, ok.stderr);
 });
+
+test("input usage errors come before the model loads: exit 2, not a download or the model's exit 1", async () => {
+  const cases = [
+    [["classify", "-m", "owner/absent", "-f", "no-such-file.csv"], /^nlp: input file not found: no-such-file\.csv/],
+    [["classify", "-m", "owner/absent", "--input", "xml"], /^nlp: unknown --input "xml"/],
+    [["classify", "-m", "owner/absent", "--column", "2"], /^nlp: --column applies only to CSV\/TSV/],
+    [["ner", "-m", "owner/absent", "-f", "no-such-file.txt"], /^nlp: input file not found/],
+    [["embed", "-m", "owner/absent", "-f", "no-such-file.txt"], /^nlp: input file not found/],
+    [["tokenize", "-m", "owner/absent", "-f", "no-such-file.txt"], /^nlp: input file not found/],
+    [["eval", "-m", "owner/absent", "--file", "no-such-file.tsv"], /^nlp: input file not found/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runInProcess(args, { input: "", env: offline() });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+  }
+});
+
+test("--input is never silently ignored: a bad value or a record format with TEXT arguments is a usage error", async () => {
+  for (const cmd of ["classify", "tokenize"]) {
+    const bad = await runInProcess([cmd, "-m", BERT, "--input", "xml", "good film"]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /^nlp: unknown --input "xml"; use one of lines, jsonl, csv, tsv\n$/);
+    // `--input jsonl '{"text":"a"}'` used to classify the JSON source as text
+    const json = await runInProcess([cmd, "-m", BERT, "--input", "jsonl", '{"text":"good film"}']);
+    assert.equal(json.code, 2, json.stderr);
+    assert.match(json.stderr, /^nlp: --input jsonl reads --file or stdin, but these are texts given as arguments; pass the records with --file or on stdin\n$/);
+  }
+  // lines is what arguments are anyway
+  const lines = await runInProcess(["classify", "-m", BERT, "--input", "lines", "good film"]);
+  assert.equal(lines.code, 0, lines.stderr);
+});

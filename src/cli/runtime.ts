@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 // the model layers load when a model does: client mode (--server) and the usage checks before it never need them
 import type { LoadedModel, LoadModelOptions } from "../model/load.js";
 import type { LoadedEmbedder } from "../model/load-embedder.js";
-import { argumentRecords, inputFormatFor, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
+import { argumentRecords, checkSource, inputFormatFor, inputFormatName, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
@@ -97,16 +97,32 @@ export interface OpenedInput {
   header?: () => CsvRow | undefined;
 }
 
+/**
+ * The input's usage errors that need no model: run before the model loads (a typo in a file name must not
+ * wait for a download, nor turn into the model's exit 1 when it cannot load), and again by openInput. `texts`
+ * are the positionals before the model takes its own from them, so only their absence is telling here.
+ */
+export function checkInput(texts: string[], opts: InputCliOptions, io: CliIO): void {
+  if (opts.input !== undefined) inputFormatName(opts.input);
+  checkSource(opts.file);
+  if (texts.length > 0) return;
+  if (!opts.file && io.stdin.isTTY) {
+    throw new UsageError('no input: pass a TEXT argument, --file <path>, or pipe text on stdin (e.g. echo "great movie" | nlp classify ...)');
+  }
+  inputFormatFor(opts);
+}
+
 /** Records from TEXT arguments, else the file or stdin, read through the binary guard. */
 export async function openInput(texts: string[], opts: InputCliOptions & Pick<InputOptions, "textFlag" | "goldColumn">, io: CliIO): Promise<OpenedInput> {
   if (texts.length > 0) {
     if (opts.file) throw new UsageError("give texts as arguments or with --file, not both");
     rejectTabularFlags(opts, "args");
+    // arguments are texts: a record format for them would be ignored (`--input jsonl '{"text": …}'` classified the JSON)
+    const named = opts.input === undefined ? "lines" : inputFormatName(opts.input);
+    if (named !== "lines") throw new UsageError(`--input ${named} reads --file or stdin, but these are texts given as arguments; pass the records with --file or on stdin`);
     return { format: "args", records: argumentRecords(texts) };
   }
-  if (!opts.file && io.stdin.isTTY) {
-    throw new UsageError('no input: pass a TEXT argument, --file <path>, or pipe text on stdin (e.g. echo "great movie" | nlp classify ...)');
-  }
+  checkInput(texts, opts, io);
   const format = inputFormatFor(opts);
   const warn = opts.quiet ? undefined : (line: string) => io.stderr.write(`nlp: ${line}\n`);
   const name = opts.file && opts.file !== "-" ? opts.file : "standard input";

@@ -23,8 +23,20 @@ const readers = new Map<string, RecordReader>([
 /** The file, or `stdin` for none or "-". */
 export function openSource(file: string | undefined, stdin: AsyncIterable<Buffer | string>): AsyncIterable<Buffer> {
   if (file === undefined || file === "-") return stdin as AsyncIterable<Buffer>;
-  if (!existsSync(file)) throw new UsageError(`input file not found: ${file}`);
+  checkSource(file);
   return createReadStream(file) as AsyncIterable<Buffer>;
+}
+
+/** A missing input file is a usage error: checked before a model loads too, so a typo costs no download. */
+export function checkSource(file: string | undefined): void {
+  if (file !== undefined && file !== "-" && !existsSync(file)) throw new UsageError(`input file not found: ${file}`);
+}
+
+/** The reader's name for --input (text and txt mean lines); an unknown one is a usage error. */
+export function inputFormatName(input: string): string {
+  const f = input.toLowerCase() === "text" || input.toLowerCase() === "txt" ? "lines" : input.toLowerCase();
+  if (!readers.has(f)) throw new UsageError(`unknown --input "${input}"; use one of ${[...readers.keys()].join(", ")}`);
+  return f;
 }
 
 /**
@@ -36,9 +48,7 @@ export function openSource(file: string | undefined, stdin: AsyncIterable<Buffer
 export function inputFormatFor(opts: { input?: string; file?: string; column?: string; header?: boolean; delimiter?: string; quote?: string }): string {
   let format: string;
   if (opts.input) {
-    const f = opts.input.toLowerCase() === "text" || opts.input.toLowerCase() === "txt" ? "lines" : opts.input.toLowerCase();
-    if (!readers.has(f)) throw new UsageError(`unknown --input "${opts.input}"; use one of ${[...readers.keys()].join(", ")}`);
-    format = f;
+    format = inputFormatName(opts.input);
   } else {
     const ext = opts.file && opts.file !== "-" ? extname(opts.file).slice(1).toLowerCase() : "";
     if (ext === "jsonl" || ext === "ndjson") format = "jsonl";

@@ -6,7 +6,7 @@ import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
 import { createCsvRowWriter, type RowWriter } from "../../io/csv-output.js";
 import { clashFreePrefix, clashNotice } from "../../io/added-fields.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { openInput } from "../runtime.js";
+import { checkInput, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import type { DocumentCliOptions } from "../document-options.js";
 import { runDocuments, SENTENCE_COLUMNS, type CliResult } from "../document-run.js";
@@ -29,6 +29,7 @@ export async function runClassify(texts: string[], opts: ClassifyCliOptions, io:
   const predict = { topK: opts.topK, allScores: opts.allScores, threshold: opts.threshold, function: fn };
   validatePredictOptions(predict);
   let format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
+  checkInput(texts, opts, io);
   // a model loaded here, or the server's (client mode): the rest of the run is the same
   const { model, texts: rest } = await classifierForCli(opts, texts, io);
   try {

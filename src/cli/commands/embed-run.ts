@@ -13,7 +13,7 @@ import { createNpyWriter } from "../../io/npy.js";
 import { createIndexWriter } from "../../io/embedding-index.js";
 import type { InputRecord } from "../../io/input.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadEmbedderForCli, openInput } from "../runtime.js";
+import { checkInput, loadEmbedderForCli, openInput } from "../runtime.js";
 import { modelOrServer } from "../remote.js";
 import { startProgress } from "../progress.js";
 import { embedOptionsFrom, type EmbedCliOptions } from "../embed-options.js";
@@ -53,6 +53,7 @@ export async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: C
   let format = opts.index !== undefined ? "npy" : outputFormat(opts, io);
   // an index is a corpus: sentence-transformers' encode_document prompt unless one is given
   const embedOpts = { ...embedOptionsFrom(opts), role: opts.index !== undefined ? ("document" as const) : undefined };
+  checkInput(texts, opts, io);
   // a model loaded here, or the server's (client mode): the rest of the run is the same
   const { model, texts: rest } = await modelOrServer(
     opts,

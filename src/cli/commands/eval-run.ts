@@ -5,7 +5,7 @@ import { InputError, UsageError } from "../../errors.js";
 import { isCsvRow, pickColumn } from "../../io/csv-input.js";
 import { getPath, inputFormatFor } from "../../io/input.js";
 import { type ModelCliOptions } from "../common.js";
-import { openInput } from "../runtime.js";
+import { checkInput, openInput } from "../runtime.js";
 import { classifierForCli } from "../remote.js";
 import type { DocumentCliOptions } from "../document-options.js";
 import { runDocuments } from "../document-run.js";
@@ -40,6 +40,7 @@ export async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
   const header = opts.header !== false;
   const quiet = opts.quiet || format === "json";
 
+  checkInput([], { ...opts, input: inFormat }, io);
   const { model } = await classifierForCli({ ...opts, quiet }, [], io);
   const warn = quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
   // the same reader, binary guard and text-column guess as classify, with eval's flag names in messages

@@ -8,7 +8,7 @@ import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import type { CsvRow } from "../../io/records.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadModelForCli, openInput } from "../runtime.js";
+import { checkInput, loadModelForCli, openInput } from "../runtime.js";
 import { modelOrServer } from "../remote.js";
 import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
@@ -70,6 +70,7 @@ export async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): P
     Object.assign(ner, { aggregation: "none", ignoreLabels: [], threshold: undefined });
   }
   validateNerOptions(ner);
+  checkInput(texts, opts, io);
   // a model loaded here, or the server's (client mode): the rest of the run is the same
   const { model, texts: rest } = await modelOrServer(
     opts,

@@ -11,7 +11,7 @@ import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import { rerank } from "../../tasks/embed/cross-encoder.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadModelForCli, openInput } from "../runtime.js";
+import { checkInput, loadModelForCli, openInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 
 export interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
@@ -23,6 +23,7 @@ export interface RerankCliOptions extends ModelCliOptions, InputCliOptions {
 
 export async function runRerank(query: string, docs: string[], opts: RerankCliOptions, io: CliIO): Promise<void> {
   const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
+  checkInput([query, ...docs], opts, io);
   // the query is the first positional unless it names the model (no -m)
   const { model, texts } = await loadModelForCli((ref, o) => load(ref!, o), opts, [query, ...docs], io, () => {
     const ref = defaultEntry("rerank", "en")?.ref;

@@ -11,7 +11,7 @@ import { isCsvRow, pickColumn, type CsvRow } from "../../io/csv-input.js";
 import { createEcho } from "../echo.js";
 import { getPath, inputFormatFor, type InputRecord } from "../../io/input.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadEmbedderForCli, openInput, type OpenedInput } from "../runtime.js";
+import { checkInput, loadEmbedderForCli, openInput, type OpenedInput } from "../runtime.js";
 import { startProgress } from "../progress.js";
 import { embedOptionsFrom, type EmbedCliOptions } from "../embed-options.js";
 
@@ -88,6 +88,7 @@ export async function runSimilarity(texts: string[], opts: SimilarityCliOptions,
   let format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
   const fnOverride = similarityFunction(opts.function);
   const embedOpts = embedOptionsFrom(opts);
+  checkInput(texts, opts, io);
   const { model, texts: rest } = await loadEmbedderForCli(opts, texts, io);
   try {
     const fn = fnOverride ?? model.similarityFn;

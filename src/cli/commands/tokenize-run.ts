@@ -1,12 +1,13 @@
 import type { CliIO } from "../io.js";
 import { createWriter, parseOutputFormat } from "../../io/output.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
-import { loadForCli, openInput } from "../runtime.js";
+import { checkInput, loadForCli, openInput } from "../runtime.js";
 import { interruptible } from "../interrupt.js";
 import { RunNotices } from "../notices.js";
 
 export async function runTokenize(texts: string[], opts: ModelCliOptions & InputCliOptions, io: CliIO): Promise<void> {
   const format = parseOutputFormat(opts.format, Boolean(io.stdout.isTTY));
+  checkInput(texts, opts, io);
   const { model, texts: rest } = await loadForCli(opts, texts, io);
   const input = await openInput(rest, opts, io);
   const table = { text: { width: 40, min: 12 }, tokens: { width: 60, min: 12 }, ids: { width: 60, min: 12 }, length: { width: 6 }, truncated: { width: 9 } };
