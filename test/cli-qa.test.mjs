@@ -54,3 +54,16 @@ test("--input is never silently ignored: a bad value or a record format with TEX
   const lines = await runInProcess(["classify", "-m", BERT, "--input", "lines", "good film"]);
   assert.equal(lines.code, 0, lines.stderr);
 });
+
+test("a huge CSV cell echoed whole in CSV output draws no 'shortened' notice", async () => {
+  const big = "word ".repeat(25_000); // 125,000 characters, over the 100,000 echo limit
+  const input = `id,text\n1,${big}\n2,ok\n`;
+  const csv = await runCli(["classify", "-m", BERT, "--input", "csv", "--max-length", "8"], { input });
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.ok(csv.stdout.includes(`1,${big},`), "the cell comes back whole");
+  assert.doesNotMatch(csv.stderr, /shortened/);
+  // JSON lines of plain text do shorten it, and say so
+  const lines = await runCli(["classify", "-m", BERT, "--max-length", "8"], { input: `${big}\n` });
+  assert.equal(lines.code, 0, lines.stderr);
+  assert.match(lines.stderr, /1 text longer than 100,000 characters is shortened/);
+});

@@ -98,7 +98,8 @@ export async function runClassify(texts: string[], opts: ClassifyCliOptions, io:
       }
       const lead = echoObject || echoRow ? names!.lead : SENTENCE_COLUMNS;
       if (s.lead) SENTENCE_COLUMNS.forEach((c, i) => (base[lead[i]] = s.lead![c]));
-      if (!echoObject || sentence) base[names!.text] = notices.echo(s.text);
+      // an echoed record carries its own text whole (a CSV row is written as read): only a text of ours is shortened
+      if (sentence || !(echoObject || echoRow)) base[names!.text] = notices.echo(s.text);
       base[`${p}label`] = pr?.label ?? null;
       base[`${p}score`] = pr?.score ?? null;
       if (pr?.scores) {
