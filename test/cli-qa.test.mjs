@@ -67,3 +67,19 @@ test("a huge CSV cell echoed whole in CSV output draws no 'shortened' notice", a
   assert.equal(lines.code, 0, lines.stderr);
   assert.match(lines.stderr, /1 text longer than 100,000 characters is shortened/);
 });
+
+test("--file naming a folder is a usage error, not an 'unexpected error … please report this'", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-qa-dir-"));
+  for (const cmd of [["classify", "-m", BERT], ["tokenize", "-m", BERT]]) {
+    const r = await runInProcess([...cmd, "-f", dir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `nlp: --file ${dir} is a folder, not a file; pass a file, or '-' to read stdin\n`);
+  }
+});
+
+test("a file that fails to read is one line naming it (exit 1), not an 'unexpected error'", { skip: process.platform !== "linux" }, async () => {
+  // reading /proc/self/mem from offset 0 fails with EIO, as a bad disk or a vanished network mount does
+  const r = await runInProcess(["classify", "-m", BERT, "-f", "/proc/self/mem"]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^nlp: cannot read \/proc\/self\/mem: EIO: i\/o error, read\n$/);
+});

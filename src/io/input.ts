@@ -2,7 +2,7 @@
  * Input records. Every reader yields one record per input record, in order,
  * blank ones included, so output lines up with input one to one.
  */
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { readLines } from "./lines.js";
@@ -29,7 +29,9 @@ export function openSource(file: string | undefined, stdin: AsyncIterable<Buffer
 
 /** A missing input file is a usage error: checked before a model loads too, so a typo costs no download. */
 export function checkSource(file: string | undefined): void {
-  if (file !== undefined && file !== "-" && !existsSync(file)) throw new UsageError(`input file not found: ${file}`);
+  if (file === undefined || file === "-") return;
+  if (!existsSync(file)) throw new UsageError(`input file not found: ${file}`);
+  if (statSync(file).isDirectory()) throw new UsageError(`--file ${file} is a folder, not a file; pass a file, or '-' to read stdin`);
 }
 
 /** The reader's name for --input (text and txt mean lines); an unknown one is a usage error. */

@@ -14,7 +14,21 @@ export interface GuardedSource {
 export function guardSource(stream: AsyncIterable<Buffer | string>, name: string): GuardedSource {
   let bytes = 0;
   async function* guarded(): AsyncGenerator<Buffer | string> {
-    for await (const chunk of stream) {
+    let chunks: AsyncIterator<Buffer | string>;
+    try {
+      chunks = stream[Symbol.asyncIterator]();
+    } catch (err) {
+      throw readError(name, err);
+    }
+    for (;;) {
+      let next: IteratorResult<Buffer | string>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        throw readError(name, err);
+      }
+      if (next.done) return;
+      const chunk = next.value;
       if (typeof chunk !== "string") {
         const nul = chunk.indexOf(0);
         if (nul >= 0) {
@@ -28,4 +42,11 @@ export function guardSource(stream: AsyncIterable<Buffer | string>, name: string
     }
   }
   return { stream: guarded(), bytesRead: () => bytes };
+}
+
+/** A file that cannot be read (permissions, an I/O error): one line naming it, not an "unexpected error". */
+function readError(name: string, err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof InputError || typeof e?.code !== "string" || !e.syscall) return err;
+  return new InputError(`cannot read ${name}: ${e.message}`, 1, { cause: err });
 }
