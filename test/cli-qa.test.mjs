@@ -83,3 +83,12 @@ test("a file that fails to read is one line naming it (exit 1), not an 'unexpect
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^nlp: cannot read \/proc\/self\/mem: EIO: i\/o error, read\n$/);
 });
+
+test("--offsets without --level sentence is a usage error, as --stride without --long chunk is (it was ignored)", async () => {
+  const r = await runInProcess(["classify", "-m", BERT, "--offsets", "utf16", "good film"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr, "nlp: --offsets only applies with --level sentence (the begin/end it counts)\n");
+  const ok = await runInProcess(["classify", "-m", BERT, "--level", "sentence", "--offsets", "utf16", "😀 Good. Bad."]);
+  assert.equal(ok.code, 0, ok.stderr);
+});

@@ -112,8 +112,9 @@ export function needsDocumentPath(opts: DocumentOptions): boolean {
     (opts.long !== undefined && opts.long !== "truncate") ||
     (opts.level !== undefined && opts.level !== "document") ||
     opts.candidateLabels !== undefined ||
-    // so that a stray --stride, --hypothesis or --multi-label is reported, not ignored
+    // so that a stray --stride, --offsets, --hypothesis or --multi-label is reported, not ignored
     opts.stride !== undefined ||
+    opts.offsets !== undefined ||
     opts.hypothesis !== undefined ||
     Boolean(opts.multiLabel)
   );
@@ -153,6 +154,7 @@ export function planDocuments(model: Omit<DocumentScorer, "scoreStream">, opts: 
     );
   }
   const offsets = opts.offsets ?? "codepoints";
+  if (opts.offsets !== undefined && level !== "sentence") throw new UsageError("`offsets` only applies with `level` sentence (the begin/end it counts)", { option: ["offsets", "level"] });
   if (!OFFSET_UNITS.includes(offsets)) throw new UsageError(`\`offsets\` must be ${OFFSET_UNITS.join(" or ")}, got "${String(offsets)}"`, { option: "offsets" });
   const plan: DocumentPlan = { labels: model.labels, long, level, stride, splitter: opts.splitter ?? "rules", offsets };
   if (opts.candidateLabels === undefined) {
