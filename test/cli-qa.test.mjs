@@ -92,3 +92,12 @@ test("--offsets without --level sentence is a usage error, as --stride without -
   const ok = await runInProcess(["classify", "-m", BERT, "--level", "sentence", "--offsets", "utf16", "😀 Good. Bad."]);
   assert.equal(ok.code, 0, ok.stderr);
 });
+
+test("a mistyped option or command is one stderr line with commander's suggestion in it", async () => {
+  const opt = await runCli(["classify", "--formt", "json", "good film"]);
+  assert.equal(opt.code, 2);
+  assert.equal(opt.stderr, "nlp: error: unknown option '--formt' (did you mean --format?)\n");
+  const cmd = await runCli(["clasify", "good film"]);
+  assert.equal(cmd.code, 2);
+  assert.equal(cmd.stderr, "nlp: error: unknown command 'clasify' (did you mean classify?)\n");
+});

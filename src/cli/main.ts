@@ -40,7 +40,7 @@ export async function buildProgram(io: CliIO = processIO(), argv: string[] = [])
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ ...commanderOutput(io), outputError: (str, write) => write(str.startsWith("error:") ? `nlp: ${str}` : str) })
+    .configureOutput({ ...commanderOutput(io), outputError: (str, write) => write(str.startsWith("error:") ? `nlp: ${oneLine(str)}` : str) })
     .addHelpText(
       "after",
       `
@@ -59,6 +59,11 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 130 interrupted.`,
   for (const register of await Promise.all(names.map((n) => COMMANDS[n]()))) register(program, io);
   // every subcommand inherits exitOverride and the output settings: commander copies them when .command() creates it
   return program;
+}
+
+/** commander puts its suggestion on a second line ("\n(Did you mean --format?)"); an nlp error is one line. */
+function oneLine(message: string): string {
+  return message.replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)");
 }
 
 /** commander's help, version and error text go to io's streams, sized and coloured by commander's own rules. */
