@@ -101,3 +101,35 @@ test("a mistyped option or command is one stderr line with commander's suggestio
   assert.equal(cmd.code, 2);
   assert.equal(cmd.stderr, "nlp: error: unknown command 'clasify' (did you mean classify?)\n");
 });
+
+/** Terminal columns of the characters these tests use: CJK and 😀 take two, a combining accent none. */
+function columns(line) {
+  let n = 0;
+  for (const ch of line) n += /[\u0300-\u036f]/u.test(ch) ? 0 : /[\u3000-\u9fff\uff00-\uffef]|\p{Extended_Pictographic}/u.test(ch) ? 2 : 1;
+  return n;
+}
+
+test("tables line up by terminal columns: wide CJK, emoji cut between characters, combining accents, control characters", async () => {
+  const texts = [
+    "日本語のテキストはとても長いです、本当に長い文章ですね。日本語のテキストはとても長いです",
+    "a" + "😀".repeat(40), // an odd cut point: a code-unit slice leaves half a surrogate pair
+    "cafe\u0301 ok",
+    "short",
+    "bell\u0007 and \u001b[2J clear screen",
+  ];
+  const r = await runInProcess(["classify", "-m", BERT, "--format", "table", ...texts], { env: { COLUMNS: "60" } });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 2 + texts.length);
+  const labelAt = lines[0].indexOf("label");
+  for (const line of lines.slice(2)) {
+    assert.ok(columns(line) <= 60, `fits 60 columns: ${line}`);
+    assert.doesNotMatch(line, /[\ud800-\udfff]/u, "no half of a surrogate pair");
+    assert.doesNotMatch(line, /\p{Cc}/u, "no control character reaches the terminal");
+    // the label column starts at the same terminal column on every row
+    const [label] = line.match(/(POSITIVE|NEGATIVE)\s+-?\d\.\d{4}$/);
+    assert.equal(columns(line.slice(0, line.length - label.length)), labelAt, line);
+  }
+  assert.match(lines[2], /…  /);
+  assert.ok(lines[4].startsWith("cafe\u0301 ok  "), lines[4]);
+});

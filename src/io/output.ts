@@ -4,6 +4,8 @@
  */
 import { once } from "node:events";
 import type { Writable } from "node:stream";
+import stringWidth from "string-width";
+import { graphemeSegmenter } from "../engine/graphemes.js";
 import type { Options as StringifyOptions } from "csv-stringify/sync";
 import { UsageError } from "../errors.js";
 
@@ -119,7 +121,7 @@ export function terminalWidth(out: Writable, env: NodeJS.ProcessEnv = process.en
 /** Natural widths of columns from rows known in advance (e.g. `nlp models`). */
 export function widthsOf(records: readonly OutRecord[], columns: readonly string[]): Record<string, number> {
   const w: Record<string, number> = {};
-  for (const c of columns) w[c] = Math.max(c.length, ...records.map((r) => tableCell(r[c]).length));
+  for (const c of columns) w[c] = Math.max(stringWidth(c), ...records.map((r) => stringWidth(tableCell(r[c]))));
   return w;
 }
 
@@ -151,15 +153,36 @@ export function fitColumns(columns: readonly string[], headings: readonly string
   return cols.map(({ index, width }) => ({ index, width }));
 }
 
-/** One table cell: numbers with 4 decimals, whitespace runs as one space. */
+/**
+ * One table cell: numbers with 4 decimals, whitespace runs as one space, and any other control character as
+ * U+FFFD: a review holding ESC[2J must not clear the reader's screen.
+ */
 function tableCell(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(4);
-  return cell(v).replace(/\s+/g, " ");
+  return cell(v).replace(/\s+/g, " ").replace(/\p{Cc}/gu, "\ufffd");
 }
 
+/**
+ * A cell in exactly `width` terminal columns: measured with string-width (CJK and emoji take two columns, a
+ * combining accent none) and cut between graphemes, never inside one (nor between a surrogate pair's halves).
+ */
 function fitCell(s: string, width: number, right: boolean): string {
-  if (s.length > width) return width > 1 ? `${s.slice(0, width - 1)}…` : "…";
-  return right ? s.padStart(width) : s.padEnd(width);
+  let text = s;
+  let w = stringWidth(s);
+  if (w > width) {
+    if (width <= 1) return "…".padEnd(width);
+    text = "";
+    w = 1; // the …
+    for (const { segment } of graphemeSegmenter().segment(s)) {
+      const g = stringWidth(segment);
+      if (w + g > width) break;
+      text += segment;
+      w += g;
+    }
+    text += "…";
+  }
+  const pad = " ".repeat(width - w);
+  return right ? pad + text : text + pad;
 }
 
 /**
