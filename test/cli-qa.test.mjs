@@ -133,3 +133,16 @@ test("tables line up by terminal columns: wide CJK, emoji cut between characters
   assert.match(lines[2], /…  /);
   assert.ok(lines[4].startsWith("cafe\u0301 ok  "), lines[4]);
 });
+
+test("JSONL: an object or array under --text-key is an invalid record, not the text '[object Object]'", async () => {
+  const input = '{"text":"good film"}\n{"text":{"body":"nested"}}\n{"text":["a","b"]}\n{"text":5}\n';
+  const r = await runInProcess(["classify", "-m", BERT, "--input", "jsonl"], { input });
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout.trim().split("\n").length, 1, "the good record before it is written");
+  assert.equal(r.stderr, 'nlp: line 2: "text" holds an object, not a text; pass --text-key with the path to a string field (e.g. text.body), or --skip-invalid to report and skip such lines\n');
+  const skip = await runInProcess(["classify", "-m", BERT, "--input", "jsonl", "--skip-invalid"], { input });
+  assert.equal(skip.code, 0, skip.stderr);
+  assert.deepEqual(skip.stdout.trim().split("\n").map((l) => JSON.parse(l).text), ["good film", 5]);
+  assert.match(skip.stderr, /skipped: line 2: "text" holds an object, not a text\n/);
+  assert.match(skip.stderr, /skipped: line 3: "text" holds an array, not a text\n/);
+});

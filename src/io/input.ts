@@ -136,6 +136,16 @@ export async function* jsonlRecords(stream: AsyncIterable<Buffer | string>, opts
       }
       throw new InputError(`${msg}; pass ${opts.textFlag ?? "--text-key"} <field> to name the text field`);
     }
+    if (typeof value === "object") {
+      // String() would make it "[object Object]" or "a,b": text the model would score without complaint
+      const msg = `line ${line}: "${key}" holds ${Array.isArray(value) ? "an array" : "an object"}, not a text`;
+      if (opts.skipInvalid) {
+        opts.warn?.(`skipped: ${msg}`);
+        continue;
+      }
+      throw new InputError(`${msg}; pass ${opts.textFlag ?? "--text-key"} with the path to a string field (e.g. ${key}.body), or --skip-invalid to report and skip such lines`);
+    }
+    // a number or boolean reads as it prints (5, true), as pandas' astype(str) gives it
     yield { text: typeof value === "string" ? value : String(value), source: obj, line };
   }
 }
