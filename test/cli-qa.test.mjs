@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixture, runCli, runInProcess } from "./helpers.mjs";
+import { spawn } from "node:child_process";
+import { parse } from "csv-parse/sync";
+import { BIN, fixture, runCli, runInProcess } from "./helpers.mjs";
 
 const BERT = fixture("bert");
 /** a cache with nothing in it, and no network: a Hub model cannot load */
@@ -145,4 +147,47 @@ test("JSONL: an object or array under --text-key is an invalid record, not the t
   assert.deepEqual(skip.stdout.trim().split("\n").map((l) => JSON.parse(l).text), ["good film", 5]);
   assert.match(skip.stderr, /skipped: line 2: "text" holds an object, not a text\n/);
   assert.match(skip.stderr, /skipped: line 3: "text" holds an array, not a text\n/);
+});
+
+/** Writes each burst to `nlp …`'s stdin only once the output holds `lines` more lines; resolves the whole run. */
+async function inBursts(args, bursts) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let waiting;
+  child.stdout.on("data", (d) => {
+    out += d;
+    waiting?.();
+  });
+  child.stderr.on("data", (d) => (err += d));
+  const closed = new Promise((r) => child.on("close", r));
+  for (const [text, lines, pauseMs = 0] of bursts) {
+    child.stdin.write(text);
+    await new Promise((r) => setTimeout(r, pauseMs));
+    // stdin stays open: these lines come only if the reader handed on the rows it has
+    while (out.split("\n").length - 1 < lines) await new Promise((r) => (waiting = r));
+  }
+  child.stdin.end();
+  return { code: await closed, stdout: out, stderr: err };
+}
+
+test("CSV/TSV on a slow stdin: each row is answered before the next arrives (csv-parse held the last row back)", async () => {
+  const csv = await inBursts(["classify", "-m", BERT, "--input", "csv"], [
+    ["id,text\r\n1,first\r\n", 2],
+    ['2,"a quoted\r\nnewline"\r\n', 3],
+    ["3,third\r\n", 4],
+  ]);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.deepEqual(parse(csv.stdout).map((r) => r.slice(0, 2)), [["id", "text"], ["1", "first"], ["2", "a quoted\r\nnewline"], ["3", "third"]]);
+  const tsv = await inBursts(["classify", "-m", BERT, "--input", "tsv", "--column", "b"], [["a\tb\n1\tfirst\n", 2], ["2\tsecond\n", 3]]);
+  assert.equal(tsv.code, 0, tsv.stderr);
+  assert.deepEqual(tsv.stdout.split("\n").map((l) => l.split("\t").slice(0, 2)), [["a", "b"], ["1", "first"], ["2", "second"], [""]]);
+  // a quoted field left open at a pause is not cut there: the row comes whole once its quote closes
+  const open = await inBursts(["classify", "-m", BERT, "--input", "csv"], [["id,text\n1,\"open\n", 0, 300], ['still open"\n', 2]]);
+  assert.equal(open.code, 0, open.stderr);
+  assert.deepEqual(parse(open.stdout).map((r) => r.slice(0, 2)), [["id", "text"], ["1", "open\nstill open"]]);
+  // line numbers run on across the pauses
+  const bad = await inBursts(["classify", "-m", BERT, "--input", "csv"], [['id,text\n1,"a\nb"\n', 2], ["2,b\n", 3], ["3,b,extra\n", 0]]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^nlp: row 3 \(line 5\) has 3 field\(s\) but the header has 2/);
 });

@@ -4,7 +4,6 @@
  * newlines, a BOM, CRLF. Each record keeps its whole row so the output can
  * echo every column back unchanged.
  */
-import { Readable } from "node:stream";
 import { InputError, UsageError } from "../errors.js";
 import type { CsvRow, InputOptions, InputRecord, RecordReader } from "./records.js";
 
@@ -119,8 +118,8 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
     const quote = parseQuote(opts.quote, defaultQuote);
     const header = opts.header !== false;
     // csv-parse loads only when CSV is read: plain-text runs never pay for it
-    const { parse } = await import("csv-parse");
-    const parser = parse({
+    const { Parser } = await import("csv-parse");
+    const options = {
       delimiter,
       quote,
       bom: true,
@@ -130,14 +129,12 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
       // a stray quote inside an unquoted field is text, not an error
       relax_quotes: true,
       skip_records_with_error: Boolean(opts.skipInvalid),
-      on_skip: (err) => {
+      on_skip: (err: Error | undefined) => {
         if (err) opts.warn?.(`skipped: invalid CSV: ${err.message}`);
         return undefined;
       },
-    });
-    const source = Readable.from(stream, { objectMode: false });
-    source.on("error", (err) => parser.destroy(err));
-    source.pipe(parser);
+    };
+    const rows = parsedRows(stream, () => (new Parser(options) as unknown as { api: CsvApi }).api, quote);
 
     const shownDelimiter = delimiter === "\t" ? "\\t" : delimiter;
     const quoteFix = quote ? `check the quoting (a field with ${quote} must be wrapped in ${quote}…${quote} with inner ones doubled)` : `if fields are quoted, pass --quote '"'`;
@@ -147,7 +144,7 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
     let lastLine = 0;
     let runaways = 0;
     try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      for await (const { record, info } of rows) {
         const firstLine = lastLine + 1;
         lastLine = info.lines;
         if (columns === undefined) {
@@ -194,8 +191,91 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
       }
       throw err;
     } finally {
-      source.unpipe(parser);
-      source.destroy();
+      await rows.return(undefined);
     }
   };
+}
+
+/** csv-parse's transform API, which its stream and sync front ends both drive (Parser.api), and its state. */
+interface CsvApi {
+  parse(buf: Buffer | undefined, end: boolean, push: (r: ParsedRow) => void, close: () => void): Error | undefined;
+  /** whether a quoted field is open, and the bytes kept back for lookahead */
+  state: { quoting?: unknown; previousBuf?: unknown };
+}
+
+interface ParsedRow {
+  record: string[];
+  info: { lines: number };
+}
+
+/**
+ * The rows of a CSV/TSV byte stream, each handed on as soon as the input pauses after it. csv-parse keeps the
+ * bytes it may need to look ahead from (the last line end; a closing quote and the line end after it) until
+ * more come (csv-parse#96), so on a pipe the last row of every burst waited for the next burst: `tail -f … |
+ * nlp classify` was always one row behind. When nothing more is at hand and all the parser kept back is the
+ * line end that closes a row (after its closing quote, if any), that parser is ended there, which hands on
+ * the row, and a fresh one reads on; line numbers continue across. Anything else kept back (an open quoted
+ * field, a lone line end of another kind than the file's) waits for more input, as before.
+ */
+async function* parsedRows(stream: AsyncIterable<Buffer | string>, make: () => CsvApi, quote: string | false): AsyncGenerator<ParsedRow> {
+  const source = stream[Symbol.asyncIterator]();
+  let api = make();
+  let before = 0; // lines read by the parsers ended so far
+  let lines = 0; // line ends given to this parser
+  let ending: string | undefined; // the input's line end, "\n" or "\r\n", from its first line
+  let last = 0; // the byte before the latest \n, to tell the line end
+  const out: ParsedRow[] = [];
+  const feed = (buf: Buffer | undefined, end: boolean): void => {
+    const err = api.parse(buf, end, (r) => out.push({ record: r.record, info: { lines: before + r.info.lines } }), () => {});
+    if (err) throw err;
+  };
+  /** whether what the parser kept back finishes a row: the rest of a field, a closing quote, the line end */
+  const rowComplete = (): boolean => {
+    const held = api.state.previousBuf;
+    if (ending === undefined || !Buffer.isBuffer(held)) return false;
+    const tail = held.toString("utf8");
+    if (!tail.endsWith(ending) || tail.indexOf("\n") !== tail.length - 1) return false;
+    const body = tail.slice(0, -ending.length);
+    if (quote === false) return api.state.quoting === false;
+    let run = 0; // quotes right before the line end
+    while (body.endsWith(quote.repeat(run + 1))) run++;
+    if (body.slice(0, body.length - run).includes(quote)) return false;
+    // outside quotes: no quote may open a field; inside: an odd run ends in the closing quote (pairs are escapes)
+    return api.state.quoting === false ? run === 0 : api.state.quoting === true && run % 2 === 1;
+  };
+  const idle = Symbol("idle");
+  let pending: Promise<IteratorResult<Buffer | string>> | undefined;
+  try {
+    for (;;) {
+      pending = source.next();
+      pending.catch(() => {}); // awaited below; marked handled in case the reader stops first
+      let step = await Promise.race([pending, new Promise<typeof idle>((r) => setImmediate(() => r(idle)))]);
+      if (step === idle) {
+        if (rowComplete()) {
+          feed(undefined, true);
+          before += lines;
+          lines = 0;
+          api = make();
+          yield* out.splice(0);
+        }
+        step = await pending;
+      }
+      pending = undefined;
+      if (step.done) break;
+      const buf = typeof step.value === "string" ? Buffer.from(step.value) : step.value;
+      for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) {
+        lines++;
+        ending ??= (i > 0 ? buf[i - 1] : last) === 13 ? "\r\n" : "\n";
+      }
+      if (buf.length > 0) last = buf[buf.length - 1];
+      feed(buf, false);
+      yield* out.splice(0);
+    }
+    feed(undefined, true);
+    yield* out.splice(0);
+  } finally {
+    // a reader that stops early (an error, `head`) leaves the rest of the input unread
+    if (pending === undefined) await source.return?.(undefined);
+    else void source.return?.(undefined)?.catch(() => {});
+  }
 }
