@@ -191,3 +191,16 @@ test("CSV/TSV on a slow stdin: each row is answered before the next arrives (csv
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^nlp: row 3 \(line 5\) has 3 field\(s\) but the header has 2/);
 });
+
+test("bad input after good records: --format json still closes its array, so the good records parse (exit 1)", async () => {
+  const r = await runInProcess(["classify", "-m", BERT, "--input", "jsonl", "--format", "json"], { input: '{"text":"good film"}\nnot json\n' });
+  assert.equal(r.code, 1);
+  assert.deepEqual(JSON.parse(r.stdout).map((o) => o.text), ["good film"]);
+  assert.match(r.stderr, /^nlp: invalid JSON on line 2/);
+  const csv = await runInProcess(["classify", "-m", BERT, "--input", "csv", "--format", "json"], { input: "id,text\n1,a\n2,b,c\n" });
+  assert.equal(csv.code, 1);
+  assert.deepEqual(JSON.parse(csv.stdout).map((o) => o.id), ["1"]);
+  const tok = await runInProcess(["tokenize", "-m", BERT, "--input", "jsonl", "--format", "json"], { input: '{"text":"good film"}\n[1]\n' });
+  assert.equal(tok.code, 1);
+  assert.equal(JSON.parse(tok.stdout).length, 1);
+});
