@@ -204,3 +204,36 @@ test("bad input after good records: --format json still closes its array, so the
   assert.equal(tok.code, 1);
   assert.equal(JSON.parse(tok.stdout).length, 1);
 });
+
+const TOKEN = join(fixture("bert"), "..", "..", "hf-token", "bert");
+const EMBED = join(fixture("bert"), "..", "..", "hf-embed", "bert");
+
+test("nlp ner and nlp embed: bad input after good records still closes the JSON array (exit 1)", async () => {
+  for (const cmd of [["ner", "-m", TOKEN], ["embed", "-m", EMBED]]) {
+    const r = await runInProcess([...cmd, "--input", "jsonl", "--format", "json"], { input: '{"text":"Ada Lovelace"}\nnot json\n' });
+    assert.equal(r.code, 1, cmd[0]);
+    assert.deepEqual(JSON.parse(r.stdout).map((o) => o.text), ["Ada Lovelace"], cmd[0]);
+    assert.match(r.stderr, /^nlp: invalid JSON on line 2/);
+  }
+});
+
+test("nlp ner and nlp embed: SIGINT closes the JSON array and says how many records (exit 130), as classify does", async () => {
+  for (const cmd of [["ner", "-m", TOKEN], ["embed", "-m", EMBED]]) {
+    const child = spawn(process.execPath, [BIN, ...cmd, "--format", "json"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let seen;
+    child.stdout.on("data", (d) => {
+      out += d;
+      seen?.();
+    });
+    child.stderr.on("data", (d) => (err += d));
+    const closed = new Promise((r) => child.on("close", r));
+    child.stdin.write("one\ntwo\n"); // stdin stays open: the run is still going when the signal comes
+    while ((out.match(/"text"/g) ?? []).length < 2) await new Promise((r) => (seen = r));
+    child.kill("SIGINT");
+    assert.equal(await closed, 130, `${cmd[0]}: ${err}`);
+    assert.deepEqual(JSON.parse(out).map((o) => o.text), ["one", "two"], cmd[0]);
+    assert.match(err, /^nlp: interrupted after 2 records\n$/m);
+  }
+});

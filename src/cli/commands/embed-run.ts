@@ -14,6 +14,7 @@ import { createIndexWriter } from "../../io/embedding-index.js";
 import type { InputRecord } from "../../io/input.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { checkInput, loadEmbedderForCli, openInput } from "../runtime.js";
+import { interruptible } from "../interrupt.js";
 import { modelOrServer } from "../remote.js";
 import { startProgress } from "../progress.js";
 import { embedOptionsFrom, type EmbedCliOptions } from "../embed-options.js";
@@ -108,7 +109,11 @@ export async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: C
             table: { dims: { width: 5 }, norm: { width: 6 }, values: { width: PREVIEW * 8 + 1, min: 8 } },
           })
         : createEcho({ env: io.env, inputFormat: input.format, format, out, plainFields: ["text"], added: ["embedding"], prefix: opts.prefix, warn });
-      for await (const { item, embedding } of stream) {
+      // Ctrl-C or a bad record after good ones: the output is closed (the JSON array's "]") before the exit
+      const stop = interruptible(stream, io.signals);
+      let written = 0;
+      for await (const { item, embedding } of stop.items) {
+        written++;
         if (table) {
           const head = Array.from(embedding.subarray(0, PREVIEW), (x) => x.toFixed(4)).join(" ");
           await (writer as RecordWriter).write({ text: item.text, dims: embedding.length, norm: norm(embedding), values: embedding.length > PREVIEW ? `${head} …` : head });
@@ -117,6 +122,7 @@ export async function runEmbed(texts: string[], opts: EmbedCommandOptions, io: C
       }
       await (table ? (writer as RecordWriter).end() : (writer as Echo).end(input.header?.()));
       if (out !== io.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      stop.finish(written);
     } finally {
       progress.stop();
     }

@@ -9,6 +9,7 @@ import type { InputRecord } from "../../io/input.js";
 import type { CsvRow } from "../../io/records.js";
 import { type InputCliOptions, type ModelCliOptions } from "../common.js";
 import { checkInput, loadModelForCli, openInput } from "../runtime.js";
+import { interruptible } from "../interrupt.js";
 import { modelOrServer } from "../remote.js";
 import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
@@ -90,8 +91,10 @@ export async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): P
     let seen = 0;
     let cut = 0;
     let firstCut = 0;
+    // Ctrl-C or a bad record after good ones: the output is closed (the JSON array's "]") before the exit
+    const stop = interruptible(model.nerStream(input.records, (rec: InputRecord) => rec.text, ner), io.signals);
     try {
-      for await (const r of model.nerStream(input.records, (rec: InputRecord) => rec.text, ner)) {
+      for await (const r of stop.items) {
         seen++;
         if (r.truncated && cut++ === 0) firstCut = r.item.line;
         await sink.write(r);
@@ -101,6 +104,7 @@ export async function runNer(texts: string[], opts: NerCliOptions, io: CliIO): P
     } finally {
       progress.stop();
     }
+    stop.finish(seen);
     // told once, at the end of the run, as the other commands' notices
     if (cut > 0) {
       warn?.(
