@@ -1,11 +1,13 @@
 // `nlp serve` and the client mode used the way hostile clients, broken proxies and busy machines use them: HEAD
-// requests, bodies that are not UTF-8, clients that hang up mid-body, a busy port, options the model refuses.
-// Each test here failed before its fix (see the commit that added it).
+// requests, bodies that are not UTF-8, clients that hang up mid-body, a busy port, options the model refuses,
+// servers that answer garbage or cut the answer, windows over the server's payload limit. Each test here failed
+// before its fix (see the commit that added it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { ROOT, runInProcess } from "./helpers.mjs";
+import { ROOT, jsonl, runInProcess } from "./helpers.mjs";
 import { load, loadEmbedder, serve } from "../dist/index.js";
 
 const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
@@ -76,14 +78,93 @@ test("a busy port is a one-line usage error naming --port, not an 'unexpected er
   assert.doesNotMatch(r.stderr, /unexpected error/);
 });
 
-test("an option the model refuses is a 422 for its requests, not a model failure in /metrics", async () => {
+test("an option the model refuses is a 422 for its requests, not a model failure in /metrics; the client mode exits 2 for it, as the local run", async () => {
   const s = await serve(await loadEmbedder(EMBEDDER), { port: 0 });
   try {
     const r = await fetch(s.url + "/embed", { method: "POST", body: JSON.stringify({ inputs: "x", dimensions: 1000 }) });
     assert.equal(r.status, 422);
     assert.match((await r.json()).error, /dimensions/);
     assert.equal(await metric(s.url, "nlp_inference_failures_total"), 0);
+    const local = await runInProcess(["embed", "-m", EMBEDDER, "--dimensions", "1000", "x"]);
+    const remote = await runInProcess(["embed", "--server", s.url, "--dimensions", "1000", "x"]);
+    assert.equal(local.code, 2, local.stderr);
+    assert.equal(remote.code, 2, remote.stderr);
+    assert.match(remote.stderr, /`?dimensions`? 1000 is more than the model's 32 dimensions/);
   } finally {
     await s.close();
   }
+});
+
+/** A server that speaks /info as nlp serve's classifier and answers /predict as `answer` says. */
+async function fakeServer(answer) {
+  const info = {
+    model_id: "fake",
+    model_type: { classifier: { id2label: { 0: "NEGATIVE", 1: "POSITIVE" } } },
+    max_input_length: 128,
+    max_client_batch_size: 8,
+    task: "text-classification",
+    variant: "int8",
+    function: "softmax",
+  };
+  const s = createServer(async (req, res) => {
+    let body = "";
+    for await (const c of req) body += c;
+    if (req.url.endsWith("/info")) return void res.end(JSON.stringify(info));
+    answer(JSON.parse(body).inputs.length, req, res);
+  });
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${s.address().port}`, close: () => new Promise((r) => (s.closeAllConnections(), s.close(r))) };
+}
+
+test("client mode: an answer that does not fit the server's /info (other labels, not lists) is exit 1 with what is wrong, never rows of made-up scores", async () => {
+  const cases = [
+    [(n) => Array.from({ length: n }, () => [{ label: "LABEL_1", score: 1 }, { label: "LABEL_0", score: -1 }]), /LABEL_1/],
+    [(n) => Array.from({ length: n }, () => 5), /prediction/],
+    [(n) => Array.from({ length: n }, () => [{ label: "POSITIVE", score: "high" }, { label: "NEGATIVE", score: -1 }]), /prediction/],
+  ];
+  for (const [body, why] of cases) {
+    const fake = await fakeServer((n, req, res) => res.end(JSON.stringify(body(n))));
+    try {
+      const r = await runInProcess(["classify", "--server", fake.url, "--format", "jsonl"], { input: "a\nb\n" });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, new RegExp(`the nlp server at ${fake.url} answered .*`));
+      assert.match(r.stderr, why);
+      assert.doesNotMatch(r.stderr, /unexpected error/);
+    } finally {
+      await fake.close();
+    }
+  }
+});
+
+test("client mode: a server that cuts its answer mid-body is reported as such, not as a server that cannot be reached", async () => {
+  const fake = await fakeServer((n, req, res) => {
+    res.writeHead(200, { "content-length": "1000" });
+    res.write('[[{"label":');
+    setTimeout(() => req.socket.destroy(), 20);
+  });
+  try {
+    const r = await runInProcess(["classify", "--server", fake.url], { input: "a\n" });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /closed the connection .*POST \/predict/);
+    assert.doesNotMatch(r.stderr, /cannot reach/);
+  } finally {
+    await fake.close();
+  }
+});
+
+test("client mode: a window of texts over the server's payload limit is sent in smaller requests (the local run's output); one text over it is exit 1 naming --payload-limit", async () => {
+  // 8 texts of ~20 KB: 160 KB in one request, over the server's 64 KiB
+  const texts = Array.from({ length: 8 }, (_, i) => `${i % 2 ? "awful" : "lovely"} film number ${i}. `.repeat(800));
+  const input = texts.join("\n") + "\n";
+  const local = await runInProcess(["classify", "-m", EMBEDDED, "--format", "jsonl"], { input });
+  const remote = await runInProcess(["classify", "--server", server.url, "--format", "jsonl"], { input });
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.equal(remote.stdout, local.stdout);
+  assert.equal(remote.stderr, local.stderr, "the same notices (texts cut at 128 tokens)");
+  assert.equal(jsonl(remote.stdout).length, 8);
+  const huge = await runInProcess(["classify", "--server", server.url, "--format", "jsonl", "--batch-size", "1"], { input: "short\n" + "word ".repeat(20000) + "\n" });
+  assert.equal(huge.code, 1);
+  assert.equal(jsonl(huge.stdout).length, 1, "the rows of the windows before it are written");
+  assert.match(huge.stderr, /--payload-limit/);
 });
