@@ -4,10 +4,11 @@
 // before its fix (see the commit that added it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { ROOT, jsonl, runInProcess } from "./helpers.mjs";
+import { ROOT, jsonl, runCli, runInProcess } from "./helpers.mjs";
 import { load, loadEmbedder, serve } from "../dist/index.js";
 
 const EMBEDDED = join(ROOT, "models", "en.classify.sentiment.tiny");
@@ -167,4 +168,41 @@ test("client mode: a window of texts over the server's payload limit is sent in 
   assert.equal(huge.code, 1);
   assert.equal(jsonl(huge.stdout).length, 1, "the rows of the windows before it are written");
   assert.match(huge.stderr, /--payload-limit/);
+});
+
+/** POSTs `mb` MB to `url` `times` times from another process (in this one the server's and the client's writes share
+ * one event loop, and the race below never shows); resolves the status or the error code of each. */
+function postFromChild(url, mb, chunked, times) {
+  const script = `
+    const { request } = require("node:http");
+    const body = Buffer.alloc(${mb} * 1e6, 0x61);
+    (async () => {
+      const out = [];
+      for (let i = 0; i < ${times}; i++) out.push(await new Promise((resolve) => {
+        const req = request(${JSON.stringify(url)}, { method: "POST", headers: ${chunked} ? {} : { "content-length": body.length } }, (res) => {
+          res.resume(); res.on("end", () => resolve(res.statusCode)); res.on("error", (e) => resolve(e.code));
+        });
+        req.on("error", (e) => resolve(e.code));
+        req.end(body);
+      }));
+      process.stdout.write(JSON.stringify(out));
+    })();`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", () => resolve(JSON.parse(out)));
+  });
+}
+
+test("a body far over the payload limit gets its 413, not a connection reset, while the client is still sending it", async () => {
+  // declared (answered before it is read) and chunked (answered at the limit): closing on a client still writing
+  // makes its kernel drop the 413 it was sent, and the client sees ECONNRESET
+  for (const chunked of [false, true]) assert.deepEqual(await postFromChild(server.url + "/predict", 8, chunked, 4), [413, 413, 413, 413], chunked ? "chunked" : "declared");
+  // the client mode meets it when it splits a window: 8 texts of ~1 MB each, far over the 64 KiB limit, each alone too
+  const texts = Array.from({ length: 8 }, (_, i) => `${i % 2 ? "awful" : "lovely"} film number ${i}. `.repeat(40000));
+  const remote = await runCli(["classify", "--server", server.url, "--format", "tsv"], { input: texts.join("\n") + "\n" });
+  assert.equal(remote.code, 1, "each text alone is over the limit: the run fails");
+  assert.match(remote.stderr, /over the payload limit .*--payload-limit/, remote.stderr);
 });

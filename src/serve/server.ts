@@ -166,23 +166,11 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
   async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
     const declared = Number(req.headers["content-length"]);
     if (declared > o.payloadLimit) throw new HttpError(413, `payload of ${declared} bytes is over the limit of ${o.payloadLimit} bytes`, "PayloadTooLarge");
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > o.payloadLimit) throw new HttpError(413, `payload over the limit of ${o.payloadLimit} bytes`, "PayloadTooLarge");
-        chunks.push(chunk);
-      }
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      // the client hung up mid-body: nginx's 499 in the log and /metrics, not a server error (5xx alerts)
-      throw new HttpError(499, `the client closed the connection before its request body arrived (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, "ClientClosed");
-    }
+    const bytes = await readBody(req, o.payloadLimit);
     let text: string;
     try {
       // fatal: bytes that are not UTF-8 would otherwise become U+FFFD, and the model would score another text
-      text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     } catch {
       throw new HttpError(400, "the request body is not valid UTF-8: send JSON encoded as UTF-8", "Validation");
     }
@@ -239,8 +227,6 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
       status = e.status;
       for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
       payload = { error: e.message, error_type: e.errorType };
-      // the rest of an oversized body is not read: the connection cannot carry another request
-      if (status === 413) res.setHeader("connection", "close");
     } finally {
       if (stopping) res.setHeader("connection", "close");
       const ms = performance.now() - t0;
@@ -249,7 +235,13 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
         res.writeHead(status, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(payload);
       } else if (payload === undefined) res.writeHead(status).end();
       else res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
-      if (status === 413) res.once("finish", () => req.destroy()); // after the answer is out, not before
+      // the rest of an oversized body is read and dropped (node does, once the answer is out) so the client reads
+      // its 413: closing on a client still sending resets its connection, and its kernel drops the answer. A
+      // client still sending after LINGER_MS is cut.
+      if (status === 413 && !req.complete) {
+        const cut = setTimeout(() => req.destroy(), LINGER_MS);
+        req.once("close", () => clearTimeout(cut)).once("end", () => clearTimeout(cut));
+      }
 
       metrics.request(routes[path] ? path : "other", status, ms / 1000);
       if (log) log(logLine(o.logFormat ?? "text", { method, path, status, ms, inputs, texts }));
@@ -294,6 +286,37 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
       return closing;
     },
   };
+}
+
+/** How long a client may go on sending a body over the payload limit after its 413 (see the request handler). */
+const LINGER_MS = 5_000;
+
+/**
+ * The request body, up to `limit` bytes; over it, a 413 at once, and the rest flows on into no listener (dropped).
+ * Events rather than `for await`: leaving that loop early destroys the request, and so the socket, before the
+ * 413 is written.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: HttpError) => {
+      req.off("data", onData).off("end", onEnd).off("close", onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) done(new HttpError(413, `payload over the limit of ${limit} bytes`, "PayloadTooLarge"));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    // the client hung up mid-body: nginx's 499 in the log and /metrics, not a server error (5xx alerts)
+    const onClose = () => done(new HttpError(499, "the client closed the connection before its request body arrived", "ClientClosed"));
+    // an error is followed by close; without a listener it would be thrown
+    req.on("error", () => undefined);
+    req.on("data", onData).on("end", onEnd).on("close", onClose);
+  });
 }
 
 /** What a failed bind means for the one who chose `host` and `port` (a busy port is the common one). */
