@@ -206,3 +206,25 @@ test("a body far over the payload limit gets its 413, not a connection reset, wh
   assert.equal(remote.code, 1, "each text alone is over the limit: the run fails");
   assert.match(remote.stderr, /over the payload limit .*--payload-limit/, remote.stderr);
 });
+
+test("client mode: an address whose /info is not a server's /info (a proxy's page at 200) is refused before any text is sent, for every command", async () => {
+  let posts = 0;
+  const s = createServer((req, res) => {
+    if (req.method === "POST") posts++;
+    req.resume();
+    req.on("end", () => res.end("<html>proxy login</html>"));
+  });
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${s.address().port}`;
+  try {
+    for (const command of ["classify", "embed", "ner"]) {
+      const r = await runInProcess([command, "--server", url], { input: "hello\n" });
+      assert.equal(r.code, 2, `${command}: ${r.stderr}`);
+      assert.match(r.stderr, /answered GET \/info with "<html>proxy login<\/html>", not the \/info of an nlp serve/, command);
+    }
+    assert.equal(posts, 0, "no text was sent");
+  } finally {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});

@@ -117,7 +117,12 @@ export class ServerConnection {
     if (url.protocol === "https:") https ??= await import("node:https");
     const agent = url.protocol === "https:" ? new https!.Agent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     const probe = new ServerConnection(url, agent, opts.apiKey, opts.retries ?? 5, {} as ServerInfo);
-    const info = (await probe.send("GET", "/info")).json as ServerInfo;
+    const info = (await probe.send("GET", "/info")).json as ServerInfo | undefined;
+    // a proxy's page at 200, another service: refused here, not as a vague failure at the first window
+    if (!info || typeof info !== "object" || !Number.isInteger(info.max_client_batch_size) || info.max_client_batch_size < 1) {
+      const shown = (JSON.stringify(info) ?? "nothing").slice(0, 120);
+      throw new UsageError(`${url.origin} answered GET /info with ${shown}, not the /info of an nlp serve (or TEI) server; point --server (or NLP_SERVER) at one`);
+    }
     return new ServerConnection(url, agent, opts.apiKey, opts.retries ?? 5, info);
   }
 
