@@ -239,7 +239,7 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
       // its 413: closing on a client still sending resets its connection, and its kernel drops the answer. A
       // client still sending after LINGER_MS is cut.
       if (status === 413 && !req.complete) {
-        const cut = setTimeout(() => req.destroy(), LINGER_MS);
+        const cut = setTimeout(() => req.destroy(), LINGER_MS).unref();
         req.once("close", () => clearTimeout(cut)).once("end", () => clearTimeout(cut));
       }
 
