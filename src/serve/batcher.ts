@@ -53,8 +53,8 @@ export interface BatcherOptions {
   maxBatchTokens: number;
   /** lists handed to the model at once (1 until the worker pool runs several) */
   maxInFlight?: number;
-  /** after each list: its size and model time (for /metrics) */
-  onList?: (size: number, seconds: number, failed: boolean) => void;
+  /** after each list: its size, model time and, when it failed, the error (for /metrics) */
+  onList?: (size: number, seconds: number, error?: unknown) => void;
 }
 
 export class Batcher<I, R> {
@@ -121,7 +121,7 @@ export class Batcher<I, R> {
       )
         .then(
           (out) => {
-            this.opts.onList?.(list.length, (performance.now() - t0) / 1000, false);
+            this.opts.onList?.(list.length, (performance.now() - t0) / 1000);
             for (const [i, p] of list.entries()) {
               if (p.req.failed) continue;
               p.req.results[p.index] = out[i];
@@ -129,7 +129,7 @@ export class Batcher<I, R> {
             }
           },
           (err: unknown) => {
-            this.opts.onList?.(list.length, (performance.now() - t0) / 1000, true);
+            this.opts.onList?.(list.length, (performance.now() - t0) / 1000, err);
             // only this list's requests fail; the queue goes on with the next list
             for (const p of list) {
               if (p.req.failed) continue;

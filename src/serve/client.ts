@@ -46,8 +46,21 @@ function unsupported(what: string): never {
   throw new UsageError(`${what} needs the model in this process: drop --server (or unset NLP_SERVER) to run it locally`);
 }
 
+/** The connection broke after the server began its answer (it was reached: say so, not "cannot reach"). */
+class CutMidAnswer extends Error {
+  constructor(readonly error: NodeJS.ErrnoException) {
+    super(error.message);
+  }
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingMessage["headers"];
+  json: unknown;
+}
+
 /** One JSON request; resolves status, headers and the parsed body. */
-function call(url: URL, agent: HttpAgent, method: string, path: string, apiKey: string | undefined, body?: unknown): Promise<{ status: number; headers: IncomingMessage["headers"]; json: unknown }> {
+function call(url: URL, agent: HttpAgent, method: string, path: string, apiKey: string | undefined, body?: unknown): Promise<Answer> {
   const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const request = url.protocol === "https:" ? https!.request : httpRequest;
   return new Promise((resolve, reject) => {
@@ -64,7 +77,7 @@ function call(url: URL, agent: HttpAgent, method: string, path: string, apiKey: 
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
+        res.on("error", (err) => reject(new CutMidAnswer(err)));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           let json: unknown = text;
@@ -104,29 +117,72 @@ export class ServerConnection {
     if (url.protocol === "https:") https ??= await import("node:https");
     const agent = url.protocol === "https:" ? new https!.Agent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     const probe = new ServerConnection(url, agent, opts.apiKey, opts.retries ?? 5, {} as ServerInfo);
-    const info = (await probe.send("GET", "/info")).json as ServerInfo;
+    const info = (await probe.send("GET", "/info")).json as ServerInfo | undefined;
+    // a proxy's page at 200, another service: refused here, not as a vague failure at the first window
+    if (!info || typeof info !== "object" || !Number.isInteger(info.max_client_batch_size) || info.max_client_batch_size < 1) {
+      const shown = (JSON.stringify(info) ?? "nothing").slice(0, 120);
+      throw new UsageError(`${url.origin} answered GET /info with ${shown}, not the /info of an nlp serve (or TEI) server; point --server (or NLP_SERVER) at one`);
+    }
     return new ServerConnection(url, agent, opts.apiKey, opts.retries ?? 5, info);
   }
 
-  async send(method: string, path: string, body?: unknown): Promise<{ headers: IncomingMessage["headers"]; json: unknown }> {
+  /** One request and its answer, whatever the status but 429 (waited for, after Retry-After, and retried). */
+  private async answer(method: string, path: string, body?: unknown): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
-      let r: Awaited<ReturnType<typeof call>>;
+      let r: Answer;
       try {
         r = await call(this.url, this.agent, method, path, this.apiKey, body);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        const e = err instanceof CutMidAnswer ? err.error : (err as NodeJS.ErrnoException);
+        const code = e.code ?? e.message;
+        if (err instanceof CutMidAnswer) {
+          throw new InferenceError(`the nlp server at ${this.url.origin} closed the connection in the middle of its answer to ${method} ${path} (${code}): is it stopping, or is a proxy in between timing out?`);
+        }
         throw new InferenceError(`cannot reach the nlp server at ${this.url.origin} (${code}); start one with \`nlp serve -m <model>\`, or fix --server / NLP_SERVER`);
       }
-      if (r.status === 200) return r;
-      const detail = r.json && typeof r.json === "object" && "error" in r.json ? String((r.json as { error: unknown }).error) : String(r.json ?? "").slice(0, 200);
-      if (r.status === 401) throw new InferenceError(`the nlp server at ${this.url.origin} refused the request (401): set NLP_API_KEY to the server's key`);
       if (r.status === 429 && attempt < this.retries) {
         const wait = Math.min(10, Number(r.headers["retry-after"]) || 1);
         await new Promise((res) => setTimeout(res, wait * 1000 * (attempt + 1)));
         continue;
       }
-      throw new InferenceError(`the nlp server at ${this.url.origin} answered ${r.status} to ${method} ${path}: ${detail}`);
+      return r;
     }
+  }
+
+  /** What an answer other than 200 means for the user. */
+  private failure(r: Answer, method: string, path: string): Error {
+    const detail = r.json && typeof r.json === "object" && "error" in r.json ? String((r.json as { error: unknown }).error) : String(r.json ?? "").slice(0, 200);
+    if (r.status === 401) return new InferenceError(`the nlp server at ${this.url.origin} refused the request (401): set NLP_API_KEY to the server's key`);
+    // the options this command sent (--dimensions, --stride, a prompt…) are what a 422 Validation refuses: a
+    // usage error (exit 2), as the local run's, not a failed run
+    const type = r.json && typeof r.json === "object" && "error_type" in r.json ? (r.json as { error_type: unknown }).error_type : undefined;
+    if (r.status === 422 && type === "Validation") return new UsageError(`the nlp server at ${this.url.origin} refused the options (422): ${detail}`);
+    return new InferenceError(`the nlp server at ${this.url.origin} answered ${r.status} to ${method} ${path}: ${detail}`);
+  }
+
+  async send(method: string, path: string, body?: unknown): Promise<{ headers: IncomingMessage["headers"]; json: unknown }> {
+    const r = await this.answer(method, path, body);
+    if (r.status !== 200) throw this.failure(r, method, path);
+    return r;
+  }
+
+  /**
+   * POSTs a window of texts and reads one result per text. A window over the server's --payload-limit (413: long
+   * texts; the limit is not in /info) goes again in halves, so the client mode takes every input the local run
+   * takes; only one text over the limit by itself fails the run.
+   */
+  async sendTexts<R>(path: string, texts: string[], body: (texts: string[]) => Record<string, unknown>, read: (r: { headers: IncomingMessage["headers"]; json: unknown }, texts: string[]) => R[]): Promise<R[]> {
+    const r = await this.answer("POST", path, body(texts));
+    if (r.status === 413 && texts.length > 1) {
+      const half = Math.ceil(texts.length / 2);
+      return [...(await this.sendTexts(path, texts.slice(0, half), body, read)), ...(await this.sendTexts(path, texts.slice(half), body, read))];
+    }
+    if (r.status === 413) {
+      throw new InferenceError(`a text of ${Buffer.byteLength(texts[0])} bytes is over the payload limit of the nlp server at ${this.url.origin} (413): start it with a higher --payload-limit, or shorten the text`);
+    }
+    if (r.status !== 200) throw this.failure(r, "POST", path);
+    checkCount(r.json, texts.length, this);
+    return read(r, texts);
   }
 
   /** Texts per request: `batchSize` (at most the server's max_client_batch_size), else that maximum capped at 32. */
@@ -180,6 +236,12 @@ function checkCount(json: unknown, n: number, conn: ServerConnection): asserts j
   if (!Array.isArray(json) || json.length !== n) throw new InferenceError(`the nlp server at ${conn.url.origin} answered ${Array.isArray(json) ? json.length : "no"} results for ${n} texts`);
 }
 
+/** A result that is not what this kind of server answers (another server behind the same address, a proxy): never written as a row. */
+function malformed(conn: ServerConnection, what: string, value: unknown): InferenceError {
+  const shown = JSON.stringify(value) ?? String(value);
+  return new InferenceError(`the nlp server at ${conn.url.origin} answered ${what}: ${shown.length > 120 ? shown.slice(0, 120) + "…" : shown}; is every server behind this address running the same model?`);
+}
+
 /** A text classifier running in a server: the scoreStream of a local TextClassifier (classify, eval). */
 export class RemoteClassifier {
   readonly labels: string[];
@@ -226,14 +288,25 @@ export class RemoteClassifier {
 
   /** Raw logits of each text, in order, from one /predict request. */
   async logitsFor(texts: readonly string[]): Promise<{ logits: Float32Array; truncated: boolean }[]> {
-    const { headers, json } = await this.connection.send("POST", "/predict", { inputs: texts.map((t) => [t]), raw_scores: true, truncate: true });
-    checkCount(json, texts.length, this.connection);
-    const cut = truncatedSet(headers);
     const index = new Map(this.labels.map((l, i) => [l, i]));
-    return (json as { label: string; score: number }[][]).map((preds, i) => {
-      const logits = new Float32Array(this.labels.length);
-      for (const p of preds) logits[index.get(p.label) ?? -1] = p.score;
-      return { logits, truncated: cut.has(i) };
+    const body = (win: string[]) => ({ inputs: win.map((t) => [t]), raw_scores: true, truncate: true });
+    return this.connection.sendTexts("/predict", [...texts], body, ({ headers, json }) => {
+      const cut = truncatedSet(headers);
+      return (json as unknown[]).map((preds, i) => {
+        // every label of /info exactly once, with a number: anything else would be written as made-up scores
+        const logits = new Float32Array(this.labels.length).fill(NaN);
+        const fits =
+          Array.isArray(preds) &&
+          preds.length === this.labels.length &&
+          preds.every((p: { label?: unknown; score?: unknown } | null) => {
+            const k = typeof p?.label === "string" ? index.get(p.label) : undefined;
+            if (k === undefined || typeof p!.score !== "number" || !Number.isNaN(logits[k])) return false;
+            logits[k] = p!.score;
+            return true;
+          });
+        if (!fits) throw malformed(this.connection, `a prediction that does not fit its /info (labels ${this.labels.join(", ")})`, preds);
+        return { logits, truncated: cut.has(i) };
+      });
     });
   }
 
@@ -288,10 +361,14 @@ export class RemoteTokenClassifier {
     const body = { aggregation_strategy: opts.aggregation ?? "simple", ignore_labels: opts.ignoreLabels, stride: opts.stride, threshold: opts.threshold, offsets: opts.offsets, truncate: true };
     const run = stopAtFailure(async (win: T[]): Promise<NerResult<T>[]> => {
       const texts = win.map(textOf);
-      const { headers, json } = await this.connection.send("POST", "/ner", { ...body, inputs: texts });
-      checkCount(json, texts.length, this.connection);
-      const cut = truncatedSet(headers);
-      return win.map((item, i) => ({ item, text: texts[i], entities: (json as Entity[][])[i], truncated: cut.has(i) }));
+      const results = await this.connection.sendTexts("/ner", texts, (inputs) => ({ ...body, inputs }), ({ headers, json }) => {
+        const cut = truncatedSet(headers);
+        return (json as unknown[]).map((entities) => {
+          if (!Array.isArray(entities) || !entities.every((e) => e !== null && typeof e === "object")) throw malformed(this.connection, "entities that are not a list of objects", entities);
+          return entities as Entity[];
+        }).map((entities, i) => ({ entities, truncated: cut.has(i) }));
+      });
+      return win.map((item, i) => ({ item, text: texts[i], ...results[i] }));
     });
     yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
   }
@@ -334,13 +411,8 @@ export class RemoteEmbedder {
 
   /** The prompt the server puts before each text, resolved by the server's model (a wrong name: exit 2 before any input). */
   async promptFor(opts: Pick<EmbedOptions, "prompt" | "promptName" | "role"> = {}): Promise<string> {
-    try {
-      return ((await this.connection.send("POST", "/prompt", RemoteEmbedder.body(opts))).json as { prompt: string }).prompt;
-    } catch (err) {
-      // the server refused the prompt options (422): a usage error here, as locally
-      if (err instanceof InferenceError && / answered 422 /.test(err.message)) throw new UsageError(err.message.replace(/^.* answered 422 to POST \/prompt: /, ""));
-      throw err;
-    }
+    // the server refusing the prompt options (422) is a usage error here, as locally (ServerConnection.send)
+    return ((await this.connection.send("POST", "/prompt", RemoteEmbedder.body(opts))).json as { prompt: string }).prompt;
   }
 
   /** As TextEmbedder.embedStream: input order, bounded memory; the model's Normalize module decides unless `normalize` is given, as locally. */
@@ -348,10 +420,14 @@ export class RemoteEmbedder {
     const textOf = opts.textOf ?? ((item: T) => String(item));
     const body = { ...RemoteEmbedder.body(opts), normalize: opts.normalize ?? this.config.normalize, dimensions: opts.dimensions, truncate: true };
     const run = stopAtFailure(async (win: T[]): Promise<EmbeddedItem<T>[]> => {
-      const { json } = await this.connection.send("POST", "/embed", { ...body, inputs: win.map(textOf) });
-      checkCount(json, win.length, this.connection);
-      // the server writes each float32 as its shortest decimal: Float32Array gets the very values back
-      return win.map((item, i) => ({ item, embedding: Float32Array.from((json as number[][])[i]), tokens: 0 }));
+      const vectors = await this.connection.sendTexts("/embed", win.map(textOf), (inputs) => ({ ...body, inputs }), ({ json }) =>
+        (json as unknown[]).map((v) => {
+          if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "number")) throw malformed(this.connection, "an embedding that is not a list of numbers", v);
+          // the server writes each float32 as its shortest decimal: Float32Array gets the very values back
+          return Float32Array.from(v as number[]);
+        }),
+      );
+      return win.map((item, i) => ({ item, embedding: vectors[i], tokens: 0 }));
     });
     yield* windowed(items, (item) => item, run, { windowSize: opts.batchSize ?? this.batchSize });
   }

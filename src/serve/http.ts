@@ -2,7 +2,7 @@
 import type { ServerResponse } from "node:http";
 
 /** TEI's error_type values, and ours for what TEI answers without a body. */
-export type ErrorType = "Unhealthy" | "Backend" | "Overloaded" | "Validation" | "Tokenizer" | "Empty" | "Unauthorized" | "NotFound" | "MethodNotAllowed" | "PayloadTooLarge";
+export type ErrorType = "Unhealthy" | "Backend" | "Overloaded" | "Validation" | "Tokenizer" | "Empty" | "Unauthorized" | "NotFound" | "MethodNotAllowed" | "PayloadTooLarge" | "ClientClosed";
 
 /** An answer other than 200: its status and TEI's `{"error", "error_type"}` body. */
 export class HttpError extends Error {

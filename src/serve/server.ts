@@ -104,10 +104,12 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
       // as many lists as the model has sessions (its worker pool): two lists on one session fight over its
       // threads (measured: 0.65x the throughput of one)
       maxInFlight: sessions,
-      onList: (size, seconds, failed) => {
+      onList: (size, seconds, error) => {
         metrics.batchSize.observe(size);
         metrics.inferenceSeconds.observe(seconds);
-        if (failed) metrics.inferenceFailures++;
+        // an option the model refuses once it runs (dimensions over its own, a stride its window cannot hold) is
+        // the requests' 422, not a model failure
+        if (error !== undefined && !(error instanceof UsageError)) metrics.inferenceFailures++;
       },
     },
     admission,
@@ -156,21 +158,25 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
   };
   for (const [path, message] of Object.entries(task.refused)) routes[path] = { POST: refuse(message) };
   for (const [path, route] of Object.entries(task.routes)) routes[path] = { POST: post(route) };
-  const isHealth = (path: string, method: string) => routes[path]?.[method] === health;
+  // HEAD is GET without the body (node drops it), as HTTP wants of every server and TEI's router does: `curl -I`
+  // and load balancers' checks must not meet a 405
+  const handlerOf = (byMethod: Record<string, Handler>, method: string): Handler | undefined => byMethod[method] ?? (method === "HEAD" ? byMethod.GET : undefined);
+  const allowed = (byMethod: Record<string, Handler>): string[] => Object.keys(byMethod).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m]));
 
   async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
     const declared = Number(req.headers["content-length"]);
     if (declared > o.payloadLimit) throw new HttpError(413, `payload of ${declared} bytes is over the limit of ${o.payloadLimit} bytes`, "PayloadTooLarge");
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > o.payloadLimit) throw new HttpError(413, `payload over the limit of ${o.payloadLimit} bytes`, "PayloadTooLarge");
-      chunks.push(chunk);
+    const bytes = await readBody(req, o.payloadLimit);
+    let text: string;
+    try {
+      // fatal: bytes that are not UTF-8 would otherwise become U+FFFD, and the model would score another text
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new HttpError(400, "the request body is not valid UTF-8: send JSON encoded as UTF-8", "Validation");
     }
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      body = JSON.parse(text);
     } catch (err) {
       throw new HttpError(400, `Failed to parse the request body as JSON: ${(err as Error).message}`, "Validation");
     }
@@ -210,9 +216,9 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
       }
       const byMethod = routes[path];
       if (!byMethod) throw new HttpError(404, `no route ${path}`, "NotFound");
-      const handler = byMethod[method];
-      if (!handler) throw new HttpError(405, `${method} is not allowed on ${path}; use ${Object.keys(byMethod).join(" or ")}`, "MethodNotAllowed", { allow: Object.keys(byMethod).join(", ") });
-      if (authorized && !isHealth(path, method) && !authorized(req.headers.authorization)) {
+      const handler = handlerOf(byMethod, method);
+      if (!handler) throw new HttpError(405, `${method} is not allowed on ${path}; use ${allowed(byMethod).join(" or ")}`, "MethodNotAllowed", { allow: allowed(byMethod).join(", ") });
+      if (authorized && handler !== health && !authorized(req.headers.authorization)) {
         throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`", "Unauthorized", { "www-authenticate": "Bearer" });
       }
       payload = await handler(req, ctx);
@@ -221,8 +227,6 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
       status = e.status;
       for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
       payload = { error: e.message, error_type: e.errorType };
-      // the rest of an oversized body is not read: the connection cannot carry another request
-      if (status === 413) res.setHeader("connection", "close");
     } finally {
       if (stopping) res.setHeader("connection", "close");
       const ms = performance.now() - t0;
@@ -231,7 +235,13 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
         res.writeHead(status, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(payload);
       } else if (payload === undefined) res.writeHead(status).end();
       else res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
-      if (status === 413) res.once("finish", () => req.destroy()); // after the answer is out, not before
+      // the rest of an oversized body is read and dropped (node does, once the answer is out) so the client reads
+      // its 413: closing on a client still sending resets its connection, and its kernel drops the answer. A
+      // client still sending after LINGER_MS is cut.
+      if (status === 413 && !req.complete) {
+        const cut = setTimeout(() => req.destroy(), LINGER_MS).unref();
+        req.once("close", () => clearTimeout(cut)).once("end", () => clearTimeout(cut));
+      }
 
       metrics.request(routes[path] ? path : "other", status, ms / 1000);
       if (log) log(logLine(o.logFormat ?? "text", { method, path, status, ms, inputs, texts }));
@@ -239,9 +249,10 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (err: NodeJS.ErrnoException) => reject(listenError(err, o.host, o.port));
+    server.once("error", failed);
     server.listen(o.port, o.host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });
@@ -275,6 +286,54 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
       return closing;
     },
   };
+}
+
+/** How long a client may go on sending a body over the payload limit after its 413 (see the request handler). */
+const LINGER_MS = 5_000;
+
+/**
+ * The request body, up to `limit` bytes; over it, a 413 at once, and the rest flows on into no listener (dropped).
+ * Events rather than `for await`: leaving that loop early destroys the request, and so the socket, before the
+ * 413 is written.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: HttpError) => {
+      req.off("data", onData).off("end", onEnd).off("close", onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) done(new HttpError(413, `payload over the limit of ${limit} bytes`, "PayloadTooLarge"));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    // the client hung up mid-body: nginx's 499 in the log and /metrics, not a server error (5xx alerts)
+    const onClose = () => done(new HttpError(499, "the client closed the connection before its request body arrived", "ClientClosed"));
+    // an error is followed by close; without a listener it would be thrown
+    req.on("error", () => undefined);
+    req.on("data", onData).on("end", onEnd).on("close", onClose);
+  });
+}
+
+/** What a failed bind means for the one who chose `host` and `port` (a busy port is the common one). */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const at = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case "EADDRINUSE":
+      return new UsageError(`port ${port} on ${host} is already in use (another server?): choose another \`port\`, or 0 for any free one`, { option: "port", cause: err });
+    case "EACCES":
+      return new UsageError(`cannot listen on ${at}: ports below 1024 need privileges; choose another \`port\``, { option: "port", cause: err });
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new UsageError(`cannot listen on ${at}: \`host\` is not an address of this machine (${err.code}); use 127.0.0.1, 0.0.0.0 or one of its addresses`, { option: "host", cause: err });
+    default:
+      return err;
+  }
 }
 
 function logLine(format: "text" | "json", r: { method: string; path: string; status: number; ms: number; inputs?: number; texts?: unknown }): string {
