@@ -1,7 +1,7 @@
 // Found in a QA pass of the CLI as shell scripts use it: each test is a bug that was there.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
@@ -235,5 +235,35 @@ test("nlp ner and nlp embed: SIGINT closes the JSON array and says how many reco
     assert.equal(await closed, 130, `${cmd[0]}: ${err}`);
     assert.deepEqual(JSON.parse(out).map((o) => o.text), ["one", "two"], cmd[0]);
     assert.match(err, /^nlp: interrupted after 2 records\n$/m);
+  }
+});
+
+test("--text-key on CSV, plain lines or arguments is a usage error (it was ignored: CSV labelled the wrong column)", async () => {
+  const csv = await runInProcess(["classify", "-m", BERT, "--input", "csv", "--text-key", "review"], { input: "text,review\nignored,great\n" });
+  assert.equal(csv.code, 2, csv.stderr);
+  assert.equal(csv.stdout, "");
+  assert.equal(csv.stderr, "nlp: --text-key applies only to JSONL, but this is CSV input; name the column with --column (or pass --input jsonl)\n");
+  const lines = await runInProcess(["classify", "-m", BERT, "--text-key", "review"], { input: "hello\n" });
+  assert.equal(lines.code, 2);
+  assert.match(lines.stderr, /^nlp: --text-key applies only to JSONL, but this is plain-line input/);
+  const args = await runInProcess(["classify", "-m", BERT, "--text-key", "review", "hello"]);
+  assert.equal(args.code, 2);
+  assert.match(args.stderr, /^nlp: --text-key applies only to JSONL, but these are texts given as arguments/);
+  // JSONL takes it, and its default is still "text"
+  const jl = await runInProcess(["classify", "-m", BERT, "--input", "jsonl"], { input: '{"text":"great"}\n' });
+  assert.equal(jl.code, 0, jl.stderr);
+});
+
+test("nlp search --corpus x.csv --column / x.jsonl --text-key with queries as arguments: the flags read the corpus", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-qa-search-"));
+  const csv = join(dir, "faq.csv");
+  writeFileSync(csv, "id,answer\n1,reset your password in settings\n2,billing is monthly\n");
+  const jl = join(dir, "faq.jsonl");
+  writeFileSync(jl, '{"a":"reset your password in settings"}\n{"a":"billing is monthly"}\n');
+  for (const corpus of [["--corpus", csv, "--column", "answer"], ["--corpus", jl, "--text-key", "a"]]) {
+    const r = await runInProcess(["search", "-m", EMBED, ...corpus, "--format", "jsonl", "reset password"]);
+    assert.equal(r.code, 0, r.stderr);
+    const hits = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(hits.map((h) => h.text).sort(), ["billing is monthly", "reset your password in settings"]);
   }
 });

@@ -68,7 +68,8 @@ export function addInputOptions(cmd: Command): Command {
   return cmd
     .option("-f, --file <path>", "read input records from a file ('-' for stdin)")
     .addOption(new Option("--input <format>", "input format: lines, jsonl, csv, tsv (default: from the file extension, else lines)"))
-    .option("--text-key <key>", "JSONL field holding the text (dotted paths allowed)", "text")
+    // no commander default: a --text-key given on CSV or lines is refused, so it must be told from none
+    .option("--text-key <key>", 'JSONL field holding the text (dotted paths allowed) (default: "text")')
     .option("--column <name|n>", 'CSV/TSV column holding the text: header name or 1-based number (default: "text", else "sentence", else the only column besides "label")')
     .option("--no-header", "CSV/TSV: the first row is data, not column names")
     .option("--delimiter <c>", "CSV/TSV field delimiter (default: , for csv, tab for tsv); without --input, reads CSV (TSV for tab)")

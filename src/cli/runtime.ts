@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 // the model layers load when a model does: client mode (--server) and the usage checks before it never need them
 import type { LoadedModel, LoadModelOptions } from "../model/load.js";
 import type { LoadedEmbedder } from "../model/load-embedder.js";
-import { argumentRecords, checkSource, inputFormatFor, inputFormatName, openSource, readRecords, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
+import { argumentRecords, checkSource, inputFormatFor, inputFormatName, openSource, readRecords, rejectJsonlFlags, rejectTabularFlags, type InputOptions, type InputRecord } from "../io/input.js";
 import { guardSource } from "../io/source-guard.js";
 import { takeShard } from "../io/shard.js";
 import type { InputCliOptions, ModelCliOptions } from "./common.js";
@@ -117,6 +117,7 @@ export async function openInput(texts: string[], opts: InputCliOptions & Pick<In
   if (texts.length > 0) {
     if (opts.file) throw new UsageError("give texts as arguments or with --file, not both");
     rejectTabularFlags(opts, "args");
+    rejectJsonlFlags(opts, "args");
     // arguments are texts: a record format for them would be ignored (`--input jsonl '{"text": …}'` classified the JSON)
     const named = opts.input === undefined ? "lines" : inputFormatName(opts.input);
     if (named !== "lines") throw new UsageError(`--input ${named} reads --file or stdin, but these are texts given as arguments; pass the records with --file or on stdin`);

@@ -47,7 +47,7 @@ export function inputFormatName(input: string): string {
  * nothing else does; --column, --no-header or --quote on input that is not
  * CSV/TSV is a usage error.
  */
-export function inputFormatFor(opts: { input?: string; file?: string; column?: string; header?: boolean; delimiter?: string; quote?: string }): string {
+export function inputFormatFor(opts: { input?: string; file?: string; column?: string; header?: boolean; delimiter?: string; quote?: string; textKey?: string }): string {
   let format: string;
   if (opts.input) {
     format = inputFormatName(opts.input);
@@ -59,7 +59,15 @@ export function inputFormatFor(opts: { input?: string; file?: string; column?: s
     else format = "lines";
   }
   if (format !== "csv" && format !== "tsv") rejectTabularFlags(opts, format);
+  if (format !== "jsonl") rejectJsonlFlags(opts, format);
   return format;
+}
+
+/** --text-key on input that is not JSONL: a usage error, or CSV would be labelled from another column. */
+export function rejectJsonlFlags(opts: { textKey?: string }, format: string): void {
+  if (opts.textKey === undefined) return;
+  const what = format === "args" ? "these are texts given as arguments" : format === "csv" || format === "tsv" ? `this is ${format.toUpperCase()} input; name the column with --column (or pass --input jsonl)` : "this is plain-line input; pass --input jsonl to read JSON lines";
+  throw new UsageError(`--text-key applies only to JSONL, but ${what}`);
 }
 
 /** The CSV/TSV flags given on input of another format: a usage error naming the fix. */

@@ -48,7 +48,7 @@ export async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
     file: opts.file,
     input: inFormat,
     column: tabular ? opts.textColumn : undefined,
-    textKey: opts.textColumn ?? "text",
+    textKey: tabular ? undefined : (opts.textColumn ?? "text"),
     textFlag: "--text-column",
     goldColumn: opts.labelColumn,
     header: opts.header,

@@ -54,7 +54,9 @@ export async function runSearch(args: string[], opts: SearchCliOptions, io: CliI
     const progress = await startProgress("searching", { quiet: opts.quiet }, io);
     try {
       const queries: { text: string; vector: Float32Array; top: TopK<number | Hit> }[] = [];
-      const input = await openInput(texts, opts, io);
+      // with --corpus, the reading flags (--input, --column, --text-key …) describe the corpus: queries are arguments or lines
+      const corpusFlags = { input: undefined, column: undefined, header: undefined, delimiter: undefined, quote: undefined, textKey: undefined };
+      const input = await openInput(texts, opts.corpus !== undefined ? { ...opts, ...corpusFlags } : opts, io);
       for await (const r of model.embedStream(input.records, { ...queryOpts, textOf: (x: InputRecord) => x.text })) {
         queries.push({ text: r.item.text, vector: r.embedding, top: new TopK(opts.topK) });
       }
