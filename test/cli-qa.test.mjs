@@ -267,3 +267,15 @@ test("nlp search --corpus x.csv --column / x.jsonl --text-key with queries as ar
     assert.deepEqual(hits.map((h) => h.text).sort(), ["billing is monthly", "reset your password in settings"]);
   }
 });
+
+test("CSV with a repeated header name to JSON: every column kept (pandas' name.1), not the last one shown beside the first one's label", async () => {
+  const r = await runInProcess(["classify", "-m", BERT, "--input", "csv", "--format", "jsonl"], { input: "text,text,,\na,b,x,y\n" });
+  assert.equal(r.code, 0, r.stderr);
+  const [o] = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(Object.keys(o), ["text", "text.1", "", ".1", "label", "score"]);
+  assert.deepEqual([o.text, o["text.1"], o[""], o[".1"]], ["a", "b", "x", "y"]);
+  // the label is the first "text" column's, as the CSV output and the text shown now agree
+  const alone = await runInProcess(["classify", "-m", BERT, "a"]);
+  assert.equal(o.label, JSON.parse(alone.stdout).label);
+  assert.equal(o.score, JSON.parse(alone.stdout).score);
+});

@@ -13,10 +13,18 @@ export function isCsvRow(x: unknown): x is CsvRow {
   return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "csv-row";
 }
 
-/** The row as an object (column → value), for JSON output; later duplicates win. */
+/**
+ * The row as an object (column → value), for JSON output. A repeated header name gets ".1", ".2" … as
+ * pandas' read_csv names it: a later column must not overwrite an earlier one (the text shown would then
+ * be another column than the one labelled).
+ */
 export function csvRowObject(row: CsvRow): Record<string, string> {
   const o: Record<string, string> = {};
-  row.columns.forEach((c, i) => (o[c] = row.values[i] ?? ""));
+  row.columns.forEach((c, i) => {
+    let name = c;
+    for (let k = 1; name in o; k++) name = `${c}.${k}`;
+    o[name] = row.values[i] ?? "";
+  });
   return o;
 }
 
