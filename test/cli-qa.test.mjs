@@ -279,3 +279,10 @@ test("CSV with a repeated header name to JSON: every column kept (pandas' name.1
   assert.equal(o.label, JSON.parse(alone.stdout).label);
   assert.equal(o.score, JSON.parse(alone.stdout).score);
 });
+
+test("nlp ner --format table shows no control character from the text (ESC[2J would clear the screen)", async () => {
+  const r = await runInProcess(["ner", "-m", TOKEN, "--format", "table", "Ada\u001b[2J Lovelace was born in London.\u0007"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout.replaceAll("\n", ""), /\p{Cc}/u);
+  assert.match(r.stdout.split("\n")[0], /^\[?Ada\]?.*\ufffd/u);
+});

@@ -153,13 +153,15 @@ export function fitColumns(columns: readonly string[], headings: readonly string
   return cols.map(({ index, width }) => ({ index, width }));
 }
 
-/**
- * One table cell: numbers with 4 decimals, whitespace runs as one space, and any other control character as
- * U+FFFD: a review holding ESC[2J must not clear the reader's screen.
- */
+/** One table cell: numbers with 4 decimals, text as terminalText shows it. */
 function tableCell(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(4);
-  return cell(v).replace(/\s+/g, " ").replace(/\p{Cc}/gu, "\ufffd");
+  return terminalText(cell(v));
+}
+
+/** Text for a terminal: whitespace runs as one space, any other control character as U+FFFD (a review holding ESC[2J must not clear the reader's screen). */
+export function terminalText(s: string): string {
+  return s.replace(/\s+/g, " ").replace(/\p{Cc}/gu, "\ufffd");
 }
 
 /**

@@ -3,7 +3,7 @@
  * pipeline gives them, in JSON/JSONL/CSV/TSV, one row per entity (--explode), CoNLL or a terminal view.
  */
 import { UsageError } from "../../errors.js";
-import { createWriter, parseOutputFormat, put, type OutputFormat } from "../../io/output.js";
+import { createWriter, parseOutputFormat, put, terminalText, type OutputFormat } from "../../io/output.js";
 import { createEcho } from "../echo.js";
 import type { InputRecord } from "../../io/input.js";
 import type { CsvRow } from "../../io/records.js";
@@ -205,7 +205,7 @@ function tableSink(o: SinkOptions, io: CliIO): Sink {
   return {
     async write(r) {
       const chars = o.offsets === "utf16" ? null : Array.from(r.text);
-      const slice = (s: number, e: number) => (chars ? chars.slice(s, e).join("") : r.text.slice(s, e));
+      const slice = (s: number, e: number) => terminalText(chars ? chars.slice(s, e).join("") : r.text.slice(s, e));
       const end = chars ? chars.length : r.text.length;
       let marked = "";
       let at = 0;
