@@ -58,9 +58,27 @@ export function exitCodeFor(err: unknown): 1 | 2 | 130 {
   return 1;
 }
 
+/** System errors that are the machine's state, not a bug in nlp: what to do about each. */
+const SYSTEM_FIXES: Record<string, string> = {
+  ENOSPC: "free some disk space or write elsewhere",
+  EDQUOT: "free some disk space or write elsewhere",
+  EFBIG: "the file is over the file system's size limit; write elsewhere",
+  EROFS: "the file system is read-only; write elsewhere",
+  EACCES: "check the permissions, or write elsewhere",
+  EPERM: "check the permissions, or write elsewhere",
+  EIO: "the disk reported an I/O error; check it",
+  EMFILE: "too many open files; raise the limit (ulimit -n)",
+  ENFILE: "too many open files; raise the limit (ulimit -n)",
+};
+
 /** One line for stderr: no stack traces for known errors. */
 export function describeError(err: unknown): string {
   if (err instanceof NlpError) return err.message;
+  const sys = err as NodeJS.ErrnoException | null;
+  if (sys instanceof Error && typeof sys.code === "string" && typeof sys.syscall === "string" && SYSTEM_FIXES[sys.code]) {
+    // a write to an -o file or an index on a full disk: the machine's state, said with the fix
+    return `cannot ${sys.syscall}: ${sys.message}; ${SYSTEM_FIXES[sys.code]}`;
+  }
   if (err instanceof Error) return `unexpected error: ${err.message} (please report this with the command you ran)`;
   return `unexpected error: ${String(err)}`;
 }

@@ -286,3 +286,11 @@ test("nlp ner --format table shows no control character from the text (ESC[2J wo
   assert.doesNotMatch(r.stdout.replaceAll("\n", ""), /\p{Cc}/u);
   assert.match(r.stdout.split("\n")[0], /^\[?Ada\]?.*\ufffd/u);
 });
+
+test("a full disk under -o is one line with the fix (exit 1), not an 'unexpected error … please report this'", { skip: process.platform !== "linux" }, async () => {
+  for (const format of ["npy", "jsonl"]) {
+    const r = await runInProcess(["embed", "-m", EMBED, "--format", format, "-o", "/dev/full", "a cat", "a dog"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, "nlp: cannot write: ENOSPC: no space left on device, write; free some disk space or write elsewhere\n");
+  }
+});
