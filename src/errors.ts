@@ -71,13 +71,19 @@ const SYSTEM_FIXES: Record<string, string> = {
   ENFILE: "too many open files; raise the limit (ulimit -n)",
 };
 
+/** What to do about a system error that is the machine's state (a full disk …), or undefined. */
+export function systemFix(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" ? SYSTEM_FIXES[code] : undefined;
+}
+
 /** One line for stderr: no stack traces for known errors. */
 export function describeError(err: unknown): string {
   if (err instanceof NlpError) return err.message;
   const sys = err as NodeJS.ErrnoException | null;
-  if (sys instanceof Error && typeof sys.code === "string" && typeof sys.syscall === "string" && SYSTEM_FIXES[sys.code]) {
+  if (sys instanceof Error && typeof sys.syscall === "string" && systemFix(sys)) {
     // a write to an -o file or an index on a full disk: the machine's state, said with the fix
-    return `cannot ${sys.syscall}: ${sys.message}; ${SYSTEM_FIXES[sys.code]}`;
+    return `cannot ${sys.syscall}: ${sys.message}; ${systemFix(sys)}`;
   }
   if (err instanceof Error) return `unexpected error: ${err.message} (please report this with the command you ran)`;
   return `unexpected error: ${String(err)}`;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { parse } from "csv-parse/sync";
 import { BIN, fixture, runCli, runInProcess } from "./helpers.mjs";
 
@@ -293,4 +293,10 @@ test("a full disk under -o is one line with the fix (exit 1), not an 'unexpected
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr, "nlp: cannot write: ENOSPC: no space left on device, write; free some disk space or write elsewhere\n");
   }
+});
+
+test("stdout on a full disk: exit 1 and the fix on the same line", { skip: process.platform !== "linux" }, async () => {
+  const r = spawnSync("bash", ["-c", `"${process.execPath}" "${BIN}" classify -m "${BERT}" "good film" > /dev/full`], { encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, "nlp: cannot write output: ENOSPC: no space left on device, write; free some disk space or write elsewhere\n");
 });

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { cliError } from "./errors.js";
+import { systemFix } from "../errors.js";
 import { processIO, type CliIO } from "./io.js";
 import { VERSION } from "../version.js";
 
@@ -89,7 +90,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   let outputError: number | undefined;
   const onOutputError = (err: NodeJS.ErrnoException) => {
     outputError = err.code === "EPIPE" ? 0 : 1;
-    if (outputError) io.stderr.write(`nlp: cannot write output: ${err.message}\n`);
+    const fix = systemFix(err);
+    if (outputError) io.stderr.write(`nlp: cannot write output: ${err.message}${fix ? `; ${fix}` : ""}\n`);
     io.exit?.(outputError);
   };
   io.stdout.on("error", onOutputError);
