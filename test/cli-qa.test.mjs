@@ -300,3 +300,15 @@ test("stdout on a full disk: exit 1 and the fix on the same line", { skip: proce
   assert.equal(r.status, 1);
   assert.equal(r.stderr, "nlp: cannot write output: ENOSPC: no space left on device, write; free some disk space or write elsewhere\n");
 });
+
+test('-m "" and -f "" (an unset shell variable) are usage errors, not the default model or a file named ""', async () => {
+  for (const cmd of ["classify", "ner", "embed", "tokenize"]) {
+    const r = await runInProcess([cmd, "-m", "", "good film"], { env: offline() });
+    assert.equal(r.code, 2, `${cmd}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, "nlp: -m/--model is empty (an unset shell variable?); name a model folder, catalog reference or Hub repo id, or leave -m out for the default model\n");
+  }
+  const f = await runInProcess(["classify", "-m", BERT, "-f", ""]);
+  assert.equal(f.code, 2);
+  assert.equal(f.stderr, "nlp: --file is empty (an unset shell variable?); pass a path, or '-' to read stdin\n");
+});

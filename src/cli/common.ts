@@ -26,6 +26,12 @@ export function floatArg(name: string, min: number, max: number) {
   };
 }
 
+/** -m "$MODEL" with MODEL unset must not quietly become the default model. */
+function modelArg(value: string): string {
+  if (value.trim() === "") throw new UsageError("-m/--model is empty (an unset shell variable?); name a model folder, catalog reference or Hub repo id, or leave -m out for the default model");
+  return value;
+}
+
 export interface ModelCliOptions {
   model?: string;
   variant?: string;
@@ -54,7 +60,7 @@ export interface InputCliOptions {
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .option("-m, --model <ref>", "model: a folder, a catalog reference (nlp models) or a Hub repo id owner/name[@revision]")
+    .option("-m, --model <ref>", "model: a folder, a catalog reference (nlp models) or a Hub repo id owner/name[@revision]", modelArg)
     .option("--variant <name>", "ONNX variant: int8 (default when present), fp32, fp16, uint8")
     .option("--max-length <n>", "truncate texts to at most n tokens (never above the model's limit)", intArg("--max-length", 2))
     .option("--workers <n>", "sessions running at once, each in its own thread (default: one per physical core for int8 models, else one; nlp info says)", intArg("--workers", 1, LOAD_LIMITS.workers))

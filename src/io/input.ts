@@ -30,6 +30,7 @@ export function openSource(file: string | undefined, stdin: AsyncIterable<Buffer
 /** A missing input file is a usage error: checked before a model loads too, so a typo costs no download. */
 export function checkSource(file: string | undefined): void {
   if (file === undefined || file === "-") return;
+  if (file.trim() === "") throw new UsageError("--file is empty (an unset shell variable?); pass a path, or '-' to read stdin");
   if (!existsSync(file)) throw new UsageError(`input file not found: ${file}`);
   if (statSync(file).isDirectory()) throw new UsageError(`--file ${file} is a folder, not a file; pass a file, or '-' to read stdin`);
 }
