@@ -1,7 +1,7 @@
 // Found in a QA pass of the CLI as shell scripts use it: each test is a bug that was there.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
@@ -311,4 +311,20 @@ test('-m "" and -f "" (an unset shell variable) are usage errors, not the defaul
   const f = await runInProcess(["classify", "-m", BERT, "-f", ""]);
   assert.equal(f.code, 2);
   assert.equal(f.stderr, "nlp: --file is empty (an unset shell variable?); pass a path, or '-' to read stdin\n");
+});
+
+test("table: CJK and emoji labels get their terminal width, so the score columns line up", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-qa-cjk-"));
+  cpSync(fixture("distilbert"), dir, { recursive: true });
+  const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  config.id2label = { 0: "否定的", 1: "肯定的😀" };
+  config.label2id = { 否定的: 0, "肯定的😀": 1 };
+  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+  const r = await runInProcess(["classify", "-m", dir, "--format", "table", "--all-scores", "good", "bad"], { env: { COLUMNS: "60" } });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  // every row ends at the same terminal column, the header's
+  const ends = lines.map(columns);
+  assert.equal(new Set([ends[0], ...ends.slice(2)]).size, 1, r.stdout);
+  assert.doesNotMatch(r.stdout, /…/, "labels are not cut");
 });

@@ -133,8 +133,9 @@ export function widthsOf(records: readonly OutRecord[], columns: readonly string
 export function fitColumns(columns: readonly string[], headings: readonly string[], fits: Record<string, ColumnFit>, total: number): { index: number; width: number }[] {
   let cols = columns.map((c, index) => {
     const f = fits[c] ?? (c === "text" ? TEXT_COLUMN : OTHER_COLUMN);
-    const width = Math.max(headings[index].length, f.width ?? 0);
-    return { index, width, min: Math.min(width, Math.max(headings[index].length, f.min ?? width)), drop: f.drop ?? 0 };
+    const heading = stringWidth(headings[index]);
+    const width = Math.max(heading, f.width ?? 0);
+    return { index, width, min: Math.min(width, Math.max(heading, f.min ?? width)), drop: f.drop ?? 0 };
   });
   const need = (cs: typeof cols, key: "width" | "min") => cs.reduce((n, c) => n + c[key], 0) + GAP.length * (cs.length - 1);
   while (need(cols, "min") > total) {

@@ -1,3 +1,4 @@
+import stringWidth from "string-width";
 import type { CliIO } from "../io.js";
 import { predictionFrom, validatePredictOptions, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
 import { InputError } from "../../errors.js";
@@ -73,7 +74,7 @@ export async function runClassify(texts: string[], opts: ClassifyCliOptions, io:
       const columns = [...(sentence ? SENTENCE_COLUMNS : []), "text", ...predictionFields(p)];
       // table: labels and scores keep one width on every row, so rows print as they come
       const table: Record<string, { width: number; min?: number }> = {
-        [`${p}label`]: { width: Math.max(...labels.map((l) => l.length)) },
+        [`${p}label`]: { width: Math.max(...labels.map((l) => stringWidth(l))) },
         [`${p}score`]: { width: 7 }, // "0.1234", "-3.1234" with --function none
         [`${p}labels`]: { width: 48, min: 12 },
       };
