@@ -328,3 +328,11 @@ test("table: CJK and emoji labels get their terminal width, so the score columns
   assert.equal(new Set([ends[0], ...ends.slice(2)]).size, 1, r.stdout);
   assert.doesNotMatch(r.stdout, /…/, "labels are not cut");
 });
+
+test("HF_ENDPOINT that is not an http(s) URL: one line naming it (exit 2), not 'unexpected error: Invalid URL'", async () => {
+  for (const value of ["not-a-url", "ftp://mirror.example"]) {
+    const r = await runInProcess(["classify", "-m", "owner/absent", "good film"], { env: { HF_HOME: mkdtempSync(join(tmpdir(), "nlp-qa-")), HF_ENDPOINT: value } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `nlp: HF_ENDPOINT "${value}" is not an http(s) URL; set it to the Hub or a mirror (e.g. https://huggingface.co), or unset it\n`);
+  }
+});

@@ -6,14 +6,25 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { envVar, expandHome } from "../env.js";
+import { UsageError } from "../errors.js";
 
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
 
 const env = (name: string): string | undefined => envVar(name);
 
-/** HF_ENDPOINT, without a trailing slash. */
+/** HF_ENDPOINT, without a trailing slash; a value that is no http(s) URL is a usage error naming it. */
 export function hubEndpoint(): string {
-  return (env("HF_ENDPOINT") ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
+  const value = env("HF_ENDPOINT") ?? DEFAULT_ENDPOINT;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // not a URL at all
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new UsageError(`HF_ENDPOINT "${value}" is not an http(s) URL; set it to the Hub or a mirror (e.g. ${DEFAULT_ENDPOINT}), or unset it`);
+  }
+  return value.replace(/\/+$/, "");
 }
 
 /** HF_HOME, default ~/.cache/huggingface (XDG_CACHE_HOME respected as huggingface_hub does). */
