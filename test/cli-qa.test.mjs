@@ -336,3 +336,13 @@ test("HF_ENDPOINT that is not an http(s) URL: one line naming it (exit 2), not '
     assert.equal(r.stderr, `nlp: HF_ENDPOINT "${value}" is not an http(s) URL; set it to the Hub or a mirror (e.g. https://huggingface.co), or unset it\n`);
   }
 });
+
+test("HTTPS_PROXY=host:port without a scheme is used as http://host:port (as curl and requests do), not 'unexpected error'", async () => {
+  const base = { HF_HOME: mkdtempSync(join(tmpdir(), "nlp-qa-")), HF_ENDPOINT: "https://hub.example", NO_PROXY: "", no_proxy: "" };
+  const refused = await runInProcess(["classify", "-m", "owner/absent", "good film"], { env: { ...base, HTTPS_PROXY: "127.0.0.1:9", https_proxy: undefined } });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /^nlp: cannot reach hub\.example \(ECONNREFUSED\): check your network, proxy \(HTTPS_PROXY\)/);
+  const bad = await runInProcess(["classify", "-m", "owner/absent", "good film"], { env: { ...base, HTTPS_PROXY: "http://", https_proxy: undefined } });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.equal(bad.stderr, 'nlp: HTTPS_PROXY "http://" is not a proxy URL; set it like http://proxy.example:3128, or unset it\n');
+});

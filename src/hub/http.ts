@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
-import { HubError } from "../errors.js";
+import { HubError, UsageError } from "../errors.js";
 import { headersTimeoutMs, hubEndpoint, stallTimeoutMs } from "./env.js";
 import { redirectProblem, show } from "./safe-path.js";
 import { envVar } from "../env.js";
@@ -58,12 +58,29 @@ export function isHubOrigin(url: string, endpoint = hubEndpoint()): boolean {
   }
 }
 
+/**
+ * HTTPS_PROXY / HTTP_PROXY (lower case first, as undici and curl read them). "proxy.corp:3128" with no
+ * scheme means http://, as curl and Python's requests take it (undici alone throws "Invalid URL").
+ */
+function proxyUrl(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const [variable, raw] = envVar(lower) !== undefined ? [lower, envVar(lower)!] : [name, envVar(name)];
+  if (raw === undefined) return undefined;
+  const value = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  try {
+    if (new URL(value).hostname) return value;
+  } catch {
+    // said below
+  }
+  throw new UsageError(`${variable} "${raw}" is not a proxy URL; set it like http://proxy.example:3128, or unset it`);
+}
+
 export function createHttpClient(token?: string): HttpClient {
   // read here rather than by undici so an empty variable counts as unset, in either case
   const env = (name: string) => envVar(name.toLowerCase()) ?? envVar(name);
   const dispatcher: Dispatcher = new EnvHttpProxyAgent({
-    httpProxy: env("HTTP_PROXY"),
-    httpsProxy: env("HTTPS_PROXY"),
+    httpProxy: proxyUrl("HTTP_PROXY"),
+    httpsProxy: proxyUrl("HTTPS_PROXY"),
     noProxy: env("NO_PROXY") ?? "",
     headersTimeout: headersTimeoutMs(),
     bodyTimeout: stallTimeoutMs(),
