@@ -346,3 +346,20 @@ test("HTTPS_PROXY=host:port without a scheme is used as http://host:port (as cur
   assert.equal(bad.code, 2, bad.stderr);
   assert.equal(bad.stderr, 'nlp: HTTPS_PROXY "http://" is not a proxy URL; set it like http://proxy.example:3128, or unset it\n');
 });
+
+test("TSV output quotes only what unquoted TSV cannot hold, so nlp (and cut) read it back: a text with \" comes back as it went in", async () => {
+  const texts = ['say "hi"', '"quoted from the start"', "plain"];
+  const out = await runInProcess(["classify", "-m", BERT, "--format", "tsv"], { input: texts.join("\n") + "\n" });
+  assert.equal(out.code, 0, out.stderr);
+  assert.deepEqual(out.stdout.trim().split("\n").map((l) => l.split("\t")[0]), ["text", ...texts]);
+  // read back by nlp's TSV reader (unquoted, as cut): the same texts, the same labels
+  const back = await runInProcess(["classify", "-m", BERT, "--input", "tsv", "--column", "text", "--format", "jsonl"], { input: out.stdout });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(back.stdout.trim().split("\n").map((l) => JSON.parse(l).text), texts);
+  // CSV in, TSV out: the same
+  const csv = await runInProcess(["classify", "-m", BERT, "--input", "csv", "--format", "tsv"], { input: 'id,text\n1,"say ""hi"""\n' });
+  assert.equal(csv.stdout.split("\n")[1].split("\t").slice(0, 2).join("\t"), '1\tsay "hi"');
+  // a tab or a newline cannot be in unquoted TSV: that row is quoted, as pandas' to_csv(sep="\t") does
+  const tab = await runInProcess(["classify", "-m", BERT, "--format", "tsv", 'a\tb "c"']);
+  assert.match(tab.stdout.split("\n")[1], /^"a\tb ""c"""\t/);
+});

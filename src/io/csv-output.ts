@@ -2,11 +2,12 @@
  * CSV/TSV output for CSV/TSV input: every input column, unchanged and in
  * order, then the prediction columns (named clear of the input's by the
  * caller, see added-fields.ts). A header row is written when the input had
- * one; each row is written as soon as it is scored. Unquoted TSV in gives
- * unquoted TSV out, so a field starting with " comes back as it went in.
+ * one; each row is written as soon as it is scored. TSV rows are quoted only
+ * where unquoted TSV cannot hold a value (rowQuote), so a field starting with
+ * " comes back as it went in.
  */
 import type { Writable } from "node:stream";
-import { cell, loadStringify, put } from "./output.js";
+import { cell, loadStringify, put, rowQuote, type Stringify } from "./output.js";
 import type { CsvRow } from "./csv-input.js";
 
 export interface RowWriter {
@@ -28,26 +29,25 @@ export function createCsvRowWriter(
 ): RowWriter {
   // settled on the first row: every row of one input has the same delimiter, quoting and header flag
   let delimiter: string | undefined;
-  let quote = '"';
   const start = (row: CsvRow, rows: string[][]) => {
     delimiter = outputDelimiter(format, row.delimiter);
-    // its values hold no tab or newline (unquoted TSV cannot), so none needs quotes
-    if (delimiter === "\t" && row.delimiter === "\t" && row.quote === false) quote = "";
     if (row.header) rows.push([...row.columns, ...predictionColumns]);
   };
+  // each row quoted as rowQuote says: unquoted TSV in holds no tab or newline, so it comes back unquoted
+  const lines = (stringify: Stringify, rows: string[][]) => rows.map((r) => stringify([r], { delimiter, quote: rowQuote(delimiter!, r) })).join("");
   return {
     async write(row, prediction) {
       const stringify = await loadStringify();
       const rows: string[][] = [];
       if (delimiter === undefined) start(row, rows);
       rows.push([...row.values, ...predictionColumns.map((c) => cell(prediction[c]))]);
-      await put(out, stringify(rows, { delimiter, quote }));
+      await put(out, lines(stringify, rows));
     },
     async end(header) {
       if (delimiter !== undefined || !header) return;
       const rows: string[][] = [];
       start(header, rows);
-      if (rows.length > 0) await put(out, (await loadStringify())(rows, { delimiter, quote }));
+      if (rows.length > 0) await put(out, lines(await loadStringify(), rows));
     },
   };
 }

@@ -49,7 +49,7 @@ export function parseOutputFormat(value: string | undefined, isTTY: boolean): Ou
   return f;
 }
 
-type Stringify = (rows: unknown[][], opts: StringifyOptions) => string;
+export type Stringify = (rows: unknown[][], opts: StringifyOptions) => string;
 let stringifyModule: Promise<Stringify> | undefined;
 /** csv-stringify loads on the first CSV/TSV row: JSONL runs (and one-text startup) never pay for it. */
 export function loadStringify(): Promise<Stringify> {
@@ -66,6 +66,17 @@ export function cell(v: unknown): string {
   if (v === undefined || v === null) return "";
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
+}
+
+/**
+ * The quote character for one row of delimited output. TSV is read unquoted, as `cut` and IANA
+ * text/tab-separated-values have it (csv-input.ts), so a TSV row is quoted only when a value holds what
+ * unquoted TSV cannot (a tab, a line break), as pandas' to_csv(sep="\t") would; a `"` alone is text.
+ * CSV rows get RFC 4180's minimal quoting.
+ */
+export function rowQuote(delimiter: string, values: readonly string[]): string {
+  if (delimiter !== "\t") return '"';
+  return values.some((v) => /[\t\n\r]/.test(v)) ? '"' : "";
 }
 
 export function createWriter(format: OutputFormat, out: Writable, opts: WriterOptions): RecordWriter {
@@ -87,15 +98,17 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
         async write(r) {
           const stringify = await loadStringify();
           let s = "";
+          const line = (values: string[]) => stringify([values], { delimiter, quote: rowQuote(delimiter, values) });
           if (!headerDone) {
-            s += stringify([opts.headings ?? opts.columns], { delimiter });
+            s += line(opts.headings ?? opts.columns);
             headerDone = true;
           }
-          s += stringify([opts.columns.map((c) => cell(r[c]))], { delimiter });
+          s += line(opts.columns.map((c) => cell(r[c])));
           await put(out, s);
         },
         async end() {
-          if (!headerDone) await put(out, (await loadStringify())([opts.headings ?? opts.columns], { delimiter }));
+          const head = opts.headings ?? opts.columns;
+          if (!headerDone) await put(out, (await loadStringify())([head], { delimiter, quote: rowQuote(delimiter, head) }));
         },
       };
     }
