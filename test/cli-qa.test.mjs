@@ -363,3 +363,10 @@ test("TSV output quotes only what unquoted TSV cannot hold, so nlp (and cut) rea
   const tab = await runInProcess(["classify", "-m", BERT, "--format", "tsv", 'a\tb "c"']);
   assert.match(tab.stdout.split("\n")[1], /^"a\tb ""c"""\t/);
 });
+
+test("zero-shot --labels naming a label twice is a usage error (its scores collided: one was dropped from \"scores\")", async () => {
+  const r = await runInProcess(["classify", "-m", fixture("bert_nli"), "--labels", "sports, tech,sports", "--all-scores", "The match went to penalties"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr, 'nlp: --labels names "sports" twice; give each candidate label once\n');
+});

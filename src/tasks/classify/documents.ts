@@ -163,6 +163,9 @@ export function planDocuments(model: Omit<DocumentScorer, "scoreStream">, opts: 
   }
   const labels = parseCandidateLabels(opts.candidateLabels);
   if (labels.length === 0) throw new UsageError('`candidateLabels` needs at least one label, e.g. `candidateLabels` "sports,politics,tech"', { option: "candidateLabels" });
+  // a label given twice would be scored twice under one name: "scores" and the CSV columns would keep one
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice !== undefined) throw new UsageError(`\`candidateLabels\` names "${twice}" twice; give each candidate label once`, { option: "candidateLabels" });
   if (long === "chunk") {
     throw new UsageError("`long` chunk cannot be combined with `candidateLabels` (each hypothesis would cut the text differently); use `long` sentences or truncate", {
       option: ["long", "candidateLabels"],
