@@ -1,7 +1,7 @@
 // Found in a QA pass of the CLI as shell scripts use it: each test is a bug that was there.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
@@ -369,4 +369,17 @@ test("zero-shot --labels naming a label twice is a usage error (its scores colli
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stdout, "");
   assert.equal(r.stderr, 'nlp: --labels names "sports" twice; give each candidate label once\n');
+});
+
+test("ONNX Runtime writes no telemetry device id into $HOME, and a read-only HOME draws no ORT warning on stderr", async () => {
+  const home = mkdtempSync(join(tmpdir(), "nlp-qa-home-"));
+  const r = await runCli(["classify", "-m", BERT, "good film"], { env: { HOME: home, HF_HOME: join(home, "hf"), ORT_DISABLE_TELEMETRY: undefined } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(join(home, ".cache", "Microsoft")), false, "~/.cache/Microsoft/DeveloperTools/.onnxruntime/deviceid");
+  // HOME not a writable folder (a read-only container): ORT warned "Failed to persist telemetry device ID"
+  const file = join(home, "not-a-folder");
+  writeFileSync(file, "");
+  const ro = await runCli(["classify", "-m", BERT, "good film"], { env: { HOME: file, HF_HOME: join(home, "hf"), ORT_DISABLE_TELEMETRY: undefined } });
+  assert.equal(ro.code, 0, ro.stderr);
+  assert.equal(ro.stderr, "");
 });

@@ -23,6 +23,10 @@ export type Ort = typeof import("onnxruntime-node");
 let ortPromise: Promise<Ort> | undefined;
 /** Loaded on first use: importing the native binding costs startup time that `--help` should not pay. */
 function ort(): Promise<Ort> {
+  // ONNX Runtime's telemetry otherwise writes a device id to ~/.cache/Microsoft/DeveloperTools (outside the HF
+  // cache an offline tool should keep to) and, where HOME is read-only (containers), prints a coloured warning
+  // on stderr. Set before the first session creates ORT's environment; a value the user set is kept.
+  process.env.ORT_DISABLE_TELEMETRY ??= "1";
   ortPromise ??= import("onnxruntime-node");
   return ortPromise;
 }
