@@ -52,6 +52,16 @@ test("the check sees what a model run loads: nlp classify loads ONNX Runtime and
   assert.ok(packages.has("@huggingface/tokenizers"));
 });
 
+test("string-width (7 modules, ~8 ms) loads only when a table is printed", async () => {
+  const jsonl = await packagesLoadedBy(["classify", "-m", EMBEDDED, "A fine film"]);
+  assert.equal(jsonl.code, 0, jsonl.stderr);
+  assert.ok(!jsonl.packages.has("string-width"), "JSONL output loaded string-width");
+  const table = await packagesLoadedBy(["classify", "-m", EMBEDDED, "--format", "table", "A fine film"]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.ok(table.packages.has("string-width"));
+  assert.match(table.stdout, /^text +label +score\n/);
+});
+
 test("nlp classify \"…\" registers only its own command and loads no embedding or token-classification code", async () => {
   const { code, stderr, own } = await packagesLoadedBy(["classify", "-m", EMBEDDED, "A fine film"]);
   assert.equal(code, 0, stderr);

@@ -1,8 +1,7 @@
-import stringWidth from "string-width";
 import type { CliIO } from "../io.js";
 import { predictionFrom, validatePredictOptions, type Prediction, type ScoreFunction } from "../../engine/postprocess.js";
 import { InputError } from "../../errors.js";
-import { createWriter, parseOutputFormat, type OutRecord, type RecordWriter } from "../../io/output.js";
+import { createWriter, parseOutputFormat, type ColumnFit, type OutRecord, type RecordWriter } from "../../io/output.js";
 import { csvRowObject, isCsvRow } from "../../io/csv-input.js";
 import { createCsvRowWriter, type RowWriter } from "../../io/csv-output.js";
 import { clashFreePrefix, clashNotice } from "../../io/added-fields.js";
@@ -73,8 +72,8 @@ export async function runClassify(texts: string[], opts: ClassifyCliOptions, io:
       const p = names!.prefix;
       const columns = [...(sentence ? SENTENCE_COLUMNS : []), "text", ...predictionFields(p)];
       // table: labels and scores keep one width on every row, so rows print as they come
-      const table: Record<string, { width: number; min?: number }> = {
-        [`${p}label`]: { width: Math.max(...labels.map((l) => stringWidth(l))) },
+      const table: Record<string, ColumnFit> = {
+        [`${p}label`]: { cells: labels },
         [`${p}score`]: { width: 7 }, // "0.1234", "-3.1234" with --function none
         [`${p}labels`]: { width: 48, min: 12 },
       };

@@ -1,6 +1,6 @@
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
-import { createWriter, parseOutputFormat, widthsOf } from "../../io/output.js";
+import { createWriter, parseOutputFormat } from "../../io/output.js";
 
 export interface ModelsCliOptions {
   lang?: string;
@@ -50,15 +50,15 @@ export async function runModels(query: string | undefined, opts: ModelsCliOption
     // fit the terminal: refs whole (they are what you type), other columns cut with … or dropped (labels first)
     const columns = ["ref", "task", "languages", "variant", "size_mb", "labels", "cached"];
     const cells = records.map((r) => ({ ...r, size_mb: r.size_mb === null ? "" : `${r.size_mb}` }));
-    const w = widthsOf(cells, columns);
+    const col = (c: keyof (typeof cells)[number]) => ({ cells: cells.map((r) => r[c]), width: c.length });
     const fit = {
-      ref: { width: w.ref },
-      task: { width: w.task, min: 9, drop: 1 },
-      languages: { width: w.languages, min: 5, drop: 2 },
-      variant: { width: w.variant, drop: 4 },
-      size_mb: { width: w.size_mb, drop: 3 },
-      labels: { width: w.labels, min: 12, drop: 5 },
-      cached: { width: w.cached },
+      ref: col("ref"),
+      task: { ...col("task"), min: 9, drop: 1 },
+      languages: { ...col("languages"), min: 5, drop: 2 },
+      variant: { ...col("variant"), drop: 4 },
+      size_mb: { ...col("size_mb"), drop: 3 },
+      labels: { ...col("labels"), min: 12, drop: 5 },
+      cached: col("cached"),
     };
     const writer = createWriter(format, io.stdout, { env: io.env, columns, headings: ["ref", "task", "lang", "variant", "MB", "labels", "cached"], table: fit });
     for (const r of cells) await writer.write(r);
