@@ -127,3 +127,22 @@ test("CLI: one record per input line with --long; sentence-level CSV columns; st
   const badMode = await runInProcess(["classify", ...m, "--long", "split", "x"]);
   assert.equal(badMode.code, 2);
 });
+
+test("CLI --level sentence: a document with no sentence (empty, blank) keeps its record, with null sentence and label, in every format", async () => {
+  const m = ["-m", fixture("bert"), "--variant", "fp32"];
+  const input = "Good. Bad.\n\n   \nFine.\n";
+  const r = await runInProcess(["classify", ...m, "--level", "sentence", "--format", "jsonl"], { input });
+  assert.equal(r.code, 0, r.stderr);
+  const recs = jsonl(r.stdout);
+  assert.deepEqual(
+    recs.map((x) => [x.doc, x.sentence, x.begin, x.end, x.text]),
+    [[0, 0, 0, 5, "Good."], [0, 1, 6, 10, "Bad."], [1, null, null, null, ""], [2, null, null, null, "   "], [3, 0, 0, 5, "Fine."]],
+  );
+  assert.deepEqual([recs[2].label, recs[2].score], [null, null]);
+  const csv = await runInProcess(["classify", ...m, "--level", "sentence", "--format", "csv"], { input });
+  assert.deepEqual(csv.stdout.split("\n").slice(3, 5), ["1,,,,,,", "2,,,,   ,,"]);
+  // zero-shot: at sentence level an empty text is a document with no sentence, not a refused text
+  const z = await runInProcess(["classify", "-m", fixture("bert_nli"), "--labels", "a,b", "--level", "sentence", "--format", "jsonl"], { input: "Good.\n\n" });
+  assert.equal(z.code, 0, z.stderr);
+  assert.deepEqual(jsonl(z.stdout).map((x) => [x.doc, x.sentence, x.label === null]), [[0, 0, false], [1, null, true]]);
+});

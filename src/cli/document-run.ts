@@ -80,6 +80,11 @@ export function runDocuments(
         yield { source, line, text: u.text, error: u.error };
         continue;
       }
+      if (u.sentence === null) {
+        // a document with no sentence (empty or blank) still gets its record: no sentence, no label
+        yield { source, line, text: u.text, lead: { doc: u.doc, sentence: null, begin: null, end: null } };
+        continue;
+      }
       const lead = u.sentence ? { doc: u.doc, sentence: u.sentence.index, begin: u.sentence.begin, end: u.sentence.end } : undefined;
       yield { source, line, text: u.text, scores: u.scores, ...(lead ? { lead } : {}) };
     }

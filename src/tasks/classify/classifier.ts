@@ -279,6 +279,8 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
     validatePredictOptions(opts);
     const run = classifyRecords(this, texts, (t) => t, opts);
     for await (const u of run.results) {
+      // level sentence: a document with no sentence has no sentence record here (ClassifiedUnit has it, for the CLI)
+      if (u.sentence === null) continue;
       // as the zero-shot pipeline raises on an empty text; the CLI writes an error record instead
       if (!u.scores) throw new InputError(`text ${u.doc + 1}: ${u.error}`);
       const pr = predictionFrom(u.scores, run.labels, opts);

@@ -96,8 +96,8 @@ export interface ScoredUnit<T> {
   item: T;
   /** 0-based position of the document in the input */
   doc: number;
-  /** level "sentence": the sentence (index 0-based within its document, begin/end in the plan's offset unit, end exclusive) */
-  sentence?: Sentence & { index: number };
+  /** level "sentence": the sentence (index 0-based within its document, begin/end in the plan's offset unit, end exclusive); null for a document with no sentence */
+  sentence?: (Sentence & { index: number }) | null;
   /** scores in `labels` order; absent with `error` */
   scores?: number[];
   /** set when the document cannot be scored (zero-shot on an empty text) */
@@ -215,8 +215,9 @@ interface DocState<T> {
 /**
  * Scores documents under a plan: yields per document (level "document") or per
  * sentence (level "sentence"), in input order. A document with no sentence
- * yields nothing at sentence level; at document level every document yields
- * exactly one unit.
+ * yields one unit with `sentence: null` and no scores at sentence level, so that
+ * every document has a unit (the CLI writes one record for it); at document
+ * level every document yields exactly one unit.
  */
 export async function* scoreDocuments<T>(
   model: DocumentScorer,
@@ -232,7 +233,8 @@ export async function* scoreDocuments<T>(
     for await (const item of items) {
       const text = textOf(item);
       const state: DocState<T> = { item, doc, segments: [], got: [], pending: 0, cut: false };
-      if (plan.zeroShot && text === "") state.error = EMPTY_ZERO_SHOT;
+      // at sentence level an empty text is a document with no sentence (below), as a blank one is: nothing to refuse
+      if (plan.zeroShot && text === "" && plan.level === "document") state.error = EMPTY_ZERO_SHOT;
       else {
         const bySentence = plan.level === "sentence" || plan.long === "sentences";
         let segments = bySentence ? splitSentences(text, { splitter: plan.splitter }) : [];
@@ -313,6 +315,7 @@ function* fold<T>(st: DocState<T>, plan: DocumentPlan): Generator<ScoredUnit<T>>
     );
   });
   if (plan.level === "sentence") {
+    if (st.segments.length === 0) yield { item: st.item, doc: st.doc, sentence: null, truncated: false };
     for (let i = 0; i < st.segments.length; i++) {
       yield { item: st.item, doc: st.doc, sentence: { ...st.segments[i], index: i }, scores: segScores[i], truncated: st.cut };
     }
@@ -329,9 +332,9 @@ export interface ClassifiedUnit<T> {
   doc: number;
   /** the text scored: the record's, or the sentence's at sentence level */
   text: string;
-  /** level "sentence": the sentence's index in its document and its offsets (in the plan's unit) */
-  sentence?: { index: number; begin: number; end: number };
-  /** scores in `labels` order; absent with `error` */
+  /** level "sentence": the sentence's index in its document and its offsets (in the plan's unit); null for a document with no sentence (empty or blank), which has no scores */
+  sentence?: { index: number; begin: number; end: number } | null;
+  /** scores in `labels` order; absent with `error` and on a document with no sentence */
   scores?: number[];
   /** why the record got no scores (zero-shot on an empty text); the caller decides to throw, skip or write it */
   error?: string;
@@ -370,6 +373,7 @@ export function classifyRecords<T>(
     for await (const u of scoreDocuments(model, items, textOf, p, score)) {
       const truncated = Boolean(u.truncated);
       if (u.error) yield { item: u.item, doc: u.doc, text: textOf(u.item), error: u.error, truncated };
+      else if (u.sentence === null) yield { item: u.item, doc: u.doc, text: textOf(u.item), sentence: null, truncated };
       else if (u.sentence) {
         const { index, begin, end, text } = u.sentence;
         yield { item: u.item, doc: u.doc, text, sentence: { index, begin, end }, scores: u.scores, truncated };
