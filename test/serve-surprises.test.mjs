@@ -228,3 +228,9 @@ test("client mode: an address whose /info is not a server's /info (a proxy's pag
     await new Promise((r) => s.close(r));
   }
 });
+
+test("serve(model, { workers }) is refused with the fix (load's workers decide the sessions), not silently ignored", async () => {
+  await assert.rejects(serve(model, { port: 0, workers: 4 }), (err) => err.name === "UsageError" && /load\(ref, \{ workers \}\)/.test(err.message));
+  // /info reports the model's own pool
+  assert.equal((await (await fetch(server.url + "/info")).json()).workers, model.workers);
+});

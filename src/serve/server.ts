@@ -34,8 +34,6 @@ export interface ServeOptions {
   corsOrigins?: string[];
   /** the model's name in /info (default: its folder) */
   modelId?: string;
-  /** worker processes under the model (reported in /info) */
-  workers?: number;
   /** one line per request (no texts unless `logInputs`) */
   log?: (line: string) => void;
   logFormat?: "text" | "json";
@@ -77,6 +75,10 @@ function checkLimits(o: Required<Pick<ServeOptions, "maxBatchTokens" | "maxClien
  *   await fetch(`${server.url}/predict`, { method: "POST", body: JSON.stringify({ inputs: "great" }) });
  */
 export async function serve(model: ServableModel, options: ServeOptions = {}): Promise<ServerHandle> {
+  // the sessions are the model's own pool (load(ref, { workers })); an option here could only be ignored
+  if ((options as { workers?: unknown }).workers !== undefined) {
+    throw new UsageError("`workers` is not a serve() option: the model's own pool runs the sessions; pass it to load(ref, { workers }) instead", { option: "workers" });
+  }
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof SERVE_DEFAULTS & ServeOptions;
   checkLimits(o);
   const authorized = o.apiKey !== undefined ? bearerCheck(o.apiKey) : undefined;

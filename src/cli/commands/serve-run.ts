@@ -91,7 +91,6 @@ export async function runServe(modelArg: string | undefined, opts: ServeCliOptio
   server = await serve(model, {
     host: opts.host,
     port: opts.port,
-    workers: opts.workers,
     maxBatchTokens: opts.maxBatchTokens,
     maxClientBatchSize: opts.maxClientBatchSize,
     maxConcurrentRequests: opts.maxConcurrentRequests,
