@@ -96,3 +96,12 @@ test("search: usage errors exit 2 with the fix", async () => {
     assert.match(res.stderr, pattern);
   }
 });
+
+test("search with no query (empty stdin) still writes a well-formed empty output: [] in JSON, the header in CSV", async () => {
+  const m = ["search", "-m", join(DIR, "bert"), "--corpus", join(ROOT, "test", "fixtures", "embedded-logits.txt")];
+  const json = await runInProcess([...m, "--format", "json"], { input: "" });
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), []);
+  const csv = await runInProcess([...m, "--format", "csv"], { input: "" });
+  assert.equal(csv.stdout, "rank,score,line,text\n");
+});

@@ -60,8 +60,8 @@ export async function runSearch(args: string[], opts: SearchCliOptions, io: CliI
       for await (const r of model.embedStream(input.records, { ...queryOpts, textOf: (x: InputRecord) => x.text })) {
         queries.push({ text: r.item.text, vector: r.embedding, top: new TopK(opts.topK) });
       }
-      if (queries.length === 0) return;
-      if (meta) {
+      // no query: nothing to scan, but the output is still written ([] in JSON, the header in CSV), as every command's
+      if (queries.length > 0 && meta) {
         if (queries[0].vector.length !== meta.dims) {
           throw new UsageError(`the queries have ${queries[0].vector.length} dimensions but the index ${meta.dims}; search with the model that built it (${meta.model.ref})`);
         }
@@ -73,7 +73,7 @@ export async function runSearch(args: string[], opts: SearchCliOptions, io: CliI
           }
           progress.tick(n);
         }
-      } else {
+      } else if (queries.length > 0) {
         const format = inputFormatFor({ ...opts, file: opts.corpus });
         const source = guardSource(openSource(opts.corpus, io.stdin), opts.corpus!);
         const warn = opts.quiet ? undefined : (l: string) => io.stderr.write(`nlp: ${l}\n`);
