@@ -21,6 +21,7 @@ import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
 import { classifyRecords, tokenRow, type DocumentOptions, type ScoredItem, type ScoreRow, type ScoreStreamOptions, type TokenRow } from "./documents.js";
 import { headLabels, openModel, planFor } from "../../engine/open.js";
 import { readBundle } from "../../model/bundle.js";
+import { checkedTextOf, textList } from "../texts.js";
 import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
 
 export type { ScoredItem } from "./documents.js";
@@ -290,7 +291,7 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
 
   /** Classifies texts; one record per text, in order. */
   async classify(texts: string | readonly string[], opts: ClassifyOptions = {}): Promise<ClassifyRecord[]> {
-    const list = typeof texts === "string" ? [texts] : texts;
+    const list = textList(texts);
     const out: ClassifyRecord[] = [];
     for await (const r of this.classifyStream(list, opts)) out.push(r);
     return out;
@@ -298,8 +299,10 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
 
   /** The exact input_ids the model receives (after truncation), with their token strings. */
   tokenize(texts: string | readonly string[]): TokenizeRecord[] {
-    const list = typeof texts === "string" ? [texts] : texts;
-    return list.map((text) => {
+    const list = textList(texts);
+    const check = checkedTextOf((t: string) => t);
+    return list.map((t) => {
+      const text = check(t);
       const e = this.encode(text);
       return { text, tokens: e.tokens, ids: e.ids };
     });

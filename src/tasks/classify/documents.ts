@@ -22,6 +22,7 @@ import {
 import type { ScoreFunction } from "../../engine/postprocess.js";
 import type { Encoded, TextTokenizer } from "../../engine/tokenizer.js";
 import type { Bundle } from "../../model/bundle.js";
+import { checkedTextOf } from "../texts.js";
 
 export interface ScoredItem<T> {
   item: T;
@@ -363,14 +364,16 @@ export function classifyRecords<T>(
 ): ClassifyRun<T> {
   const plan = needsDocumentPath(opts) ? planDocuments(model, opts) : undefined;
   const score = { function: opts.function, batchSize: opts.batchSize };
+  // read once per item where it is scored; the records' `text` is read again after that check passed
+  const checked = checkedTextOf(textOf);
   async function* plain(): AsyncGenerator<ClassifiedUnit<T>> {
     let doc = 0;
-    for await (const s of model.scoreStream(items, textOf, score)) {
+    for await (const s of model.scoreStream(items, checked, score)) {
       yield { item: s.item, doc: doc++, text: textOf(s.item), scores: s.scores, truncated: s.truncated };
     }
   }
   async function* documents(p: DocumentPlan): AsyncGenerator<ClassifiedUnit<T>> {
-    for await (const u of scoreDocuments(model, items, textOf, p, score)) {
+    for await (const u of scoreDocuments(model, items, checked, p, score)) {
       const truncated = Boolean(u.truncated);
       if (u.error) yield { item: u.item, doc: u.doc, text: textOf(u.item), error: u.error, truncated };
       else if (u.sentence === null) yield { item: u.item, doc: u.doc, text: textOf(u.item), sentence: null, truncated };

@@ -16,6 +16,7 @@ import { planFor } from "../../engine/open.js";
 import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
 import { readSentenceConfig, type SentenceConfig } from "../../model/sentence-bundle.js";
 import { TextTokenizer, type Encoded } from "../../engine/tokenizer.js";
+import { checkedTextOf, textList } from "../texts.js";
 
 export interface EmbedLoadOptions {
   /** ONNX variant: int8 (default when present), fp32, … */
@@ -285,7 +286,7 @@ export class TextEmbedder extends PooledModel<EmbedJob, EmbedResult> {
     const prompt = this.promptFor(opts);
     const finish = this.finishOptions(opts);
     const batchSize = opts.batchSize ?? this.batchSize;
-    const textOf = opts.textOf ?? ((item: T) => String(item));
+    const textOf = checkedTextOf(opts.textOf ?? ((item: T) => item));
     const run = async (win: { item: T; text: string }[], first: number): Promise<EmbeddedItem<T>[]> => {
       const res = await this.pool.run({ texts: win.map((w) => w.text), prompt, finish, batchSize }, `records ${first + 1}–${first + win.length}`);
       return win.map((w, i) => ({ item: w.item, embedding: res.vectors.subarray(i * res.dim, (i + 1) * res.dim), tokens: res.tokens[i] }));
@@ -295,7 +296,7 @@ export class TextEmbedder extends PooledModel<EmbedJob, EmbedResult> {
 
   /** One vector per text, in order (float32, length = the model's dimension or `dimensions`). */
   async embed(texts: string | readonly string[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
-    const list = typeof texts === "string" ? [texts] : texts;
+    const list = textList(texts);
     const out: Float32Array[] = [];
     for await (const r of this.embedStream(list, opts)) out.push(r.embedding);
     return out;

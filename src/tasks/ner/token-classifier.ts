@@ -24,6 +24,7 @@ import { tokensToString } from "../../engine/decoder.js";
 import { defaultBatchSize, streamWindowSize, validateLoadOptions, type LoadOptions } from "../classify/classifier.js";
 import { headLabels, openModel } from "../../engine/open.js";
 import { LanePool, laneSpec, PooledModel, type Runner } from "../../engine/pool.js";
+import { checkedTextOf, textList } from "../texts.js";
 
 export { OFFSET_UNITS, type OffsetUnit } from "../../engine/offsets.js";
 
@@ -238,12 +239,13 @@ export class TokenClassifier extends PooledModel<NerJob, NerJobResult> {
       const res = await this.pool.run({ texts: win.map((w) => w.text), opts: jobOpts }, `records ${first + 1}–${first + win.length}`);
       return win.map((w, i) => ({ item: w.item, text: w.text, entities: res.records[i].entities, truncated: res.records[i].truncated }));
     };
-    yield* windowed(items, (item) => ({ item, text: textOf(item) }), run, { windowSize: streamWindowSize(batchSize), inFlight: this.pool.capacity });
+    const text = checkedTextOf(textOf);
+    yield* windowed(items, (item) => ({ item, text: text(item) }), run, { windowSize: streamWindowSize(batchSize), inFlight: this.pool.capacity });
   }
 
   /** Entities of each text, one record per text, in order. */
   async ner(texts: string | readonly string[], opts: NerOptions = {}): Promise<NerRecord[]> {
-    const list = typeof texts === "string" ? [texts] : texts;
+    const list = textList(texts);
     const out: NerRecord[] = [];
     for await (const r of this.nerStream(list, (t) => t, opts)) out.push({ text: r.text, entities: r.entities, truncated: r.truncated });
     return out;

@@ -1,0 +1,34 @@
+// The library's methods called from JavaScript with texts of the wrong type: a UsageError naming what was
+// passed, not a TypeError from inside the tokenizer ("undefined is not a function"), and not a number
+// silently embedded as its decimal string.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { load, loadEmbedder, loadTokenClassifier } from "../dist/index.js";
+import { ROOT } from "./helpers.mjs";
+
+const usage = (pattern) => (err) => err.name === "UsageError" && pattern.test(err.message);
+
+test("classify, embed and ner refuse texts that are not strings with a UsageError naming the type", async () => {
+  const c = await load(join(ROOT, "models", "en.classify.sentiment.tiny"));
+  const e = await loadEmbedder(join(ROOT, "test", "fixtures", "hf-embed", "bert"));
+  const t = await loadTokenClassifier(join(ROOT, "test", "fixtures", "hf-token", "bert"));
+  try {
+    for (const [name, call] of [
+      ["classify", (x) => c.classify(x)],
+      ["classify level sentence", (x) => c.classify(x, { level: "sentence" })],
+      ["embed", (x) => e.embed(x)],
+      ["ner", (x) => t.ner(x)],
+    ]) {
+      await assert.rejects(call(5), usage(/`texts` must be a string or an array of strings, got number/), name);
+      await assert.rejects(call(["fine", 5]), usage(/text 2 is number, not a string/), name);
+      await assert.rejects(call([null]), usage(/text 1 is null, not a string/), name);
+    }
+    await assert.rejects(async () => { for await (const _ of e.embedStream([7])) void _; }, usage(/text 1 is number/));
+    assert.throws(() => c.tokenize([1]), usage(/text 1 is number/));
+    // strings still work
+    assert.equal((await c.classify(["good", ""])).length, 2);
+  } finally {
+    await Promise.all([c.dispose(), e.dispose(), t.dispose()]);
+  }
+});
