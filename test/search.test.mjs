@@ -105,3 +105,19 @@ test("search with no query (empty stdin) still writes a well-formed empty output
   const csv = await runInProcess([...m, "--format", "csv"], { input: "" });
   assert.equal(csv.stdout, "rank,score,line,text\n");
 });
+
+test("an index of an empty corpus is searched (no hits, exit 0), not refused as built by another model", async () => {
+  const tmp = mkdtempSync(join(tmpdir(), "nlp-search-empty-"));
+  try {
+    const idx = join(tmp, "idx");
+    const corpus = join(tmp, "empty.txt");
+    writeFileSync(corpus, "");
+    const built = await runInProcess(["embed", "-m", join(DIR, "bert"), "--index", idx, "-f", corpus]);
+    assert.equal(built.code, 0, built.stderr);
+    const res = await runInProcess(["search", "--index", idx, "--format", "json", "fruit"]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(JSON.parse(res.stdout), []);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

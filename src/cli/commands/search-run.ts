@@ -62,7 +62,8 @@ export async function runSearch(args: string[], opts: SearchCliOptions, io: CliI
       }
       // no query: nothing to scan, but the output is still written ([] in JSON, the header in CSV), as every command's
       if (queries.length > 0 && meta) {
-        if (queries[0].vector.length !== meta.dims) {
+        // an index of an empty corpus has no vector to take its dimensions from (0): nothing to compare, no hit
+        if (meta.rows > 0 && queries[0].vector.length !== meta.dims) {
           throw new UsageError(`the queries have ${queries[0].vector.length} dimensions but the index ${meta.dims}; search with the model that built it (${meta.model.ref})`);
         }
         for await (const chunk of npyRows(`${opts.index}/embeddings.npy`)) {
