@@ -32,3 +32,12 @@ test("classify, embed and ner refuse texts that are not strings with a UsageErro
     await Promise.all([c.dispose(), e.dispose(), t.dispose()]);
   }
 });
+
+test("dispose() while a classify runs: the window in flight finishes, the rest is refused as disposed, not an ONNX Runtime failure", async () => {
+  const m = await load(join(ROOT, "models", "en.classify.sentiment.tiny"), { workers: 1 });
+  const texts = Array.from({ length: 200 }, (_, i) => `text number ${i}`);
+  const running = m.classify(texts);
+  await new Promise((r) => setTimeout(r, 2));
+  await m.dispose();
+  await assert.rejects(running, (err) => err.name === "InferenceError" && err.message === "the model was disposed; load it again");
+});

@@ -245,7 +245,8 @@ export class LanePool<J, R> {
    */
   private retireFirst(): void {
     const first = this.lanes[0];
-    if (first.retired || !first.isReady || first.jobs.length > 0 || this.workers < 2) return;
+    // closing: close() releases lane 0 itself once its window is done
+    if (this.closed || first.retired || !first.isReady || first.jobs.length > 0 || this.workers < 2) return;
     if (this.threads < this.workers) return;
     first.retired = true;
     void first.runner?.dispose().catch(() => {});
@@ -355,7 +356,7 @@ export class LanePool<J, R> {
   }
 
   /**
-   * Stops every worker and releases every session; jobs not started are rejected. A worker still creating
+   * Stops every worker and releases every session (after the window each is running); jobs not started are rejected. A worker still creating
    * its session is waited for and then asked to stop: cutting a thread off inside ONNX Runtime's native code
    * aborts the whole process (terminate → Napi::Error → exit 134).
    */
@@ -366,7 +367,13 @@ export class LanePool<J, R> {
     for (const j of this.queue.splice(0)) j.reject(new InferenceError("the model was disposed; load it again"));
     await Promise.all(
       this.lanes.map(async (l) => {
-        if (!l.worker) return l.retired ? undefined : l.runner?.dispose();
+        if (!l.worker) {
+          if (l.retired) return;
+          // this thread's session: a window running on it finishes first (releasing it mid-run fails that window
+          // with ONNX Runtime's "Session already disposed" instead of the refusal above)
+          await Promise.all(l.jobs.map((j) => j.settled));
+          return l.runner?.dispose();
+        }
         const w = l.worker;
         if (l.dead) return;
         const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
