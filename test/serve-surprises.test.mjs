@@ -234,3 +234,9 @@ test("serve(model, { workers }) is refused with the fix (load's workers decide t
   // /info reports the model's own pool
   assert.equal((await (await fetch(server.url + "/info")).json()).workers, model.workers);
 });
+
+test("serve(): corsOrigins as one string (a substring match would allow other origins) and an empty or non-string apiKey are refused", async () => {
+  await assert.rejects(serve(model, { port: 0, corsOrigins: "https://app.example.com" }), (err) => err.name === "UsageError" && /`corsOrigins` must be an array of origins/.test(err.message));
+  await assert.rejects(serve(model, { port: 0, apiKey: "" }), (err) => err.name === "UsageError" && /`apiKey` must be a non-empty string/.test(err.message));
+  await assert.rejects(serve(model, { port: 0, apiKey: 1234 }), (err) => err.name === "UsageError" && /`apiKey` must be a non-empty string/.test(err.message));
+});

@@ -81,6 +81,14 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
   }
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof SERVE_DEFAULTS & ServeOptions;
   checkLimits(o);
+  // from JavaScript these can arrive as other types: one string would make the origin check a substring match
+  // ("https://app.example.com".includes("https://app.example.co")), an empty key a key anyone can send
+  if (o.corsOrigins !== undefined && !(Array.isArray(o.corsOrigins) && o.corsOrigins.every((c) => typeof c === "string"))) {
+    throw new UsageError(`\`corsOrigins\` must be an array of origins, e.g. ["https://app.example.com"], got ${JSON.stringify(o.corsOrigins)}`, { option: "corsOrigins" });
+  }
+  if (o.apiKey !== undefined && (typeof o.apiKey !== "string" || o.apiKey === "")) {
+    throw new UsageError("`apiKey` must be a non-empty string (leave it out to serve without a key)", { option: "apiKey" });
+  }
   const authorized = o.apiKey !== undefined ? bearerCheck(o.apiKey) : undefined;
   const modelId = o.modelId ?? model.bundle.dir;
   let ready = false;
