@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { load, loadEmbedder, loadTokenClassifier } from "../dist/index.js";
+import { load, loadEmbedder, loadTokenClassifier, rerank } from "../dist/index.js";
 import { ROOT } from "./helpers.mjs";
 
 const usage = (pattern) => (err) => err.name === "UsageError" && pattern.test(err.message);
@@ -40,4 +40,16 @@ test("dispose() while a classify runs: the window in flight finishes, the rest i
   await new Promise((r) => setTimeout(r, 2));
   await m.dispose();
   await assert.rejects(running, (err) => err.name === "InferenceError" && err.message === "the model was disposed; load it again");
+});
+
+test("rerank(): a bad topK, a query or document that is not a string are UsageErrors naming the option, not a RangeError about `k` or a TypeError", async () => {
+  const m = await load(join(ROOT, "test", "fixtures", "hf-reference", "bert_regression"), { variant: "fp32" });
+  try {
+    for (const topK of [0, 1.5, "1"]) await assert.rejects(rerank(m, "q", ["a", "b"], (x) => x, { topK }), usage(/`topK` must be a positive integer/), String(topK));
+    await assert.rejects(rerank(m, 5, ["a"], (x) => x), usage(/`query` must be a string, got number/));
+    await assert.rejects(rerank(m, "q", ["a", 7], (x) => x), usage(/text 2 is number/));
+    assert.equal((await rerank(m, "q", ["a", "b"], (x) => x, { topK: 1 })).length, 1);
+  } finally {
+    await m.dispose();
+  }
 });

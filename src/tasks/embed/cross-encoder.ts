@@ -8,6 +8,7 @@ import { BundleError, UsageError } from "../../errors.js";
 import type { ScoreFunction } from "../../engine/postprocess.js";
 import { TopK } from "../../engine/top-k.js";
 import type { TextClassifier } from "../classify/classifier.js";
+import { checkedTextOf } from "../texts.js";
 
 /** CrossEncoder.get_default_activation_fn: config.sentence_transformers.activation_fn, the pre-v4 key, else Sigmoid for one label. */
 export function crossEncoderActivation(model: TextClassifier): ScoreFunction {
@@ -54,6 +55,11 @@ export async function rerank<T>(
   if (opts.activation !== undefined && opts.activation !== "sigmoid" && opts.activation !== "none") {
     throw new UsageError(`\`activation\` must be sigmoid or none, got ${opts.activation}`, { option: "activation" });
   }
+  if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) {
+    throw new UsageError(`\`topK\` must be a positive integer, got ${JSON.stringify(opts.topK)}`, { option: "topK" });
+  }
+  if (typeof query !== "string") throw new UsageError(`\`query\` must be a string, got ${query === null ? "null" : typeof query}`);
+  const text = checkedTextOf(textOf);
   const fn = opts.activation ?? crossEncoderActivation(model);
   const top = new TopK<{ item: T; index: number }>(opts.topK ?? Number.MAX_SAFE_INTEGER);
   let index = 0;
@@ -63,7 +69,8 @@ export async function rerank<T>(
   for await (const s of model.scoreStream(numbered, (d) => textOf(d.item), {
     function: fn,
     batchSize: opts.batchSize,
-    row: (d) => ({ text: query, pair: textOf(d.item), longestFirst: true }),
+    // the row is made once per document, in order (checkedTextOf counts them)
+    row: (d) => ({ text: query, pair: text(d.item), longestFirst: true }),
   })) {
     top.push(s.scores[0], s.item);
   }
