@@ -53,3 +53,13 @@ test("rerank(): a bad topK, a query or document that is not a string are UsageEr
     await m.dispose();
   }
 });
+
+test("ner(): ignoreLabels as a string (spread into its characters, so \"O,B-LOC\" ignored neither) is a UsageError", async () => {
+  const t = await loadTokenClassifier(join(ROOT, "test", "fixtures", "hf-token", "bert"));
+  try {
+    await assert.rejects(t.ner("John", { ignoreLabels: "O,B-LOC" }), usage(/`ignoreLabels` must be an array of labels/));
+    assert.equal((await t.ner("John", { ignoreLabels: ["O"] })).length, 1);
+  } finally {
+    await t.dispose();
+  }
+});

@@ -87,6 +87,10 @@ export function validateNerOptions(opts: NerOptions): void {
   if (opts.threshold !== undefined && !(opts.threshold >= 0 && opts.threshold <= 1)) {
     throw new UsageError(`\`threshold\` must be between 0 and 1, got ${opts.threshold}`, { option: "threshold" });
   }
+  // a string would be spread into its characters: "O,B-LOC" would ignore neither label
+  if (opts.ignoreLabels !== undefined && !(Array.isArray(opts.ignoreLabels) && opts.ignoreLabels.every((l) => typeof l === "string"))) {
+    throw new UsageError(`\`ignoreLabels\` must be an array of labels, e.g. ["O"], got ${JSON.stringify(opts.ignoreLabels)}`, { option: "ignoreLabels" });
+  }
   if (opts.stride !== undefined && (!Number.isInteger(opts.stride) || opts.stride < 0)) {
     throw new UsageError(`\`stride\` must be an integer ≥ 0, got ${opts.stride}`, { option: "stride" });
   }
