@@ -63,3 +63,15 @@ test("ner(): ignoreLabels as a string (spread into its characters, so \"O,B-LOC\
     await t.dispose();
   }
 });
+
+test("classify(): candidateLabels that are not a string or an array of strings are a UsageError, not a TypeError from trim()", async () => {
+  const nli = await load(join(ROOT, "test", "fixtures", "hf-reference", "bert_nli"));
+  try {
+    for (const bad of [[1, 2], 5, ["a", null]]) {
+      await assert.rejects(nli.classify("good", { candidateLabels: bad }), usage(/`candidateLabels` must be a comma-separated string or an array of strings/), JSON.stringify(bad));
+    }
+    assert.equal((await nli.classify("good", { candidateLabels: ["a", "b"] }))[0].label.length, 1);
+  } finally {
+    await nli.dispose();
+  }
+});

@@ -162,6 +162,10 @@ export function planDocuments(model: Omit<DocumentScorer, "scoreStream">, opts: 
     if (opts.hypothesis !== undefined || opts.multiLabel) throw new UsageError("`hypothesis` and `multiLabel` need `candidateLabels` (zero-shot candidate labels)", { option: ["hypothesis", "multiLabel", "candidateLabels"] });
     return plan;
   }
+  const given: unknown = opts.candidateLabels;
+  if (!(typeof given === "string" || (Array.isArray(given) && given.every((l) => typeof l === "string")))) {
+    throw new UsageError(`\`candidateLabels\` must be a comma-separated string or an array of strings, got ${JSON.stringify(given)}`, { option: "candidateLabels" });
+  }
   const labels = parseCandidateLabels(opts.candidateLabels);
   if (labels.length === 0) throw new UsageError('`candidateLabels` needs at least one label, e.g. `candidateLabels` "sports,politics,tech"', { option: "candidateLabels" });
   // a label given twice would be scored twice under one name: "scores" and the CSV columns would keep one
