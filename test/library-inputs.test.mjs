@@ -75,3 +75,18 @@ test("classify(): candidateLabels that are not a string or an array of strings a
     await nli.dispose();
   }
 });
+
+test("a per-call batchSize out of range is a UsageError naming batchSize (it was planBatches' untyped RangeError)", async () => {
+  const c = await load(join(ROOT, "models", "en.classify.sentiment.tiny"));
+  const e = await loadEmbedder(join(ROOT, "test", "fixtures", "hf-embed", "bert"));
+  const t = await loadTokenClassifier(join(ROOT, "test", "fixtures", "hf-token", "bert"));
+  try {
+    for (const batchSize of [0, 2.5, "4"]) {
+      await assert.rejects(c.classify(["a"], { batchSize }), usage(/`batchSize` must be an integer from 1 to/), `classify ${batchSize}`);
+      await assert.rejects(e.embed(["a"], { batchSize }), usage(/`batchSize` must be an integer from 1 to/), `embed ${batchSize}`);
+      await assert.rejects(t.ner(["a"], { batchSize }), usage(/`batchSize` must be an integer from 1 to/), `ner ${batchSize}`);
+    }
+  } finally {
+    await Promise.all([c.dispose(), e.dispose(), t.dispose()]);
+  }
+});

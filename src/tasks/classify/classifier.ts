@@ -232,6 +232,8 @@ export class TextClassifier extends PooledModel<ScoreJob, ScoreResult> {
     textOf: (item: T) => string,
     opts: ScoreStreamOptions<T> = {},
   ): AsyncGenerator<ScoredItem<T>> {
+    // a per-call batchSize as load's (else planBatches' untyped RangeError, thrown inside a lane)
+    validateLoadOptions({ batchSize: opts.batchSize });
     const batchSize = opts.batchSize ?? this.batchSize;
     const fn = opts.function ?? this.function;
     const unit = opts.unit ?? "records";

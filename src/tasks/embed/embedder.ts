@@ -285,6 +285,7 @@ export class TextEmbedder extends PooledModel<EmbedJob, EmbedResult> {
   ): AsyncGenerator<EmbeddedItem<T>> {
     const prompt = this.promptFor(opts);
     const finish = this.finishOptions(opts);
+    validateLoadOptions({ batchSize: opts.batchSize });
     const batchSize = opts.batchSize ?? this.batchSize;
     const textOf = checkedTextOf(opts.textOf ?? ((item: T) => item));
     const run = async (win: { item: T; text: string }[], first: number): Promise<EmbeddedItem<T>[]> => {

@@ -228,6 +228,7 @@ export class TokenClassifier extends PooledModel<NerJob, NerJobResult> {
    */
   async *nerStream<T>(items: AsyncIterable<T> | Iterable<T>, textOf: (item: T) => string, opts: NerOptions = {}): AsyncGenerator<NerResult<T>> {
     validateNerOptions(opts);
+    validateLoadOptions({ batchSize: opts.batchSize });
     this.checkStride(opts.stride);
     const batchSize = opts.batchSize ?? this.batchSize;
     // plain data only: the job may cross to a worker thread
