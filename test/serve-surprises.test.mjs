@@ -240,3 +240,8 @@ test("serve(): corsOrigins as one string (a substring match would allow other or
   await assert.rejects(serve(model, { port: 0, apiKey: "" }), (err) => err.name === "UsageError" && /`apiKey` must be a non-empty string/.test(err.message));
   await assert.rejects(serve(model, { port: 0, apiKey: 1234 }), (err) => err.name === "UsageError" && /`apiKey` must be a non-empty string/.test(err.message));
 });
+
+test("serve(): a log that is not a function (it crashed the process on the first request) and an unknown logFormat are refused", async () => {
+  await assert.rejects(serve(model, { port: 0, log: true }), (err) => err.name === "UsageError" && /`log` must be a function/.test(err.message));
+  await assert.rejects(serve(model, { port: 0, logFormat: "xml" }), (err) => err.name === "UsageError" && /`logFormat` must be text or json/.test(err.message));
+});

@@ -86,6 +86,9 @@ export async function serve(model: ServableModel, options: ServeOptions = {}): P
   if (o.corsOrigins !== undefined && !(Array.isArray(o.corsOrigins) && o.corsOrigins.every((c) => typeof c === "string"))) {
     throw new UsageError(`\`corsOrigins\` must be an array of origins, e.g. ["https://app.example.com"], got ${JSON.stringify(o.corsOrigins)}`, { option: "corsOrigins" });
   }
+  // called on every request: anything else would throw there and take the process down
+  if (o.log !== undefined && typeof o.log !== "function") throw new UsageError("`log` must be a function taking one line, e.g. (line) => console.error(line)", { option: "log" });
+  if (o.logFormat !== undefined && o.logFormat !== "text" && o.logFormat !== "json") throw new UsageError(`\`logFormat\` must be text or json, got ${JSON.stringify(o.logFormat)}`, { option: "logFormat" });
   if (o.apiKey !== undefined && (typeof o.apiKey !== "string" || o.apiKey === "")) {
     throw new UsageError("`apiKey` must be a non-empty string (leave it out to serve without a key)", { option: "apiKey" });
   }
