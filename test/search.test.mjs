@@ -121,3 +121,21 @@ test("an index of an empty corpus is searched (no hits, exit 0), not refused as 
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test("search --index with -m another model of the same dimensions warns that the scores mix two models; the index's own model does not", async () => {
+  const tmp = mkdtempSync(join(tmpdir(), "nlp-search-other-"));
+  try {
+    const idx = join(tmp, "idx");
+    const corpus = join(tmp, "corpus.txt");
+    writeFileSync(corpus, "apple\nbanana\n");
+    assert.equal((await runInProcess(["embed", "-m", join(DIR, "bert"), "--index", idx, "-f", corpus])).code, 0);
+    const other = await runInProcess(["search", "--index", idx, "-m", join(DIR, "xlm_roberta"), "--format", "jsonl", "fruit"]);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stderr, /warning: .* was built with .*bert.*; the queries are embedded with .*xlm_roberta/);
+    const same = await runInProcess(["search", "--index", idx, "-m", join(DIR, "bert"), "--format", "jsonl", "fruit"]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.doesNotMatch(same.stderr, /warning/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

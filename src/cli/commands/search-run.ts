@@ -3,6 +3,7 @@
  * with scores and line numbers, streaming the corpus (or a prebuilt index) so
  * memory stays bounded by --top-k, not by the corpus.
  */
+import { resolve } from "node:path";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../../errors.js";
 import { similarity, type SimilarityFunction } from "../../engine/pooling.js";
@@ -44,6 +45,13 @@ export async function runSearch(args: string[], opts: SearchCliOptions, io: CliI
   // the queries are all the model embeds when an index holds the corpus; --corpus streams it through the model
   const { model, texts } = await loadEmbedderForCli(modelOpts, args, io, (rest) => rest.length > 0 && meta !== undefined);
   try {
+    // -m may name the same model another way (a catalog ref, a copy): a warning, not a refusal; only the
+    // dimensions are checked below, so two models of one size would compare silently
+    if (meta && opts.model !== undefined && resolve(model.bundle.dir) !== resolve(meta.model.dir) && !opts.quiet) {
+      io.stderr.write(
+        `nlp: warning: ${opts.index} was built with ${meta.model.ref}; the queries are embedded with ${model.resolved.ref}: the scores compare two models' vectors unless they are the same model (drop -m to use the index's)\n`,
+      );
+    }
     const base = embedOptionsFrom(opts);
     const shared: EmbedOptions = meta ? { ...base, normalize: meta.normalize, dimensions: meta.dimensions ?? undefined } : base;
     const queryOpts: EmbedOptions = { ...shared, role: "query" };
