@@ -9,7 +9,8 @@
 // RevisionNotFound, EntryNotFound. Faults, each for the first `times` matching requests:
 //   status (e.g. 500), cut (close the socket after `at` bytes), slow (pause `pauseMs` after `at` bytes),
 //   corrupt (flip a byte), headers (answer as usual but with these headers, and `status` if given:
-//   a hostile X-Repo-Commit, ETag or redirect Location).
+//   a hostile X-Repo-Commit, ETag or redirect Location), endless (a 200 whose body never ends: the
+//   file's bytes, then zeros, or on the Hub a file list that never closes).
 // Hostile mode: `hub.answerAnything = { commit, body }` makes the Hub answer every path it does not
 // know (including one a client normalised "../" out of) with that file at that commit, as a
 // malicious endpoint would.
@@ -53,6 +54,17 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     res.end(body);
   };
   const send = sendRaw;
+  /** A 200 with no Content-Length whose body never ends: `head`, then filler as fast as the client reads. */
+  const endless = (res, head) => {
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    res.write(head);
+    const filler = Buffer.alloc(256 * 1024, 0x20);
+    const more = () => {
+      while (!res.destroyed && res.write(filler));
+    };
+    res.on("drain", more);
+    more();
+  };
   const error = (res, status, code, message) =>
     send(res, status, { "x-error-code": code, "x-error-message": message, "content-type": "application/json" }, JSON.stringify({ error: message }));
 
@@ -67,6 +79,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     if (start >= buf.length && buf.length > 0) return send(res, 416, { "content-range": `bytes */${buf.length}` });
     const fault = takeFault("cdn", req.method, req.url);
     if (fault?.headers) return send(res, fault.status ?? 200, fault.headers, "");
+    if (fault?.endless) return endless(res, buf);
     if (fault?.status) return send(res, fault.status, {}, "injected failure");
     let body = buf.subarray(start);
     if (fault?.corrupt) {
@@ -97,6 +110,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     const authed = auth === `Bearer ${token}`;
     const fault = takeFault("hub", req.method, req.url);
     if (fault?.status && !fault.headers) return error(res, fault.status, "ServerError", "injected failure");
+    if (fault?.endless) return endless(res, Buffer.from('{"sha":"' + "0".repeat(40) + '","siblings":['));
     // a hostile fault keeps the usual answer and overrides its headers (and status)
     const send = (res, status, headers = {}, body) => sendRaw(res, fault?.headers ? (fault.status ?? status) : status, { ...headers, ...fault?.headers }, body);
 

@@ -4,7 +4,7 @@
 // and nothing of the repo written.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { runInProcess } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
@@ -259,6 +259,25 @@ test("planted links to files outside the cache: never read as a model, and cache
   assert.ok(!existsSync(dir));
   assert.deepEqual(everythingOutside(), start);
   assert.equal(hub.log.length, 0, "all offline");
+});
+
+test("a partial download planted as a link or hard link to a file outside the cache is replaced, never appended to", async () => {
+  for (const plant of [symlinkSync, linkSync]) {
+    const sb = sandbox();
+    const victim = join(sb.root, "victim.txt");
+    writeFileSync(victim, "precious\n");
+    const blobs = join(repoDir(sb.cache, SST2), "blobs");
+    mkdirSync(blobs, { recursive: true });
+    plant(victim, join(blobs, `${GRAPH_SHA}.incomplete`));
+    hub.clear();
+    const r = await runInProcess(["pull", REF, "-q"], { env: sb.env });
+    assert.equal(r.code, 0, `${plant.name}: ${r.stderr}`);
+    assert.equal(readFileSync(victim, "utf8"), "precious\n", `${plant.name}: the file outside is untouched`);
+    assert.equal(sha256(readFileSync(join(blobs, GRAPH_SHA))), GRAPH_SHA);
+    const gets = hub.requests((q) => q.server === "cdn" && q.url.includes(GRAPH_SHA));
+    assert.equal(gets.length, 1);
+    assert.equal(gets[0].headers.range, undefined, "downloaded from the start, not resumed from the planted bytes");
+  }
 });
 
 test("safe-path: file names (accept/reject table)", () => {

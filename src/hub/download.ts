@@ -6,7 +6,7 @@
  * snapshot. Retries with backoff on 5xx, cut connections and stalls.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, truncateSync } from "node:fs";
+import { constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { HubError } from "../errors.js";
@@ -125,13 +125,35 @@ function sizeOf(path: string): number {
   }
 }
 
+/** Unlinks the partial file (a link itself, never what it points to). */
 function resetPartial(path: string): void {
-  try {
-    truncateSync(path, 0);
-  } catch {
-    rmSync(path, { force: true });
-  }
+  rmSync(path, { recursive: true, force: true });
 }
+
+/**
+ * The size of the partial download to resume. Anything at its name that is not a plain file of its own
+ * (a link or hard link planted in a shared cache, a folder) is removed first: bytes are only ever appended
+ * to a file of this cache, never through a link to a file elsewhere.
+ */
+function partialSize(path: string): number {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return 0;
+  }
+  if (st.isFile() && st.nlink === 1) return st.size;
+  resetPartial(path);
+  return 0;
+}
+
+/** Open flags for the partial file: O_NOFOLLOW, so a link swapped in after partialSize fails the open instead of being written through. */
+function partialFlags(append: boolean): number {
+  return constants.O_WRONLY | constants.O_CREAT | (append ? constants.O_APPEND : constants.O_TRUNC) | (constants.O_NOFOLLOW ?? 0);
+}
+
+/** A body that runs past the size the Hub announced (a broken or hostile server, or one that never ends): cut at once. */
+class TooLongBody extends Error {}
 
 /** Start offset of a 206 answer ("bytes 100-199/200"), or -1. */
 export function contentRangeStart(header: string | undefined): number {
@@ -162,9 +184,10 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
   const blob = ctx.cache.blob(meta.etag);
   const attempts = maxAttempts();
   let mismatches = 0;
+  let overruns = 0;
   let lastErr: unknown = new Error("no attempt made");
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    let have = sizeOf(inc);
+    let have = partialSize(inc);
     if (meta.size !== undefined && have > meta.size) {
       resetPartial(inc);
       have = 0;
@@ -196,18 +219,31 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
       }
       if (res.status !== 206) have = 0; // the server sent the whole file: write it from the start
       ctx.progress.start(path, meta.size, have);
+      let written = have;
       try {
         await pipeline(
           res.body,
           async function* (source: AsyncIterable<Buffer>) {
             for await (const chunk of source) {
+              written += chunk.length;
+              if (meta.size !== undefined && written > meta.size) throw new TooLongBody();
               ctx.progress.bytes(chunk.length);
               yield chunk;
             }
           },
-          createWriteStream(inc, { flags: have > 0 ? "a" : "w" }),
+          createWriteStream(inc, { fd: openSync(inc, partialFlags(have > 0)) }),
         );
       } catch (err) {
+        if (err instanceof TooLongBody) {
+          resetPartial(inc);
+          if (++overruns >= 2) {
+            throw new HubError(
+              `${path} of ${ctx.repo}: ${new URL(meta.location).host} sent more than the ${meta.size} bytes announced, twice; nothing was kept: check HF_ENDPOINT and any proxy in between (HTTPS_PROXY)`,
+            );
+          }
+          ctx.progress.note(`${path}: more bytes than announced, downloading again`);
+          continue;
+        }
         const fsErr = fsFailure(err, inc, ctx.cache.cacheDir);
         if (fsErr) throw fsErr;
         if (!isTransientNetworkError(err) && !isUnreachable(err)) throw err;
@@ -216,7 +252,7 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
         continue;
       }
     }
-    const got = sizeOf(inc);
+    const got = partialSize(inc);
     if (meta.size !== undefined && got !== meta.size) {
       // ended short without an error (or long): resume or restart on the next attempt
       if (got > meta.size) resetPartial(inc);

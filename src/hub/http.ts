@@ -23,6 +23,24 @@ export async function discardBody(res: Pick<HubResponse, "body">): Promise<void>
   await res.body.dump().catch(() => undefined);
 }
 
+/**
+ * A body read as text, or null once it passes `maxBytes` (then the connection is dropped): a JSON answer
+ * from whatever is at HF_ENDPOINT must not grow without end in memory.
+ */
+export async function readTextCapped(res: Pick<HubResponse, "body">, maxBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      res.body.destroy();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export interface HttpClient {
   /** One request, no redirects followed. */
   send(method: "GET" | "HEAD", url: string, headers?: Record<string, string>): Promise<HubResponse>;

@@ -9,7 +9,7 @@ import { cachedSnapshot, type FilePlan, type PlanSource } from "./cached-snapsho
 import { downloadBlob, failureContext, fileMetadata, requestWithRetries, type FetchContext, type FileMeta } from "./download.js";
 import { hubCacheDir, hubEndpoint, hubToken, offlineFromEnv } from "./env.js";
 import { MissingFileError, fsFailure, httpFailure } from "./failures.js";
-import { createHttpClient, discardBody } from "./http.js";
+import { createHttpClient, discardBody, readTextCapped } from "./http.js";
 import { createDownloadProgress } from "./progress.js";
 import { filePathProblem, refusedFromHub, requireRevision, show } from "./safe-path.js";
 
@@ -137,6 +137,9 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
   }
 }
 
+/** The most of a file list read before giving up on it. */
+const MAX_LISTING_BYTES = 32 * 2 ** 20;
+
 /** The repo's files and commit at a revision, from the Hub API (for repos the catalog does not describe). */
 async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ commit: string; files: string[] }> {
   const url = `${ctx.endpoint}/api/models/${ctx.repo}/revision/${encodeURIComponent(revision)}`;
@@ -147,8 +150,14 @@ async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ com
     throw httpFailure(res.status, res.headers, fcx);
   }
   let info: { sha?: unknown; siblings?: { rfilename?: unknown }[] };
+  const text = await readTextCapped(res, MAX_LISTING_BYTES);
+  if (text === null) {
+    throw new HubError(
+      `${new URL(url).host} sent a file list for ${ctx.repo} longer than ${MAX_LISTING_BYTES / 2 ** 20} MB (a repo with 100,000 files takes ~5 MB); a genuine Hub never does: check HF_ENDPOINT (${ctx.endpoint}) and any proxy in between (HTTPS_PROXY)`,
+    );
+  }
   try {
-    info = JSON.parse(await res.body.text()) as typeof info;
+    info = JSON.parse(text) as typeof info;
   } catch {
     throw new HubError(`${new URL(url).host} sent an unreadable file list for ${ctx.repo}; check HF_ENDPOINT`);
   }
