@@ -66,6 +66,13 @@ test("cache list, path, verify (catches a corrupt blob), verify --fix, then a re
   assert.equal(rm.code, 0, rm.stderr);
   assert.match(rm.stderr, /removed arnabdhar\/tinybert-imdb/);
   assert.ok(!existsSync(repoDir(cache, "arnabdhar/tinybert-imdb")));
+  // removing what is not cached (a typo, or already gone) is a failure, as `rm` says: the cached one still goes
+  const twice = await runInProcess(["cache", "rm", "imdb", REF, "someone/never-pulled"], { env });
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /^nlp: removed Xenova\/distilbert-base-uncased-finetuned-sst-2-english \(/m);
+  assert.match(twice.stderr.trim().split("\n").pop(), /^nlp: arnabdhar\/tinybert-imdb, someone\/never-pulled are not in the cache .*: nothing removed for them \(nlp cache list shows what is\)$/);
+  assert.ok(!existsSync(repoDir(cache, SST2)));
+  assert.equal((await runInProcess(["pull", REF, "-q"], { env })).code, 0);
 
   const refuse = await runInProcess(["cache", "clear"], { env });
   assert.equal(refuse.code, 2);

@@ -59,10 +59,17 @@ export async function runPath(ref: string | undefined, opts: { variant?: string 
 export async function runRm(refs: string[], io: CliIO): Promise<void> {
   const { removeRepo } = await import("../../hub/cache-scan.js");
   const { formatBytes } = await import("../../hub/progress.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  const absent: string[] = [];
   for (const ref of refs) {
     const repo = await repoForRef(ref);
     const freed = removeRepo(repo);
-    io.stderr.write(freed === null ? `nlp: ${repo} is not in the cache\n` : `nlp: removed ${repo} (${formatBytes(freed)})\n`);
+    if (freed === null) absent.push(repo);
+    else io.stderr.write(`nlp: removed ${repo} (${formatBytes(freed)})\n`);
+  }
+  // as `rm` without -f: a name that is not there (often a typo) fails, after the others are removed
+  if (absent.length > 0) {
+    throw new NlpError(`${absent.join(", ")} ${absent.length === 1 ? "is" : "are"} not in the cache ${hubCacheDir()}: nothing removed for ${absent.length === 1 ? "it" : "them"} (nlp cache list shows what is)`);
   }
 }
 
