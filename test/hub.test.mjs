@@ -97,6 +97,16 @@ test("revision pinning: @commit, --revision tag and main give their own snapshot
   const now = await runInProcess(["classify", SST2_REF, "lovely film", "--format", "jsonl"], { env });
   assert.ok(["NEGATIVE", "POSITIVE"].includes(jsonl(now.stdout)[0].label), "main has the new labels");
   assert.equal(readFileSync(join(repoDir(cache, SST2), "refs", "main"), "utf8"), C_NEW);
+
+  // two different revisions for one model is a usage error, not a silent pick; the same one twice is fine
+  hub.clear();
+  for (const args of [["pull", `${SST2}@main`, "--revision", "v1"], ["classify", "-m", "someone/generic-model@main", "--revision", "v1", "hi"]]) {
+    const both = await runInProcess(args, { env });
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /^nlp: \S+@main pins revision "main" but --revision asks for "v1": give only one\n$/);
+  }
+  assert.equal(hub.log.length, 0, "refused before any request");
+  assert.equal((await runInProcess(["pull", `${SST2}@v1`, "--revision", "v1", "-q"], { env })).code, 0);
 });
 
 test("catalog labels replace LABEL_i; an optional file the repo lacks is remembered in .no_exist", async () => {

@@ -63,6 +63,14 @@ async function snapshotFor(repo: string, source: PlanSource, opts: EntryResolveO
   return ensureSnapshot(repo, source, ensure);
 }
 
+/** The revision a reference pinned (owner/name@rev) or the one asked for separately: both, when they differ, is a usage error rather than a silent pick. */
+function pinnedRevision(ref: string, pinned: string | undefined, asked: string | undefined): string | undefined {
+  if (pinned !== undefined && asked !== undefined && pinned !== asked) {
+    throw new UsageError(`${ref} pins revision "${pinned}" but \`revision\` asks for "${asked}": give only one`, { option: "revision" });
+  }
+  return asked ?? pinned;
+}
+
 export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "via">, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
   const { entry } = found;
   const variant = chooseVariant(entry, opts.variant);
@@ -81,7 +89,7 @@ export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "vi
     return { dir, ref, source: "user", variant, labels, entry, details };
   }
   const repo = entry.repo!;
-  const revision = opts.revision ?? found.revision ?? entry.revision ?? "main";
+  const revision = pinnedRevision(ref, found.revision, opts.revision) ?? entry.revision ?? "main";
   const snapshot = await snapshotFor(repo, planSource(repo, entry, variant), opts, revision, ref);
   return {
     dir: snapshot.dir,
@@ -109,7 +117,7 @@ export async function resolveReference(ref: string, opts: EntryResolveOptions = 
   if (hub) {
     const entry = catalog.byRepo(hub.repo);
     if (entry) return resolveEntry({ entry, revision: hub.revision, via: "repo" }, ref, opts);
-    return resolveHubRepo(hub.repo, opts.revision ?? hub.revision ?? "main", ref, opts);
+    return resolveHubRepo(hub.repo, pinnedRevision(ref, hub.revision, opts.revision) ?? "main", ref, opts);
   }
   if (ref.includes("/") || isAbsolute(ref)) throw new UsageError(`"${ref}" is neither a folder here nor an owner/name Hub id`);
   const found = catalog.require(ref);
