@@ -151,6 +151,19 @@ test("a file list that never ends is cut off with one line, not read until memor
   assert.ok(!existsSync(repoDir(cache, "someone/generic-model")));
 });
 
+test("HF_HUB_CACHE naming a file: pull and cache list say so in one line, no unexpected error", async () => {
+  hub.clear();
+  const { env, root } = hubEnv(hub);
+  const file = join(root, "not-a-folder");
+  writeFileSync(file, "x");
+  for (const args of [["pull", REF, "-q"], ["cache", "list"], ["cache", "verify"]]) {
+    const r = await runInProcess(args, { env: { ...env, HF_HUB_CACHE: file } });
+    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /^nlp: a file stands where the model cache \S+not-a-folder or a folder in it should be \(ENOTDIR on \S+\): .*HF_HUB_CACHE to a folder\n$/);
+  }
+  assert.equal(readFileSync(file, "utf8"), "x");
+});
+
 test("a read-only cache folder: says so and how to move the cache", async (t) => {
   // /sys refuses new folders even to root in a container; skip where it does not
   let code = "";

@@ -14,6 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpat
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { HubError } from "../errors.js";
 import { hubCacheDir } from "./env.js";
+import { fsFailure } from "./failures.js";
 import { assertInside, filePathProblem, repoIdProblem, resolvesInside, revisionProblem, show } from "./safe-path.js";
 
 export function repoFolderName(repo: string): string {
@@ -269,7 +270,13 @@ export function atomicWrite(file: string, content: string | Buffer): void {
 /** Cached model folders (models--*) in a cache dir. */
 export function cachedRepos(cacheDir = hubCacheDir()): string[] {
   if (!existsSync(cacheDir)) return [];
-  return readdirSync(cacheDir)
+  let names: string[];
+  try {
+    names = readdirSync(cacheDir);
+  } catch (err) {
+    throw fsFailure(err, cacheDir, cacheDir) ?? err;
+  }
+  return names
     .map((n) => repoFromFolderName(n))
     .filter((r): r is string => r !== null)
     .sort((a, b) => a.localeCompare(b));

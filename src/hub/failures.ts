@@ -130,6 +130,11 @@ export function fsFailure(err: unknown, path: string, cacheDir: string): HubErro
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new HubError(`disk full while writing ${path}: free some space (nlp cache list / nlp cache rm) or set HF_HUB_CACHE to a folder on another disk`, 1, { cause: err });
   }
+  if (code === "ENOTDIR") {
+    return new HubError(`a file stands where the model cache ${cacheDir} or a folder in it should be (ENOTDIR on ${path}): move that file away, or set HF_HUB_CACHE to a folder`, 1, {
+      cause: err,
+    });
+  }
   if (code === "EFBIG") {
     // a file-size limit: the cache's filesystem (FAT32 stops at 4 GB) or `ulimit -f`
     return new HubError(`${path} grew past the largest file allowed here (EFBIG): set HF_HUB_CACHE to a folder on a disk that takes large files (not FAT32), or raise \`ulimit -f\``, 1, {
