@@ -39,6 +39,22 @@ test("a connection cut mid-body is resumed with Range from where it stopped", as
   assert.deepEqual(leftovers(cache), []);
 });
 
+test("an interrupted pull: cache list shows the unfinished download, the next pull resumes it", async () => {
+  hub.clear();
+  hub.fault({ server: "cdn", match: GRAPH_SHA, cut: true, at: 300_000 });
+  const { env, cache } = hubEnv(hub, { NLP_HUB_RETRIES: "0", COLUMNS: "200" });
+  const cut = await runInProcess(["pull", REF, "-q"], { env });
+  assert.equal(cut.code, 1);
+  assert.match(cut.stderr, /it resumes where it stopped/);
+  const table = await runInProcess(["cache", "list", "--format", "table"], { env });
+  assert.match(table.stdout, /^Xenova\/distilbert-base-uncased-finetuned-sst-2-english .* \d+(\.\d)? kB \(1 unfinished\)$/m);
+  assert.equal(JSON.parse((await runInProcess(["cache", "list", "--format", "json"], { env })).stdout)[0].incomplete, 1);
+  const again = await runInProcess(["pull", REF, "-q"], { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(blobOk(cache));
+  assert.doesNotMatch((await runInProcess(["cache", "list", "--format", "table"], { env })).stdout, /unfinished/);
+});
+
 test("an .incomplete left by an earlier process is resumed, not restarted", async () => {
   hub.clear();
   const { env, cache } = hubEnv(hub);

@@ -32,7 +32,8 @@ export async function runList(opts: { format?: string }, io: CliIO): Promise<voi
       ref: catalog.byRepo(r.repo)?.ref ?? "",
       revisions: table ? [...revisions, ...loose].join(" ") : [...revisions, ...loose],
       files: table ? r.files.join(" ") : r.files,
-      size: table ? formatBytes(r.bytes) : r.bytes,
+      // an interrupted download has bytes but no snapshot yet: the table says so (json/jsonl carry `incomplete`)
+      size: table ? `${formatBytes(r.bytes)}${r.incomplete ? ` (${r.incomplete} unfinished)` : ""}` : r.bytes,
       ...(table ? {} : { path: r.dir, incomplete: r.incomplete }),
     };
   });
