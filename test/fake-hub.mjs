@@ -10,7 +10,8 @@
 //   status (e.g. 500), cut (close the socket after `at` bytes), slow (pause `pauseMs` after `at` bytes),
 //   corrupt (flip a byte), headers (answer as usual but with these headers, and `status` if given:
 //   a hostile X-Repo-Commit, ETag or redirect Location), endless (a 200 whose body never ends: the
-//   file's bytes, then zeros, or on the Hub a file list that never closes).
+//   file's bytes, then zeros, or on the Hub a file list that never closes), sha (a file list naming
+//   this commit instead).
 // Hostile mode: `hub.answerAnything = { commit, body }` makes the Hub answer every path it does not
 // know (including one a client normalised "../" out of) with that file at that commit, as a
 // malicious endpoint would.
@@ -136,7 +137,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     if (!commit) return error(res, 404, "RevisionNotFound", `Invalid rev id: ${revision}`);
     const files = repo.commits[commit];
     if (api) {
-      return send(res, 200, { "content-type": "application/json" }, JSON.stringify({ id: repoId, sha: commit, siblings: Object.keys(files).map((rfilename) => ({ rfilename })) }));
+      return send(res, 200, { "content-type": "application/json" }, JSON.stringify({ id: repoId, sha: fault?.sha ?? commit, siblings: Object.keys(files).map((rfilename) => ({ rfilename })) }));
     }
     const path = decodeURIComponent(m[3]);
     const buf = files[path];

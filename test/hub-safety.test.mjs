@@ -139,6 +139,13 @@ test("hostile headers: X-Repo-Commit and ETag that are not hex, or a commit that
     assert.deepEqual(tree(repoDir(sb.cache, SST2)), [], "nothing of the repo written");
     assert.deepEqual(tree(join(sb.cache, ".locks")), []);
   }
+  // a pinned commit whose file list names another commit: refused, not stored under the other one
+  hub.clear();
+  hub.fault({ server: "hub", match: "/api/models/", sha: commitOf("elsewhere") });
+  const pinned = `${GENERIC}@${commitOf("generic")}`;
+  const line = await refused(sb, ["pull", pinned, "-q"], /^nlp: refused commit of the file list "[0-9a-f]{40}" \(someone\/generic-model, .*differs from the commit asked for \([0-9a-f]{40}\)/);
+  assert.match(line, /check HF_ENDPOINT/);
+  assert.deepEqual(tree(repoDir(sb.cache, GENERIC)), []);
 });
 
 test("redirects: dot segments, an unexpected Hub path, another scheme, a storage URL with %2e%2e are refused; a renamed repo is followed", async () => {

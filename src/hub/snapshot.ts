@@ -91,6 +91,10 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
       checkPlan(ctx, plan, "the catalog");
     } else {
       const listed = await listRepoFiles(ctx, opts.revision);
+      // a pinned commit must be what is stored: a listing of another one would fill another snapshot
+      if (commit && listed.commit !== commit) {
+        throw refusedFromHub(repo, endpoint, "commit of the file list", listed.commit, `differs from the commit asked for (${commit})`);
+      }
       commit = listed.commit;
       plan = source.choose(listed.files);
       checkPlan(ctx, plan, "the repo's file list");
