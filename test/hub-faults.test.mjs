@@ -100,6 +100,19 @@ test("a 500 from the Hub is retried with backoff", async () => {
   assert.ok(blobOk(cache));
 });
 
+test("a 429 with Retry-After is waited out and said on stderr, so a long wait does not look like a hang", async () => {
+  hub.clear();
+  const f = hub.fault({ server: "hub", method: "HEAD", match: "/config.json", status: 429, headers: { "retry-after": "1" } });
+  const { env, cache } = hubEnv(hub);
+  const started = Date.now();
+  const r = await runInProcess(["pull", REF], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(f.hits, 1);
+  assert.ok(Date.now() - started >= 1000, "Retry-After honoured");
+  assert.match(r.stderr, /^nlp: 127\.0\.0\.1:\d+ answered 429: retrying in 1 s \(attempt 2 of 6\)$/m);
+  assert.ok(blobOk(cache));
+});
+
 test("a stalled body times out (HF_HUB_DOWNLOAD_TIMEOUT) and resumes", async () => {
   hub.clear();
   hub.fault({ server: "cdn", match: GRAPH_SHA, slow: true, at: 200_000, pauseMs: 4000 });

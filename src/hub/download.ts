@@ -14,6 +14,7 @@ import { isBlobEtag, isCommit, isSha256, normalizeEtag, type RepoCache } from ".
 import { maxAttempts } from "./env.js";
 import {
   backoffMs,
+  errorCode,
   fsFailure,
   httpFailure,
   isRetryableStatus,
@@ -62,8 +63,14 @@ export async function requestWithRetries(
   url: string,
   fcx: FailureContext,
   run: () => Promise<HubResponse>,
+  note?: (line: string) => void,
 ): Promise<HubResponse> {
   const attempts = maxAttempts();
+  // a wait of a second or more is said (Retry-After may ask for 30 s, five times): silence that long looks like a hang
+  const wait = async (ms: number, attempt: number, why: string) => {
+    if (ms >= 1000) note?.(`${new URL(url).host} ${why}: retrying in ${Math.round(ms / 1000)} s (attempt ${attempt + 1} of ${attempts})`);
+    await sleep(ms);
+  };
   let lastErr: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let res: HubResponse;
@@ -73,13 +80,13 @@ export async function requestWithRetries(
       lastErr = err;
       if (isUnreachable(err) && attempt >= 2) throw networkFailure(err, url, attempt);
       if (!isUnreachable(err) && !isTransientNetworkError(err)) throw err;
-      if (attempt < attempts) await sleep(backoffMs(attempt));
+      if (attempt < attempts) await wait(backoffMs(attempt), attempt, `failed (${errorCode(err) || "connection error"})`);
       continue;
     }
     if (isRetryableStatus(res.status)) {
       await discardBody(res);
       if (attempt >= attempts) throw httpFailure(res.status, res.headers, fcx);
-      await sleep(backoffMs(attempt, res.headers["retry-after"]));
+      await wait(backoffMs(attempt, res.headers["retry-after"]), attempt, `answered ${res.status}`);
       continue;
     }
     return res;
@@ -91,7 +98,7 @@ export async function requestWithRetries(
 export async function fileMetadata(ctx: FetchContext, revision: string, path: string): Promise<FileMeta> {
   const url = resolveUrl(ctx.endpoint, ctx.repo, revision, path);
   const fcx = failureContext(ctx, revision, path);
-  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true, repo: ctx.repo, what: path }));
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true, repo: ctx.repo, what: path }), ctx.progress.note);
   await discardBody(res);
   if (res.status >= 400) throw httpFailure(res.status, res.headers, fcx);
   const h = res.headers;
@@ -195,8 +202,11 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
     if (meta.size === undefined || have < meta.size) {
       let res: HubResponse;
       try {
-        res = await requestWithRetries(meta.location, fcx, () =>
-          ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, repo: ctx.repo, what: path }),
+        res = await requestWithRetries(
+          meta.location,
+          fcx,
+          () => ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, repo: ctx.repo, what: path }),
+          ctx.progress.note,
         );
       } catch (err) {
         if (err instanceof HubError) throw err;

@@ -148,7 +148,7 @@ const MAX_LISTING_BYTES = 32 * 2 ** 20;
 async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ commit: string; files: string[] }> {
   const url = `${ctx.endpoint}/api/models/${ctx.repo}/revision/${encodeURIComponent(revision)}`;
   const fcx = failureContext(ctx, revision);
-  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true, repo: ctx.repo, what: "the file list" }));
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true, repo: ctx.repo, what: "the file list" }), ctx.progress.note);
   if (res.status >= 400) {
     await discardBody(res);
     throw httpFailure(res.status, res.headers, fcx);
