@@ -113,6 +113,27 @@ test("a 429 with Retry-After is waited out and said on stderr, so a long wait do
   assert.ok(blobOk(cache));
 });
 
+test("a refusal from the storage host: a fresh link is asked for once; twice names that host, not the token or the repo", async () => {
+  hub.clear();
+  const expired = hub.fault({ server: "cdn", match: GRAPH_SHA, status: 403 });
+  const { env, cache } = hubEnv(hub);
+  const r = await runInProcess(["pull", REF, "-q"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(expired.hits, 1);
+  assert.equal(hub.requests((q) => q.server === "hub" && q.method === "HEAD" && q.url.endsWith("model_quantized.onnx")).length, 2, "HEAD again for a new link");
+  assert.ok(blobOk(cache));
+
+  for (const status of [403, 404, 401]) {
+    hub.clear();
+    hub.fault({ server: "cdn", match: GRAPH_SHA, status, times: 2 });
+    const two = hubEnv(hub);
+    const bad = await runInProcess(["pull", REF, "-q"], { env: two.env });
+    assert.equal(bad.code, 1);
+    const cdn = new URL(hub.storageOrigin).host;
+    assert.equal(bad.stderr, `nlp: ${cdn}, where ${new URL(hub.endpoint).host} sends the bytes of onnx/model_quantized.onnx of ${SST2}, refused the download twice (${status}) though the Hub granted access: allow ${cdn} in your proxy or firewall (or set HTTPS_PROXY), or retry later\n`);
+  }
+});
+
 test("a stalled body times out (HF_HUB_DOWNLOAD_TIMEOUT) and resumes", async () => {
   hub.clear();
   hub.fault({ server: "cdn", match: GRAPH_SHA, slow: true, at: 200_000, pauseMs: 4000 });

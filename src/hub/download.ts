@@ -21,9 +21,10 @@ import {
   isTransientNetworkError,
   isUnreachable,
   networkFailure,
+  storageFailure,
   type FailureContext,
 } from "./failures.js";
-import { discardBody, type HttpClient, type HubResponse } from "./http.js";
+import { discardBody, isHubOrigin, type HttpClient, type HubResponse } from "./http.js";
 import { withBlobLock } from "./lock.js";
 import type { DownloadProgress } from "./progress.js";
 import { refusedFromHub } from "./safe-path.js";
@@ -192,6 +193,9 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
   const attempts = maxAttempts();
   let mismatches = 0;
   let overruns = 0;
+  // where the bytes are: replaced once by a fresh link when the storage host refuses the one we have
+  let location = meta.location;
+  let refreshed = false;
   let lastErr: unknown = new Error("no attempt made");
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let have = partialSize(inc);
@@ -202,15 +206,16 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
     if (meta.size === undefined || have < meta.size) {
       let res: HubResponse;
       try {
+        const url = location;
         res = await requestWithRetries(
-          meta.location,
+          url,
           fcx,
-          () => ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, repo: ctx.repo, what: path }),
+          () => ctx.http.fetch("GET", url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, repo: ctx.repo, what: path }),
           ctx.progress.note,
         );
       } catch (err) {
         if (err instanceof HubError) throw err;
-        throw networkFailure(err, meta.location, attempt);
+        throw networkFailure(err, location, attempt);
       }
       if (res.status === 416) {
         // the partial file is longer than the file now is: start over
@@ -220,6 +225,17 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
       }
       if (res.status >= 400) {
         await discardBody(res);
+        // the Hub granted access (HEAD) and sent us elsewhere: a refusal there is no repo or token problem
+        if (!isHubOrigin(res.url, ctx.endpoint)) {
+          if (refreshed) throw storageFailure(res.status, res.url, fcx);
+          // a signed link expires (a resume after a long pause): ask the Hub for a new one, once
+          refreshed = true;
+          ctx.progress.note(`${path}: ${new URL(res.url).host} refused the download link (${res.status}), asking the Hub for a new one`);
+          const fresh = await fileMetadata(ctx, meta.commit, path);
+          if (fresh.etag !== meta.etag) throw refusedFromHub(ctx.repo, ctx.endpoint, `ETag of ${path}`, fresh.etag, `differs from the one it sent before (${meta.etag}) at the same commit`);
+          location = fresh.location;
+          continue;
+        }
         throw httpFailure(res.status, res.headers, fcx);
       }
       if (res.status === 206 && contentRangeStart(res.headers["content-range"]) !== have) {
@@ -286,5 +302,5 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
     renameSync(inc, blob);
     return;
   }
-  throw lastErr instanceof HubError ? lastErr : networkFailure(lastErr, meta.location, attempts);
+  throw lastErr instanceof HubError ? lastErr : networkFailure(lastErr, location, attempts);
 }

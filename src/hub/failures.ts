@@ -68,6 +68,18 @@ export function httpFailure(status: number, headers: Record<string, string>, ctx
   return new HubError(`unexpected answer ${status} from ${host} for ${what}; check HF_ENDPOINT and your proxy`);
 }
 
+/**
+ * A refusal from the storage host the Hub redirected a file to, after the Hub itself granted access and a
+ * fresh link was tried: not the repo, not the token, but the way to that host (a proxy or firewall that
+ * allows the Hub but not its storage host is the usual cause) or the storage itself.
+ */
+export function storageFailure(status: number, url: string, ctx: FailureContext): HubError {
+  const host = hostOf(url);
+  return new HubError(
+    `${host}, where ${hostOf(ctx.endpoint)} sends the bytes of ${ctx.path ?? "the files"} of ${ctx.repo}, refused the download twice (${status}) though the Hub granted access: allow ${host} in your proxy or firewall (or set HTTPS_PROXY), or retry later`,
+  );
+}
+
 /** errno codes meaning the host cannot be reached at all. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "UND_ERR_CONNECT_TIMEOUT"]);
 /** Errors of a connection that worked and then broke: resume and go on. */
