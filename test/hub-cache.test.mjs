@@ -73,6 +73,11 @@ test("cache list, path, verify (catches a corrupt blob), verify --fix, then a re
   assert.match(twice.stderr.trim().split("\n").pop(), /^nlp: arnabdhar\/tinybert-imdb, someone\/never-pulled are not in the cache .*: nothing removed for them \(nlp cache list shows what is\)$/);
   assert.ok(!existsSync(repoDir(cache, SST2)));
   assert.equal((await runInProcess(["pull", REF, "-q"], { env })).code, 0);
+  // verify of a model not cached is no "0 files checked, 0 bad" success either
+  const unverified = await runInProcess(["cache", "verify", REF, "someone/never-pulled"], { env });
+  assert.equal(unverified.code, 1);
+  assert.match(unverified.stdout, /^ok\tXenova\/distilbert-base-uncased-finetuned-sst-2-english\t/m);
+  assert.match(unverified.stderr.trim().split("\n").pop(), /^nlp: someone\/never-pulled is not in the cache .*: nothing checked for it \(nlp cache list shows what is\)$/);
 
   const refuse = await runInProcess(["cache", "clear"], { env });
   assert.equal(refuse.code, 2);

@@ -69,14 +69,23 @@ export async function runRm(refs: string[], io: CliIO): Promise<void> {
     else io.stderr.write(`nlp: removed ${repo} (${formatBytes(freed)})\n`);
   }
   // as `rm` without -f: a name that is not there (often a typo) fails, after the others are removed
-  if (absent.length > 0) {
-    throw new NlpError(`${absent.join(", ")} ${absent.length === 1 ? "is" : "are"} not in the cache ${hubCacheDir()}: nothing removed for ${absent.length === 1 ? "it" : "them"} (nlp cache list shows what is)`);
-  }
+  if (absent.length > 0) throw notCached(absent, "removed", hubCacheDir());
+}
+
+/** Models named on the command line that the cache does not hold: exit 1 once the others are done. */
+function notCached(absent: string[], done: string, cacheDir: string): NlpError {
+  const one = absent.length === 1;
+  return new NlpError(`${absent.join(", ")} ${one ? "is" : "are"} not in the cache ${cacheDir}: nothing ${done} for ${one ? "it" : "them"} (nlp cache list shows what is)`);
 }
 
 export async function runVerify(refs: string[], opts: { fix?: boolean }, io: CliIO): Promise<void> {
   const { verifyRepo, scanCache } = await import("../../hub/cache-scan.js");
-  const repos = refs.length > 0 ? await Promise.all(refs.map(repoForRef)) : scanCache().map((r) => r.repo);
+  const { cachedRepos } = await import("../../hub/cache-layout.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  const cached = new Set(cachedRepos());
+  const named = refs.length > 0 ? await Promise.all(refs.map(repoForRef)) : scanCache().map((r) => r.repo);
+  const repos = named.filter((r) => cached.has(r));
+  const absent = named.filter((r) => !cached.has(r));
   let bad = 0;
   let checked = 0;
   for (const repo of repos) {
@@ -87,6 +96,7 @@ export async function runVerify(refs: string[], opts: { fix?: boolean }, io: Cli
     }
   }
   io.stderr.write(`nlp: ${checked} files checked, ${bad} bad${bad && opts.fix ? " (removed: the next use downloads them again)" : ""}\n`);
+  if (absent.length > 0) throw notCached(absent, "checked", hubCacheDir());
   if (bad > 0 && !opts.fix) throw new NlpError(`${bad} cached files are corrupt or missing; run \`nlp cache verify --fix\`, then use the models again to re-download them`);
 }
 
