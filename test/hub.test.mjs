@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { runInProcess, jsonl } from "./helpers.mjs";
+import { FIXTURES, runInProcess, jsonl } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
 import { C_NEW, C_OLD, SST2, bert, commitOf, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
 
@@ -107,6 +107,20 @@ test("revision pinning: @commit, --revision tag and main give their own snapshot
   }
   assert.equal(hub.log.length, 0, "refused before any request");
   assert.equal((await runInProcess(["pull", `${SST2}@v1`, "--revision", "v1", "-q"], { env })).code, 0);
+
+  // --revision on a model that has none (a folder, a model shipped in the package) is not silently dropped
+  const folder = join(FIXTURES, "bert");
+  const cases = [
+    [["classify", "-m", folder, "hi", "--revision", "v1"], /^nlp: \S+bert is a folder, not a Hub model: it has no --revision; drop it\n$/],
+    [["pull", "sentiment", "--revision", "v1"], /^nlp: sentiment is shipped inside the package, not a Hub model: it has no --revision; drop it\n$/],
+    // and pulling a folder says it is one, not "neither a folder here nor …"
+    [["pull", folder], /^nlp: \S+bert is a folder on disk, not a Hub model or catalog reference: use it as it is \(-m \S+bert\), or give it a name with `nlp import`\n$/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runInProcess(args, { env });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
 });
 
 test("catalog labels replace LABEL_i; an optional file the repo lacks is remembered in .no_exist", async () => {

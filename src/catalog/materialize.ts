@@ -3,7 +3,8 @@
  * the package, imported ones from where they were, Hub models from the cache
  * (downloading what the chosen variant needs when it is missing).
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { expandHome } from "../env.js";
 import { isAbsolute, join } from "node:path";
 import { BundleError, UsageError } from "../errors.js";
 import { DEFAULT_ORDER, normalizeVariant } from "../model/bundle.js";
@@ -76,6 +77,9 @@ export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "vi
   const variant = chooseVariant(entry, opts.variant);
   const labels = entry.labels ?? undefined;
   const details = { catalogRef: entry.ref, via: found.via };
+  if (entry.source !== "hub" && opts.revision !== undefined) {
+    throw new UsageError(`${ref} is ${entry.source === "embedded" ? "shipped inside the package" : "an imported folder"}, not a Hub model: it has no \`revision\`; drop it`, { option: "revision" });
+  }
   if (entry.source === "embedded") {
     const dir = join(embeddedRoot(), entry.path!);
     if (!existsSync(dir)) throw new BundleError(`the embedded model ${entry.ref} is missing from ${dir}; reinstall nlp-classify`);
@@ -110,6 +114,14 @@ export async function resolveHubRepo(repo: string, revision: string, ref: string
   return { dir: snapshot.dir, ref, source: "hub", variant, snapshot, details: { repo, revision, commit: snapshot.commit } };
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(expandHome(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Catalog refs, aliases, defaults and Hub ids; an unknown name is a usage error with suggestions. */
 export async function resolveReference(ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
   const catalog = loadCatalog();
@@ -119,7 +131,11 @@ export async function resolveReference(ref: string, opts: EntryResolveOptions = 
     if (entry) return resolveEntry({ entry, revision: hub.revision, via: "repo" }, ref, opts);
     return resolveHubRepo(hub.repo, pinnedRevision(ref, hub.revision, opts.revision) ?? "main", ref, opts);
   }
-  if (ref.includes("/") || isAbsolute(ref)) throw new UsageError(`"${ref}" is neither a folder here nor an owner/name Hub id`);
+  if (ref.includes("/") || isAbsolute(ref)) {
+    // `nlp pull ./bundle`, `nlp cache path ./bundle`: the folder is there, only it is no Hub model
+    if (isFolder(ref)) throw new UsageError(`${ref} is a folder on disk, not a Hub model or catalog reference: use it as it is (-m ${ref}), or give it a name with \`nlp import\``);
+    throw new UsageError(`"${ref}" is neither a folder here nor an owner/name Hub id`);
+  }
   const found = catalog.require(ref);
   return resolveEntry(found, ref, opts);
 }
