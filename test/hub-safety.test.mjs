@@ -99,6 +99,8 @@ test("hostile file lists: '..' behind an expected prefix, absolute, backslash, %
     ["onnx/model_quantized.onnx_data/%2e%2e/%2E%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/pwned", /it percent-decodes to a name that has a "\.\." segment/],
     ["onnx/model_quantized.onnx_data/%252e%252e/pwned", /it percent-decodes to a name that has a "\.\." segment/],
     ["onnx/model_quantized.onnx_data\u0000/../x", /it has a control character/],
+    // a name no file system takes (ENAMETOOLONG once the blobs were in: an "unexpected error", half a snapshot)
+    ["onnx/model_quantized.onnx_data" + "x".repeat(300), /it has a segment longer than 230 bytes/],
   ];
   for (const [i, [name, why]] of cases.entries()) {
     const repo = `someone/hostile-${i}`;
@@ -288,7 +290,7 @@ test("a partial download planted as a link or hard link to a file outside the ca
 });
 
 test("safe-path: file names (accept/reject table)", () => {
-  const ok = ["config.json", "onnx/model.onnx", "onnx/model.onnx_data", "a/b/c.d", "100%.txt", "weird name.bin", "dots..in.middle", ".gitattributes", "onnx/.hidden", "ünïcode.json", "%41.txt"];
+  const ok = [`${"x".repeat(230)}`, "config.json", "onnx/model.onnx", "onnx/model.onnx_data", "a/b/c.d", "100%.txt", "weird name.bin", "dots..in.middle", ".gitattributes", "onnx/.hidden", "ünïcode.json", "%41.txt"];
   for (const p of ok) assert.equal(filePathProblem(p), null, p);
   const bad = [
     ["", /empty/],
@@ -297,6 +299,8 @@ test("safe-path: file names (accept/reject table)", () => {
     ["a/./b", /"\." segment/],
     ["a/...", /only of dots/],
     ["a//b", /empty segment/],
+    [`onnx/model.onnx_data${"x".repeat(300)}`, /segment longer than 230 bytes/],
+    [`${"é".repeat(116)}.json`, /segment longer than 230 bytes/],
     ["a/", /empty segment/],
     ["/etc/passwd", /absolute/],
     ["a\\b", /backslash/],

@@ -25,9 +25,13 @@ function plainPathProblem(p: string): string | null {
     if (seg === "." || seg === "..") return `has a "${seg}" segment`;
     // "..." and the like: Windows strips trailing dots, so a dots-only name is never a real file name
     if (/^\.+$/.test(seg)) return "has a segment made only of dots";
+    // file systems stop at 255 bytes a name; the cache adds a temporary suffix (".tmp-<pid>") while linking
+    if (Buffer.byteLength(seg) > MAX_SEGMENT_BYTES) return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
   }
   return null;
 }
+
+const MAX_SEGMENT_BYTES = 230;
 
 /**
  * Decodes %00-%7F only: every character the rules care about is ASCII, and a
