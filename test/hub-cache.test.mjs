@@ -109,6 +109,17 @@ test("a cache written in Python's layout is used as is (no request)", async () =
   const r = await runInProcess(["classify", "someone/generic-model", "hello", "--format", "jsonl"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(hub.log.length, 0);
+
+  // what transformers leaves for a repo without ONNX: offline, the message names only what really is missing
+  const { rmSync } = await import("node:fs");
+  rmSync(join(dir, "snapshots", commit, "onnx"), { recursive: true });
+  const offline = await runInProcess(["classify", "someone/generic-model", "hello", "--offline"], { env });
+  assert.equal(offline.code, 1);
+  assert.match(offline.stderr, /^nlp: someone\/generic-model is not in the cache \(\S+\): missing an \.onnx file of someone\/generic-model@main; run `nlp pull someone\/generic-model` while online/);
+  rmSync(join(dir, "snapshots", commit, "tokenizer.json"));
+  const two = await runInProcess(["classify", "someone/generic-model", "hello", "--offline"], { env });
+  assert.match(two.stderr, /: missing tokenizer\.json, an \.onnx file of someone\/generic-model@main;/);
+  assert.equal(hub.log.length, 0);
 });
 
 test("nlp import registers a folder in the user catalog; classify, info and models then know it", async () => {
