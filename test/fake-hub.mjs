@@ -117,7 +117,8 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
 
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
-    const m = api ?? resolve;
+    const cached = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(url.pathname);
+    const m = api ?? resolve ?? cached;
     const anything = () => {
       const { commit, body } = handle.answerAnything;
       const headers = { "x-repo-commit": commit, etag: `"${gitSha1(body)}"`, "content-length": String(body.length) };
@@ -155,6 +156,11 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
         "content-length": "0",
       });
     }
+    if (handle.resolveCache && resolve) {
+      // as huggingface.co since 2025: a small file's resolve URL redirects to its commit-pinned cache URL
+      const location = `/api/resolve-cache/models/${repoId}/${commit}/${m[3]}?${encodeURIComponent(url.pathname)}=&etag=%22${gitSha1(buf)}%22`;
+      return send(res, 307, { location, "content-length": "0" });
+    }
     const headers = { ...common, etag: `"${gitSha1(buf)}"`, "content-length": String(buf.length), "content-type": "application/octet-stream" };
     if (req.method === "HEAD") return send(res, 200, headers);
     send(res, 200, headers, buf);
@@ -168,6 +174,8 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
   const handle = {
     /** hostile mode (see the top): { commit, body } or null */
     answerAnything: null,
+    /** answer small files' resolve URLs with a 307 to /api/resolve-cache/models/{repo}/{commit}/{path}, as huggingface.co does */
+    resolveCache: false,
     endpoint: `http://127.0.0.1:${hubPort}`,
     storageOrigin,
     token,
@@ -182,6 +190,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
       log.length = 0;
       faults.length = 0;
       handle.answerAnything = null;
+      handle.resolveCache = false;
     },
     requests(filter = () => true) {
       return log.filter(filter);

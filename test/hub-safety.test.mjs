@@ -341,6 +341,13 @@ test("safe-path: redirects and the inside check", () => {
   // followed: storage host, a renamed repo, relative forms of both
   assert.equal(redirectProblem("https://cdn.test/blob/abc?X-Amz-Signature=1", from, hubO, "o/n"), null);
   assert.equal(redirectProblem("/o2/n2/resolve/main/config.json", from, hubO, "o/n"), null);
+  // huggingface.co's cache of a small file at a commit: followed for the same file only
+  const c40 = "0123456789abcdef0123456789abcdef01234567";
+  assert.equal(redirectProblem(`/api/resolve-cache/models/o/n/${c40}/config.json?%2Fo%2Fn%2Fresolve%2Fmain%2Fconfig.json=&etag=%22ab%22`, from, hubO, "o/n"), null);
+  assert.equal(redirectProblem(`${hubO}/api/resolve-cache/models/gpt2/${c40}/config.json`, `${hubO}/gpt2/resolve/main/config.json`, hubO, "gpt2"), null);
+  for (const bad of [`/api/resolve-cache/models/o/n/${c40}/other.json`, `/api/resolve-cache/models/o/n/main/config.json`, `/api/resolve-cache/models/o/n/x/${c40}/config.json`, `/api/resolve-cache/datasets/o/n/${c40}/config.json`]) {
+    assert.match(redirectProblem(bad, from, hubO, "o/n") ?? "followed", /not to the same file of a renamed repo or the Hub's resolve-cache of it/, bad);
+  }
   assert.equal(redirectProblem(`${hubO}/api/models/o2/n2/revision/main`, `${hubO}/api/models/o/n/revision/main`, hubO, "o/n"), null);
   const refused = [
     ["/o2/n2/resolve/main/other.json", /renamed repo/],

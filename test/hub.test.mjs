@@ -49,6 +49,24 @@ test("first download: the variant's files only, in the huggingface_hub layout, t
   assert.ok(!r.stderr.includes(hub.token) && !r.stdout.includes(hub.token));
 });
 
+test("huggingface.co's redirect of small files to /api/resolve-cache/… is followed (a different Hub path would be refused)", async () => {
+  hub.clear();
+  hub.resolveCache = true;
+  try {
+    const { env, cache } = hubEnv(hub, { HF_TOKEN: hub.token });
+    const r = await runInProcess(["pull", "someone/generic-model", "-q"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const commit = commitOf("generic");
+    const cachedHeads = hub.requests((q) => q.method === "HEAD" && q.url.startsWith(`/api/resolve-cache/models/someone/generic-model/${commit}/`));
+    assert.ok(cachedHeads.some((q) => q.url.startsWith(`/api/resolve-cache/models/someone/generic-model/${commit}/config.json?`)), "config.json came through the resolve-cache");
+    assert.equal(readFileSync(join(repoDir(cache, "someone/generic-model"), "snapshots", commit, "config.json"), "utf8"), bert("config.json").toString("utf8"));
+    // the redirect stays on the Hub: the token goes along, as to the Hub itself
+    assert.ok(cachedHeads.every((q) => q.headers.authorization === `Bearer ${hub.token}`));
+  } finally {
+    hub.resolveCache = false;
+  }
+});
+
 test("a cached model loads with zero requests, online or offline; --variant fp32 fetches only its graph", async () => {
   const { env } = hubEnv(hub);
   assert.equal((await runInProcess(["pull", SST2_REF, "-q"], { env })).code, 0);
