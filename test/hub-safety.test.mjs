@@ -239,6 +239,10 @@ test("planted links to files outside the cache: never read as a model, and cache
   mkdirSync(join(sb.cache, ".locks"), { recursive: true });
   symlinkSync(outside, join(sb.cache, ".locks", "models--a--b"));
   symlinkSync(outside, repoDir(sb.cache, "linked/away"));
+  // refs: a link looping back to refs/, a link to a file outside (its text must not be shown as a commit)
+  const refs = join(dir, "refs");
+  symlinkSync(refs, join(refs, "loop"));
+  symlinkSync(secret, join(refs, "leak"));
   const everythingOutside = () => ({ secret: readFileSync(secret, "utf8"), files: readdirSync(outside).sort() });
   const start = everythingOutside();
 
@@ -247,6 +251,13 @@ test("planted links to files outside the cache: never read as a model, and cache
   const read = await runInProcess(["classify", GENERIC, "hello", "--offline"], { env: sb.env });
   assert.equal(read.code, 1, read.stderr);
   assert.match(read.stderr, /tokenizer_config\.json" in snapshot [0-9a-f]{10} links outside the repo's blobs\/ .*nlp cache verify --fix/);
+
+  // cache list neither loops through refs/loop nor reads refs/leak
+  const list = await runInProcess(["cache", "list", "--format", "json"], { env: sb.env });
+  assert.equal(list.code, 0, list.stderr);
+  const generic = JSON.parse(list.stdout).find((r) => r.repo === GENERIC);
+  assert.deepEqual(generic.revisions, [`main→${snap.split("/").pop().slice(0, 8)}`]);
+  assert.doesNotMatch(list.stdout, /do not delete|leak|loop/);
 
   // verify reports it; --fix removes the link only
   const verify = await runInProcess(["cache", "verify", GENERIC], { env: sb.env });

@@ -219,11 +219,17 @@ export class RepoCache {
   refs(): Record<string, string> {
     const out: Record<string, string> = {};
     const root = join(this.dir, "refs");
+    // refs are plain files holding a commit: a link (to refs/ itself, to /, to a file elsewhere) is skipped, not
+    // walked into or read, and so is a file that holds no commit
     const walk = (d: string, prefix: string) => {
       for (const name of readdirSync(d)) {
         const full = join(d, name);
-        if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
-        else out[`${prefix}${name}`] = readFileSync(full, "utf8").trim();
+        const st = lstatSync(full);
+        if (st.isDirectory()) walk(full, `${prefix}${name}/`);
+        else if (st.isFile() && st.size <= 4096) {
+          const commit = readFileSync(full, "utf8").trim();
+          if (isCommit(commit)) out[`${prefix}${name}`] = commit;
+        }
       }
     };
     if (existsSync(root)) walk(root, "");
