@@ -118,7 +118,7 @@ test("revision pinning: @commit, --revision tag and main give their own snapshot
 
   // two different revisions for one model is a usage error, not a silent pick; the same one twice is fine
   hub.clear();
-  for (const args of [["pull", `${SST2}@main`, "--revision", "v1"], ["classify", "-m", "someone/generic-model@main", "--revision", "v1", "hi"]]) {
+  for (const args of [["pull", `${SST2}@main`, "--revision", "v1"], ["classify", "-m", "someone/generic-model@main", "--revision", "v1", "hi"], ["info", "someone/generic-model@main", "--revision", "v1"]]) {
     const both = await runInProcess(args, { env });
     assert.equal(both.code, 2, both.stderr);
     assert.match(both.stderr, /^nlp: \S+@main pins revision "main" but --revision asks for "v1": give only one\n$/);
@@ -131,6 +131,8 @@ test("revision pinning: @commit, --revision tag and main give their own snapshot
   const cases = [
     [["classify", "-m", folder, "hi", "--revision", "v1"], /^nlp: \S+bert is a folder, not a Hub model: it has no --revision; drop it\n$/],
     [["pull", "sentiment", "--revision", "v1"], /^nlp: sentiment is shipped inside the package, not a Hub model: it has no --revision; drop it\n$/],
+    [["info", "sentiment", "--revision", "v1"], /^nlp: sentiment is shipped inside the package, not a Hub model: it has no --revision; drop it\n$/],
+    [["info", folder, "--revision", "v1"], /^nlp: \S+bert is a folder, not a Hub model: it has no --revision; drop it\n$/],
     // and pulling a folder says it is one, not "neither a folder here nor …"
     [["pull", folder], /^nlp: \S+bert is a folder on disk, not a Hub model or catalog reference: use it as it is \(-m \S+bert\), or give it a name with `nlp import`\n$/],
   ];

@@ -65,11 +65,18 @@ async function snapshotFor(repo: string, source: PlanSource, opts: EntryResolveO
 }
 
 /** The revision a reference pinned (owner/name@rev) or the one asked for separately: both, when they differ, is a usage error rather than a silent pick. */
-function pinnedRevision(ref: string, pinned: string | undefined, asked: string | undefined): string | undefined {
+export function pinnedRevision(ref: string, pinned: string | undefined, asked: string | undefined): string | undefined {
   if (pinned !== undefined && asked !== undefined && pinned !== asked) {
     throw new UsageError(`${ref} pins revision "${pinned}" but \`revision\` asks for "${asked}": give only one`, { option: "revision" });
   }
   return asked ?? pinned;
+}
+
+/** A revision asked for a model that has none (shipped in the package, imported) is a usage error, not ignored. */
+export function requireHubForRevision(entry: CatalogEntry, ref: string, revision: string | undefined): void {
+  if (entry.source !== "hub" && revision !== undefined) {
+    throw new UsageError(`${ref} is ${entry.source === "embedded" ? "shipped inside the package" : "an imported folder"}, not a Hub model: it has no \`revision\`; drop it`, { option: "revision" });
+  }
 }
 
 export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "via">, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
@@ -77,9 +84,7 @@ export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "vi
   const variant = chooseVariant(entry, opts.variant);
   const labels = entry.labels ?? undefined;
   const details = { catalogRef: entry.ref, via: found.via };
-  if (entry.source !== "hub" && opts.revision !== undefined) {
-    throw new UsageError(`${ref} is ${entry.source === "embedded" ? "shipped inside the package" : "an imported folder"}, not a Hub model: it has no \`revision\`; drop it`, { option: "revision" });
-  }
+  requireHubForRevision(entry, ref, opts.revision);
   if (entry.source === "embedded") {
     const dir = join(embeddedRoot(), entry.path!);
     if (!existsSync(dir)) throw new BundleError(`the embedded model ${entry.ref} is missing from ${dir}; reinstall nlp-classify`);
