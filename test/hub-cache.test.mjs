@@ -2,7 +2,7 @@
 // positionals; plus the pure pieces of the downloader (error messages, headers, file choice).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES, runInProcess, jsonl } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
@@ -148,6 +148,10 @@ test("nlp import registers a folder in the user catalog; classify, info and mode
   const notBundle = await runInProcess(["import", root, "--as", "en.classify.bert.empty"], { env });
   assert.equal(notBundle.code, 1);
   assert.match(notBundle.stderr, /config\.json is missing/);
+  // the imported folder moved away: the listing says so instead of "imported" as if it still worked
+  assert.equal(JSON.parse((await runInProcess(["models", "tickets", "--format", "json"], { env })).stdout)[0].cached, "imported");
+  rmSync(folder, { recursive: true });
+  assert.equal(JSON.parse((await runInProcess(["models", "tickets", "--format", "json"], { env })).stdout)[0].cached, "imported, folder gone");
 });
 
 test("embedded entries resolve from the package folder with no cache and no network", async () => {

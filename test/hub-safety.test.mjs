@@ -4,7 +4,7 @@
 // and nothing of the repo written.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { runInProcess } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
@@ -279,6 +279,25 @@ test("planted links to files outside the cache: never read as a model, and cache
   assert.ok(!existsSync(dir));
   assert.deepEqual(everythingOutside(), start);
   assert.equal(hub.log.length, 0, "all offline");
+});
+
+test("one damaged snapshot does not hide the catalog: nlp models marks that row, nlp info names the fix", async () => {
+  const sb = sandbox();
+  hub.clear();
+  assert.equal((await runInProcess(["pull", REF, "-q"], { env: sb.env })).code, 0);
+  const outside = join(sb.root, "elsewhere.json");
+  writeFileSync(outside, "{}");
+  const entry = join(repoDir(sb.cache, SST2), "snapshots", commitOf("new"), "tokenizer_config.json");
+  rmSync(entry);
+  symlinkSync(outside, entry);
+  const models = await runInProcess(["models", "--format", "jsonl"], { env: sb.env });
+  assert.equal(models.code, 0, models.stderr);
+  const rows = models.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(rows.find((r) => r.ref === REF).cached, "damaged: nlp cache verify --fix");
+  assert.equal(rows.find((r) => r.ref === "en.classify.sentiment.tiny").cached, "built-in");
+  const info = await runInProcess(["info", REF], { env: sb.env });
+  assert.equal(info.code, 1);
+  assert.match(info.stderr, /links outside the repo's blobs\/ .*nlp cache verify --fix/);
 });
 
 test("a partial download planted as a link or hard link to a file outside the cache is replaced, never appended to", async () => {
