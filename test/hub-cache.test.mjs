@@ -73,6 +73,11 @@ test("cache list, path, verify (catches a corrupt blob), verify --fix, then a re
   assert.match(twice.stderr.trim().split("\n").pop(), /^nlp: arnabdhar\/tinybert-imdb, someone\/never-pulled are not in the cache .*: nothing removed for them \(nlp cache list shows what is\)$/);
   assert.ok(!existsSync(repoDir(cache, SST2)));
   assert.equal((await runInProcess(["pull", REF, "-q"], { env })).code, 0);
+  // rm of one revision would delete them all: refused before anything is deleted
+  const oneRev = await runInProcess(["cache", "rm", `${SST2}@v1`], { env });
+  assert.equal(oneRev.code, 2);
+  assert.match(oneRev.stderr, /^nlp: nlp cache rm deletes every revision of a model; \S+@v1 names one: drop "@v1" to delete them all\n$/);
+  assert.ok(existsSync(repoDir(cache, SST2)));
   // verify of a model not cached is no "0 files checked, 0 bad" success either
   const unverified = await runInProcess(["cache", "verify", REF, "someone/never-pulled"], { env });
   assert.equal(unverified.code, 1);

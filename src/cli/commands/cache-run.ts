@@ -62,6 +62,10 @@ export async function runRm(refs: string[], io: CliIO): Promise<void> {
   const { formatBytes } = await import("../../hub/progress.js");
   const { hubCacheDir } = await import("../../hub/env.js");
   const absent: string[] = [];
+  const { parseHubId } = await import("../../catalog/grammar.js");
+  // rm deletes a model's every revision: asked for one, it must not silently delete the others too
+  const pinned = refs.find((r) => parseHubId(r)?.revision !== undefined);
+  if (pinned) throw new UsageError(`nlp cache rm deletes every revision of a model; ${pinned} names one: drop "@${parseHubId(pinned)!.revision}" to delete them all`);
   for (const ref of refs) {
     const repo = await repoForRef(ref);
     const freed = removeRepo(repo);
