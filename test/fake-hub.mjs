@@ -11,7 +11,7 @@
 //   corrupt (flip a byte), headers (answer as usual but with these headers, and `status` if given:
 //   a hostile X-Repo-Commit, ETag or redirect Location), endless (a 200 whose body never ends: the
 //   file's bytes, then zeros, or on the Hub a file list that never closes), sha (a file list naming
-//   this commit instead).
+//   this commit instead), short (a body cut to this many bytes, with a matching Content-Length).
 // Hostile mode: `hub.answerAnything = { commit, body }` makes the Hub answer every path it does not
 // know (including one a client normalised "../" out of) with that file at that commit, as a
 // malicious endpoint would.
@@ -83,6 +83,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     if (fault?.endless) return endless(res, buf);
     if (fault?.status) return send(res, fault.status, {}, "injected failure");
     let body = buf.subarray(start);
+    if (fault?.short) body = body.subarray(0, fault.short); // a clean, well-formed answer that simply ends early
     if (fault?.corrupt) {
       body = Buffer.from(body);
       body[Math.floor(body.length / 2)] ^= 0xff;

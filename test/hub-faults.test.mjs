@@ -89,6 +89,23 @@ test("wrong bytes are caught by sha256 and fetched again; wrong twice fails and 
   assert.ok(!existsSync(join(repoDir(two.cache, SST2), "snapshots", C_NEW, "onnx", "model_quantized.onnx")));
 });
 
+test("a body that ends early without an error is resumed; always short, one line naming the host and the bytes", async () => {
+  hub.clear();
+  hub.fault({ server: "cdn", match: GRAPH_SHA, short: 400_000 });
+  const one = hubEnv(hub);
+  assert.equal((await runInProcess(["pull", REF, "-q"], { env: one.env })).code, 0);
+  assert.equal(graphGets()[1].headers.range, "bytes=400000-");
+  assert.ok(blobOk(one.cache));
+
+  hub.clear();
+  // each attempt resumes and gets 1000 more bytes: 2000 after two
+  hub.fault({ server: "cdn", match: GRAPH_SHA, short: 1000, times: 10 });
+  const two = hubEnv(hub, { NLP_HUB_RETRIES: "1" });
+  const bad = await runInProcess(["pull", REF, "-q"], { env: two.env });
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, `nlp: ${new URL(hub.storageOrigin).host} kept ending onnx/model_quantized.onnx of ${SST2} early (2000 of ${GRAPH.length} bytes after 2 attempts); retry later (the partial file is kept and resumed), or check any proxy in between (HTTPS_PROXY)\n`);
+});
+
 test("a 500 from the Hub is retried with backoff", async () => {
   hub.clear();
   const f = hub.fault({ server: "hub", match: "model_quantized.onnx", status: 500 });

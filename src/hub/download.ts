@@ -282,7 +282,9 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
     if (meta.size !== undefined && got !== meta.size) {
       // ended short without an error (or long): resume or restart on the next attempt
       if (got > meta.size) resetPartial(inc);
-      lastErr = new HubError(`${path}: got ${got} bytes, expected ${meta.size}`);
+      lastErr = new HubError(
+        `${new URL(location).host} kept ending ${path} of ${ctx.repo} early (${got} of ${meta.size} bytes after ${attempt} attempts); retry later (the partial file is kept and resumed), or check any proxy in between (HTTPS_PROXY)`,
+      );
       continue;
     }
     if (isSha256(meta.etag)) {
