@@ -3,11 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BIN, ROOT, fixture, jsonl, runCli } from "./helpers.mjs";
-import { LanePool } from "../dist/engine/pool.js";
+import { LanePool, settleWorkers } from "../dist/engine/pool.js";
 import { UsageError, InferenceError } from "../dist/errors.js";
 import { TextClassifier } from "../dist/tasks/classify/classifier.js";
 
@@ -151,6 +152,26 @@ test("a worker that dies mid-run: exit 1, one line naming its records, every ear
   const written = jsonl(r.stdout);
   assert.equal(written.length, first - 1, "rows before the dead window must all be written, none after");
   assert.deepEqual(written, jsonl(full.stdout).slice(0, first - 1));
+});
+
+test("settleWorkers waits for workers still releasing their sessions: an early exit never cuts a release short", async () => {
+  // a closed stdout makes the CLI dispose its model (the pool closes: each worker releases its session, then
+  // ends) while exitWhenSafe waits to exit; the process must not exit with a worker inside that release
+  const marker = mkdtempSync(join(tmpdir(), "nlp-pool-release-"));
+  try {
+    const pool = await LanePool.start({ ...doubler, args: { slowDispose: 300, marker } }, { workers: 2 });
+    await warm(pool, 2);
+    const closing = pool.close();
+    await new Promise((r) => setTimeout(r, 50)); // the workers are inside their release now
+    const started = readdirSync(marker).filter((f) => f.startsWith("releasing-"));
+    assert.equal(started.length, 2, "the close did not reach the workers");
+    await settleWorkers();
+    const done = readdirSync(marker).filter((f) => f.startsWith("released-"));
+    assert.deepEqual(done.map((f) => f.replace("released-", "")).sort(), started.map((f) => f.replace("releasing-", "")).sort(), "settleWorkers resolved while a worker was still releasing its session");
+    await closing;
+  } finally {
+    rmSync(marker, { recursive: true, force: true });
+  }
 });
 
 test("a closed stdout while worker threads run windows: exit 0, never ONNX Runtime's abort (exit 134)", async () => {

@@ -129,6 +129,8 @@ interface Lane<J, R> {
   started?: Promise<void>;
   /** lane 0 once every worker is up: its session is released (the plan's memory counts `workers` sessions) */
   retired?: boolean;
+  /** a worker being closed: set until it has released its session and ended */
+  closing?: Promise<void>;
 }
 
 const WORKER_URL = new URL("./pool-worker.js", import.meta.url);
@@ -137,9 +139,10 @@ const WORKER_URL = new URL("./pool-worker.js", import.meta.url);
 const livePools = new Set<LanePool<unknown, unknown>>();
 
 /**
- * Resolves once no worker thread of this process is inside ONNX Runtime (creating its session or running a
- * window): a process that exits while one is aborts (Napi::Error, exit 134). Every early exit (a closed
- * stdout, an interrupt) waits for this; the pools stop handing out windows, so it takes at most one window.
+ * Resolves once no worker thread of this process is inside ONNX Runtime (creating its session, running a
+ * window, or releasing its session as its pool closes): a process that exits while one is aborts (Napi::Error,
+ * exit 134). Every early exit (a closed stdout, an interrupt) waits for this; the pools stop handing out
+ * windows, so it takes at most one window and one release.
  */
 export async function settleWorkers(): Promise<void> {
   await Promise.allSettled([...livePools].map((p) => p.halt()));
@@ -215,7 +218,11 @@ export class LanePool<J, R> {
   async halt(): Promise<void> {
     this.halted = true;
     for (;;) {
-      const busy = this.lanes.flatMap((l) => [...(l.worker && !l.isReady && !l.dead && l.started ? [l.started] : []), ...l.jobs.map((j) => j.settled)]);
+      const busy = this.lanes.flatMap((l) => [
+        ...(l.worker && !l.isReady && !l.dead && l.started ? [l.started] : []),
+        ...l.jobs.map((j) => j.settled),
+        ...(l.closing ? [l.closing] : []),
+      ]);
       if (busy.length === 0) return;
       await Promise.allSettled(busy);
     }
@@ -362,7 +369,6 @@ export class LanePool<J, R> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    livePools.delete(this as LanePool<unknown, unknown>);
     for (const j of this.queue.splice(0)) j.reject(new InferenceError("the model was disposed; load it again"));
     await Promise.all(
       this.lanes.map(async (l) => {
@@ -370,14 +376,24 @@ export class LanePool<J, R> {
         const w = l.worker;
         if (l.dead) return;
         const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
-        await l.started?.catch(() => {});
-        if (!l.dead) {
-          w.ref();
-          w.postMessage({ type: "close" });
-        }
-        await exited;
+        // settleWorkers counts the release as busy; once the process is exiting (halted), an idle worker is
+        // left as it is rather than sent into a release the exit could cut short
+        l.closing = (async () => {
+          try {
+            await l.started?.catch(() => {});
+            if (l.dead || this.halted) return;
+            w.ref();
+            w.postMessage({ type: "close" });
+            await exited;
+          } finally {
+            l.closing = undefined;
+          }
+        })();
+        await l.closing;
       }),
     );
+    // only now: until its workers have ended, an early exit must wait for this pool (settleWorkers)
+    livePools.delete(this as LanePool<unknown, unknown>);
   }
 }
 
