@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { createServer as createNetServer } from "node:net";
 import { runInProcess, runCli } from "./helpers.mjs";
 import { fsFailure } from "../dist/hub/failures.js";
 import { startFakeHub, startProxy, sha256 } from "./fake-hub.mjs";
@@ -104,6 +105,36 @@ test("a body that ends early without an error is resumed; always short, one line
   const bad = await runInProcess(["pull", REF, "-q"], { env: two.env });
   assert.equal(bad.code, 1);
   assert.equal(bad.stderr, `nlp: ${new URL(hub.storageOrigin).host} kept ending onnx/model_quantized.onnx of ${SST2} early (2000 of ${GRAPH.length} bytes after 2 attempts); retry later (the partial file is kept and resumed), or check any proxy in between (HTTPS_PROXY)\n`);
+});
+
+test("HF_ENDPOINT at something that does not speak HTTP (or sends headers without end): one line, no retry, no 'unexpected error'", async () => {
+  for (const [what, answer] of [
+    ["not http", (sock) => sock.end("SSH-2.0-OpenSSH_9.6\r\n\r\n")],
+    ["endless headers", (sock) => {
+      sock.write("HTTP/1.1 200 OK\r\n");
+      const more = () => !sock.destroyed && sock.write(`X-Junk: ${"a".repeat(1000)}\r\n`, more);
+      more();
+    }],
+  ]) {
+    let connections = 0;
+    const server = createNetServer((sock) => {
+      connections++;
+      sock.on("error", () => undefined);
+      sock.once("data", () => answer(sock));
+    });
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const endpoint = `http://127.0.0.1:${server.address().port}`;
+      const { env } = hubEnv({ endpoint });
+      const r = await runInProcess(["pull", "someone/generic-model"], { env });
+      assert.equal(r.code, 1, what);
+      assert.match(r.stderr, new RegExp(`^nlp: 127\\.0\\.0\\.1:\\d+ did not answer in HTTP nlp can read \\(.+\\): check that HF_ENDPOINT \\(${endpoint.replace(/\./g, "\\.")}\\) is the Hub or a mirror, and any proxy in between \\(HTTPS_PROXY\\)\\n$`), what);
+      assert.equal(connections, 1, `${what}: not retried`);
+    } finally {
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+    }
+  }
 });
 
 test("a 500 from the Hub is retried with backoff", async () => {

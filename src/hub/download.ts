@@ -17,10 +17,12 @@ import {
   errorCode,
   fsFailure,
   httpFailure,
+  isProtocolError,
   isRetryableStatus,
   isTransientNetworkError,
   isUnreachable,
   networkFailure,
+  protocolFailure,
   storageFailure,
   type FailureContext,
 } from "./failures.js";
@@ -79,6 +81,7 @@ export async function requestWithRetries(
       res = await run();
     } catch (err) {
       lastErr = err;
+      if (isProtocolError(err)) throw protocolFailure(err, url, fcx.endpoint);
       if (isUnreachable(err) && attempt >= 2) throw networkFailure(err, url, attempt);
       if (!isUnreachable(err) && !isTransientNetworkError(err)) throw err;
       if (attempt < attempts) await wait(backoffMs(attempt), attempt, `failed (${errorCode(err) || "connection error"})`);
@@ -272,6 +275,7 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
         }
         const fsErr = fsFailure(err, inc, ctx.cache.cacheDir);
         if (fsErr) throw fsErr;
+        if (isProtocolError(err)) throw protocolFailure(err, location, ctx.endpoint);
         if (!isTransientNetworkError(err) && !isUnreachable(err)) throw err;
         lastErr = err;
         if (attempt < attempts) await sleep(backoffMs(attempt));

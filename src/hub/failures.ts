@@ -115,6 +115,20 @@ export function isTransientNetworkError(err: unknown): boolean {
   return /other side closed|socket hang up|terminated|aborted/i.test(msg) && !isUnreachable(err);
 }
 
+/** An answer that is not HTTP at all, or headers without end (another service on that port, a broken proxy): no retry helps. */
+export function isProtocolError(err: unknown): boolean {
+  const code = errorCode(err);
+  return (err as Error | null)?.name === "HTTPParserError" || code.startsWith("HPE_") || code === "UND_ERR_HEADERS_OVERFLOW";
+}
+
+export function protocolFailure(err: unknown, url: string, endpoint: string): HubError {
+  const detail = ((err as Error | null)?.message ?? "").split("\n")[0].slice(0, 120);
+  return new HubError(
+    `${hostOf(url)} did not answer in HTTP nlp can read (${detail}): check that HF_ENDPOINT (${endpoint}) is the Hub or a mirror, and any proxy in between (HTTPS_PROXY)`,
+    1, { cause: err },
+  );
+}
+
 export function networkFailure(err: unknown, url: string, attempts: number): HubError {
   const code = errorCode(err);
   const host = hostOf(url);
