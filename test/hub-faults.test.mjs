@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { createServer as createNetServer } from "node:net";
-import { runInProcess, runCli } from "./helpers.mjs";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { FIXTURES, runInProcess, runCli } from "./helpers.mjs";
 import { fsFailure } from "../dist/hub/failures.js";
 import { startFakeHub, startProxy, sha256 } from "./fake-hub.mjs";
 import { C_NEW, SST2, bert, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
@@ -132,6 +134,28 @@ test("HF_ENDPOINT at something that does not speak HTTP (or sends headers withou
       assert.equal(connections, 1, `${what}: not retried`);
     } finally {
       server.closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+    }
+  }
+});
+
+test("TLS: a certificate Node cannot trust (a company proxy) or https:// to a plain http port: one line saying what to do", async () => {
+  const tls = join(FIXTURES, "..", "tls");
+  const servers = [
+    ["untrusted", createHttpsServer({ key: readFileSync(join(tls, "key.pem")), cert: readFileSync(join(tls, "cert.pem")) }, (req, res) => res.end("{}")),
+      /^nlp: cannot trust the TLS certificate of 127\.0\.0\.1:\d+ \(DEPTH_ZERO_SELF_SIGNED_CERT\): behind a company proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to its CA certificate file .*\n$/],
+    ["plain http", createHttpServer((req, res) => res.end("{}")),
+      /^nlp: TLS with 127\.0\.0\.1:\d+ failed \(ERR_SSL_[A-Z_]+\): check that HF_ENDPOINT \(https:\/\/127\.0\.0\.1:\d+\) has the right scheme and port .*\n$/],
+  ];
+  for (const [what, server, message] of servers) {
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { env } = hubEnv({ endpoint: `https://127.0.0.1:${server.address().port}` });
+      const r = await runInProcess(["pull", "someone/generic-model"], { env });
+      assert.equal(r.code, 1, what);
+      assert.match(r.stderr, message, what);
+    } finally {
+      server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
   }

@@ -19,11 +19,13 @@ import {
   httpFailure,
   isProtocolError,
   isRetryableStatus,
+  isTlsError,
   isTransientNetworkError,
   isUnreachable,
   networkFailure,
   protocolFailure,
   storageFailure,
+  tlsFailure,
   type FailureContext,
 } from "./failures.js";
 import { discardBody, isHubOrigin, type HttpClient, type HubResponse } from "./http.js";
@@ -82,6 +84,7 @@ export async function requestWithRetries(
     } catch (err) {
       lastErr = err;
       if (isProtocolError(err)) throw protocolFailure(err, url, fcx.endpoint);
+      if (isTlsError(err)) throw tlsFailure(err, url, fcx.endpoint);
       if (isUnreachable(err) && attempt >= 2) throw networkFailure(err, url, attempt);
       if (!isUnreachable(err) && !isTransientNetworkError(err)) throw err;
       if (attempt < attempts) await wait(backoffMs(attempt), attempt, `failed (${errorCode(err) || "connection error"})`);

@@ -129,6 +129,41 @@ export function protocolFailure(err: unknown, url: string, endpoint: string): Hu
   );
 }
 
+/** A certificate Node cannot trust: a company proxy inspecting TLS, mostly; no retry helps. */
+const UNTRUSTED = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REVOKED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+export function isTlsError(err: unknown): boolean {
+  const code = errorCode(err);
+  return UNTRUSTED.has(code) || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_");
+}
+
+/** One line for a TLS failure (OpenSSL's own messages span lines): what to trust, or what to check. */
+export function tlsFailure(err: unknown, url: string, endpoint: string): HubError {
+  const code = errorCode(err);
+  const host = hostOf(url);
+  if (UNTRUSTED.has(code)) {
+    return new HubError(
+      `cannot trust the TLS certificate of ${host} (${code}): behind a company proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to its CA certificate file (as REQUESTS_CA_BUNDLE for Python); else check HF_ENDPOINT (${endpoint})`,
+      1, { cause: err },
+    );
+  }
+  return new HubError(
+    `TLS with ${host} failed (${code}): check that HF_ENDPOINT (${endpoint}) has the right scheme and port (https:// to a plain http server fails like this) and any proxy in between (HTTPS_PROXY)`,
+    1, { cause: err },
+  );
+}
+
 export function networkFailure(err: unknown, url: string, attempts: number): HubError {
   const code = errorCode(err);
   const host = hostOf(url);
