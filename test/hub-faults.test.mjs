@@ -303,6 +303,33 @@ test("a read-only cache folder: says so and how to move the cache", async (t) =>
   assert.match(r.stderr, /HF_HUB_CACHE/);
 });
 
+test("a proxy that wants a login (407) or refuses (403): one line with the fix, no retries, no proxy URL shown", async () => {
+  for (const [status, message] of [
+    [407, /^nlp: your proxy asks for a login \(407\) to reach 127\.0\.0\.1:\d+: put its user and password in HTTPS_PROXY \/ HTTP_PROXY \(http:\/\/user:password@proxy:port\), or add 127\.0\.0\.1:\d+ to NO_PROXY if it needs no proxy\n$/],
+    [403, /^nlp: your proxy refused to connect to 127\.0\.0\.1:\d+ \(403\): check HTTPS_PROXY \/ HTTP_PROXY and NO_PROXY/],
+  ]) {
+    let tunnels = 0;
+    const proxy = createHttpServer((req, res) => res.writeHead(status).end());
+    proxy.on("connect", (req, sock) => {
+      tunnels++;
+      sock.end(`HTTP/1.1 ${status} No\r\nProxy-Authenticate: Basic realm="corp"\r\n\r\n`);
+    });
+    await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const secret = `http://someone:s3cret@127.0.0.1:${proxy.address().port}`;
+      const { env } = hubEnv(hub, { HTTP_PROXY: secret, HTTPS_PROXY: secret });
+      const r = await runInProcess(["pull", REF], { env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /s3cret/);
+      assert.equal(tunnels, 1, "not retried");
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
+  }
+});
+
 test("HTTP(S)_PROXY is honoured: every request goes through the proxy", async () => {
   hub.clear();
   const proxy = await startProxy();

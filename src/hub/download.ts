@@ -24,6 +24,8 @@ import {
   isUnreachable,
   networkFailure,
   protocolFailure,
+  proxyFailure,
+  proxyRefusal,
   storageFailure,
   tlsFailure,
   type FailureContext,
@@ -85,6 +87,8 @@ export async function requestWithRetries(
       lastErr = err;
       if (isProtocolError(err)) throw protocolFailure(err, url, fcx.endpoint);
       if (isTlsError(err)) throw tlsFailure(err, url, fcx.endpoint);
+      const refusedBy = proxyRefusal(err);
+      if (refusedBy !== null) throw proxyFailure(refusedBy, url, err);
       if (isUnreachable(err) && attempt >= 2) throw networkFailure(err, url, attempt);
       if (!isUnreachable(err) && !isTransientNetworkError(err)) throw err;
       if (attempt < attempts) await wait(backoffMs(attempt), attempt, `failed (${errorCode(err) || "connection error"})`);

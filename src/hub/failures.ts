@@ -129,6 +129,23 @@ export function protocolFailure(err: unknown, url: string, endpoint: string): Hu
   );
 }
 
+/** The status a proxy refused a tunnel with (undici: "Proxy response (407) !== 200 when HTTP Tunneling"), or null. */
+export function proxyRefusal(err: unknown): number | null {
+  const m = /Proxy response \((\d{3})\)/.exec((err as Error | null)?.message ?? "");
+  return m ? Number(m[1]) : null;
+}
+
+/** The proxy said no: its status decides the fix (407: credentials); no retry helps. The proxy URL is not shown: it may hold a password. */
+export function proxyFailure(status: number, url: string, err: unknown): HubError {
+  const host = hostOf(url);
+  return new HubError(
+    status === 407
+      ? `your proxy asks for a login (407) to reach ${host}: put its user and password in HTTPS_PROXY / HTTP_PROXY (http://user:password@proxy:port), or add ${host} to NO_PROXY if it needs no proxy`
+      : `your proxy refused to connect to ${host} (${status}): check HTTPS_PROXY / HTTP_PROXY and NO_PROXY, or ask whoever runs the proxy to allow ${host}`,
+    1, { cause: err },
+  );
+}
+
 /** A certificate Node cannot trust: a company proxy inspecting TLS, mostly; no retry helps. */
 const UNTRUSTED = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
