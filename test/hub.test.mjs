@@ -173,6 +173,16 @@ test("any owner/name repo: files picked from the listing, then usable as a posit
   assert.equal(hub.log.length, 0);
 });
 
+test("an empty file in a repo (0 bytes) is cached like any other, not an 'unexpected error: ENOENT'", async () => {
+  hub.clear();
+  const { env, cache } = hubEnv(hub);
+  const r = await runInProcess(["pull", "someone/empty-file", "-q"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const file = join(repoDir(cache, "someone/empty-file"), "snapshots", commitOf("empty"), "modules.json");
+  assert.equal(readFileSync(file).length, 0);
+  assert.ok(lstatSync(file).isSymbolicLink());
+});
+
 test("gated repo: 401 without a token says to set HF_TOKEN and accept the terms; with the token it works", async () => {
   const { env } = hubEnv(hub);
   const r = await runInProcess(["pull", "toxicity"], { env });

@@ -6,7 +6,7 @@
  * snapshot. Retries with backoff on 5xx, cut connections and stalls.
  */
 import { createHash } from "node:crypto";
-import { constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { HubError } from "../errors.js";
@@ -213,7 +213,9 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
       resetPartial(inc);
       have = 0;
     }
-    if (meta.size === undefined || have < meta.size) {
+    // an empty file (the Hub has them: an empty modules.json, __init__.py) needs no bytes, only the file
+    if (meta.size === 0) closeSync(openSync(inc, partialFlags(false)));
+    else if (meta.size === undefined || have < meta.size) {
       let res: HubResponse;
       try {
         const url = location;
