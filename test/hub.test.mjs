@@ -183,6 +183,31 @@ test("an empty file in a repo (0 bytes) is cached like any other, not an 'unexpe
   assert.ok(lstatSync(file).isSymbolicLink());
 });
 
+test("nlp pull of a model already up to date writes nothing (so it works on a read-only shared cache)", async () => {
+  hub.clear();
+  const { env, cache } = hubEnv(hub);
+  // imdb has no tokenizer_config.json: its .no_exist marker must not be rewritten either
+  assert.equal((await runInProcess(["pull", SST2_REF, "imdb", "-q"], { env })).code, 0);
+  const state = () => {
+    const out = [];
+    const walk = (d) => {
+      for (const n of readdirSync(d)) {
+        const p = join(d, n);
+        const st = lstatSync(p);
+        out.push(`${p} ${st.ino} ${st.mtimeMs}`);
+        if (st.isDirectory()) walk(p);
+      }
+    };
+    walk(cache);
+    return out.sort();
+  };
+  const before = state();
+  const again = await runInProcess(["pull", SST2_REF, "imdb"], { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /already up to date/);
+  assert.deepEqual(state(), before, "no file replaced, created or touched");
+});
+
 test("gated repo: 401 without a token says to set HF_TOKEN and accept the terms; with the token it works", async () => {
   const { env } = hubEnv(hub);
   const r = await runInProcess(["pull", "toxicity"], { env });

@@ -167,17 +167,21 @@ export class RepoCache {
   }
 
   markMissing(commit: string, path: string): void {
+    if (this.knownMissing(commit, path)) return;
     atomicWrite(this.noExistFile(commit, path), "");
   }
 
   /** Points snapshots/{commit}/{path} at the blob: a relative symlink as huggingface_hub makes, else a copy. */
   linkSnapshot(commit: string, path: string, etag: string): void {
     const dest = this.snapshotFile(commit, path);
+    const target = relative(dirname(dest), this.blob(etag));
+    // already the right link: nothing is written, so an up-to-date pull works on a read-only (shared) cache
+    if (safeReadlink(dest) === target) return;
     mkdirSync(dirname(dest), { recursive: true });
     const tmp = `${dest}.tmp-${process.pid}`;
     rmSync(tmp, { force: true });
     try {
-      symlinkSync(relative(dirname(dest), this.blob(etag)), tmp);
+      symlinkSync(target, tmp);
     } catch {
       copyFileSync(this.blob(etag), tmp);
     }
