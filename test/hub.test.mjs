@@ -208,6 +208,20 @@ test("nlp pull of a model already up to date writes nothing (so it works on a re
   assert.deepEqual(state(), before, "no file replaced, created or touched");
 });
 
+test("a token with a stray line break is cleaned as huggingface_hub does; one that cannot be a token is a usage error that does not print it", async () => {
+  hub.clear();
+  const ok = await runInProcess(["pull", "Xenova/toxic-bert", "-q"], { env: hubEnv(hub, { HF_TOKEN: `hf_test\r\n_token` }).env });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.ok(hub.requests((q) => q.headers.authorization).every((q) => q.headers.authorization === `Bearer ${hub.token}`));
+  for (const bad of ["hf_SECRET token", "hf_SECRET€"]) {
+    hub.clear();
+    const r = await runInProcess(["pull", "someone/generic-model"], { env: hubEnv(hub, { HF_TOKEN: bad }).env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, "nlp: the token in HF_TOKEN has a character no Hugging Face token has (a blank, control character or non-ASCII letter); copy it again from https://huggingface.co/settings/tokens\n");
+    assert.equal(hub.log.length, 0);
+  }
+});
+
 test("gated repo: 401 without a token says to set HF_TOKEN and accept the terms; with the token it works", async () => {
   const { env } = hubEnv(hub);
   const r = await runInProcess(["pull", "toxicity"], { env });
