@@ -235,6 +235,25 @@ test("two processes pulling one model: each file is downloaded once and the cach
 });
 
 // (end to end, a partial file linked to /dev/full once showed this; such links are now replaced, see hub-safety)
+test("cache clear --partial while another process downloads: that download's file and lock are left alone", async () => {
+  hub.clear();
+  hub.fault({ server: "cdn", match: GRAPH_SHA, slow: true, at: 300_000, pauseMs: 1500 });
+  const { env, cache } = hubEnv(hub);
+  const inc = join(repoDir(cache, SST2), "blobs", `${GRAPH_SHA}.incomplete`);
+  // an old partial of another blob, no one downloading it: that one goes
+  mkdirSync(join(repoDir(cache, SST2), "blobs"), { recursive: true });
+  writeFileSync(join(repoDir(cache, SST2), "blobs", `${"a".repeat(64)}.incomplete`), "old");
+  const pulling = runCli(["pull", REF, "-q"], { env });
+  while (!existsSync(inc)) await new Promise((r) => setTimeout(r, 20));
+  const clear = await runInProcess(["cache", "clear", "--partial"], { env });
+  assert.equal(clear.code, 0, clear.stderr);
+  assert.ok(existsSync(inc), "the running download's partial file is kept");
+  assert.ok(!existsSync(join(repoDir(cache, SST2), "blobs", `${"a".repeat(64)}.incomplete`)), "the abandoned one is removed");
+  const done = await pulling;
+  assert.equal(done.code, 0, done.stderr);
+  assert.ok(blobOk(cache));
+});
+
 test("disk full, quota, a file-size limit (FAT32): the message names the file, the problem and HF_HUB_CACHE", () => {
   const fail = (code) => fsFailure(Object.assign(new Error("x"), { code }), "/c/hub/models--a--b/blobs/x.incomplete", "/c/hub").message;
   for (const code of ["ENOSPC", "EDQUOT"]) assert.match(fail(code), /^disk full while writing \/c\/hub\/models--a--b\/blobs\/x\.incomplete: .*HF_HUB_CACHE/);
