@@ -254,6 +254,19 @@ test("cache clear --partial while another process downloads: that download's fil
   assert.ok(blobOk(cache));
 });
 
+test("cache rm of a model another process is downloading: that process fails with one line, it does not hang", async () => {
+  hub.clear();
+  hub.fault({ server: "cdn", match: GRAPH_SHA, slow: true, at: 300_000, pauseMs: 1000 });
+  const { env, cache } = hubEnv(hub);
+  const inc = join(repoDir(cache, SST2), "blobs", `${GRAPH_SHA}.incomplete`);
+  const pulling = runCli(["pull", REF, "-q"], { env });
+  while (!existsSync(inc)) await new Promise((r) => setTimeout(r, 20));
+  assert.equal((await runInProcess(["cache", "rm", REF], { env })).code, 0);
+  const r = await pulling;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^nlp: \S+\.incomplete disappeared while nlp was writing it \(another process removed it: nlp cache rm or clear\?\); run the command again\n$/);
+});
+
 test("disk full, quota, a file-size limit (FAT32): the message names the file, the problem and HF_HUB_CACHE", () => {
   const fail = (code) => fsFailure(Object.assign(new Error("x"), { code }), "/c/hub/models--a--b/blobs/x.incomplete", "/c/hub").message;
   for (const code of ["ENOSPC", "EDQUOT"]) assert.match(fail(code), /^disk full while writing \/c\/hub\/models--a--b\/blobs\/x\.incomplete: .*HF_HUB_CACHE/);

@@ -28,6 +28,7 @@ import {
   proxyRefusal,
   storageFailure,
   tlsFailure,
+  vanishedFailure,
   type FailureContext,
 } from "./failures.js";
 import { discardBody, isHubOrigin, type HttpClient, type HubResponse } from "./http.js";
@@ -191,7 +192,12 @@ export async function downloadBlob(ctx: FetchContext, meta: FileMeta, path: stri
     () => ctx.progress.note(`waiting for another process downloading ${path}`),
     async () => {
       if (cached()) return false;
-      await fetchIntoBlob(ctx, meta, path, failureContext(ctx, revision, path));
+      try {
+        await fetchIntoBlob(ctx, meta, path, failureContext(ctx, revision, path));
+      } catch (err) {
+        if (errorCode(err) === "ENOENT") throw vanishedFailure(ctx.cache.incomplete(meta.etag), err);
+        throw err;
+      }
       return true;
     },
   );
@@ -272,6 +278,7 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
           createWriteStream(inc, { fd: openSync(inc, partialFlags(have > 0)) }),
         );
       } catch (err) {
+        res.body.destroy(); // when the file could not be opened, the body was never read
         if (err instanceof TooLongBody) {
           resetPartial(inc);
           if (++overruns >= 2) {

@@ -228,6 +228,11 @@ export function fsFailure(err: unknown, path: string, cacheDir: string): HubErro
   return null;
 }
 
+/** A download's own file removed under it (ENOENT while writing or renaming it): by another process, mostly `nlp cache rm`. */
+export function vanishedFailure(path: string, err: unknown): HubError {
+  return new HubError(`${path} disappeared while nlp was writing it (another process removed it: nlp cache rm or clear?); run the command again`, 1, { cause: err });
+}
+
 function hostOf(url: string): string {
   try {
     return new URL(url).host;

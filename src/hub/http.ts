@@ -140,7 +140,9 @@ export function createHttpClient(token?: string): HttpClient {
   return {
     send,
     fetch: follow,
-    close: () => dispatcher.close().catch(() => undefined),
+    // destroy, not close: close waits for every body to be read, and one left unread on a failure path would
+    // keep the run waiting forever ("the run stopped before it finished"); when this is called the work is over
+    close: () => dispatcher.destroy().catch(() => undefined),
     get requests() {
       return requests;
     },
