@@ -9,7 +9,9 @@
 // RevisionNotFound, EntryNotFound. Faults, each for the first `times` matching requests:
 //   status (e.g. 500), cut (close the socket after `at` bytes), slow (pause `pauseMs` after `at` bytes),
 //   corrupt (flip a byte), headers (answer as usual but with these headers, and `status` if given:
-//   a hostile X-Repo-Commit, ETag or redirect Location).
+//   a hostile X-Repo-Commit, ETag or redirect Location), endless (a 200 whose body never ends: the
+//   file's bytes, then zeros, or on the Hub a file list that never closes), sha (a file list naming
+//   this commit instead), short (a body cut to this many bytes, with a matching Content-Length).
 // Hostile mode: `hub.answerAnything = { commit, body }` makes the Hub answer every path it does not
 // know (including one a client normalised "../" out of) with that file at that commit, as a
 // malicious endpoint would.
@@ -53,6 +55,17 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     res.end(body);
   };
   const send = sendRaw;
+  /** A 200 with no Content-Length whose body never ends: `head`, then filler as fast as the client reads. */
+  const endless = (res, head) => {
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    res.write(head);
+    const filler = Buffer.alloc(256 * 1024, 0x20);
+    const more = () => {
+      while (!res.destroyed && res.write(filler));
+    };
+    res.on("drain", more);
+    more();
+  };
   const error = (res, status, code, message) =>
     send(res, status, { "x-error-code": code, "x-error-message": message, "content-type": "application/json" }, JSON.stringify({ error: message }));
 
@@ -67,8 +80,10 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     if (start >= buf.length && buf.length > 0) return send(res, 416, { "content-range": `bytes */${buf.length}` });
     const fault = takeFault("cdn", req.method, req.url);
     if (fault?.headers) return send(res, fault.status ?? 200, fault.headers, "");
+    if (fault?.endless) return endless(res, buf);
     if (fault?.status) return send(res, fault.status, {}, "injected failure");
     let body = buf.subarray(start);
+    if (fault?.short) body = body.subarray(0, fault.short); // a clean, well-formed answer that simply ends early
     if (fault?.corrupt) {
       body = Buffer.from(body);
       body[Math.floor(body.length / 2)] ^= 0xff;
@@ -97,12 +112,14 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     const authed = auth === `Bearer ${token}`;
     const fault = takeFault("hub", req.method, req.url);
     if (fault?.status && !fault.headers) return error(res, fault.status, "ServerError", "injected failure");
+    if (fault?.endless) return endless(res, Buffer.from('{"sha":"' + "0".repeat(40) + '","siblings":['));
     // a hostile fault keeps the usual answer and overrides its headers (and status)
     const send = (res, status, headers = {}, body) => sendRaw(res, fault?.headers ? (fault.status ?? status) : status, { ...headers, ...fault?.headers }, body);
 
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
-    const m = api ?? resolve;
+    const cached = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(url.pathname);
+    const m = api ?? resolve ?? cached;
     const anything = () => {
       const { commit, body } = handle.answerAnything;
       const headers = { "x-repo-commit": commit, etag: `"${gitSha1(body)}"`, "content-length": String(body.length) };
@@ -122,7 +139,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
     if (!commit) return error(res, 404, "RevisionNotFound", `Invalid rev id: ${revision}`);
     const files = repo.commits[commit];
     if (api) {
-      return send(res, 200, { "content-type": "application/json" }, JSON.stringify({ id: repoId, sha: commit, siblings: Object.keys(files).map((rfilename) => ({ rfilename })) }));
+      return send(res, 200, { "content-type": "application/json" }, JSON.stringify({ id: repoId, sha: fault?.sha ?? commit, siblings: Object.keys(files).map((rfilename) => ({ rfilename })) }));
     }
     const path = decodeURIComponent(m[3]);
     const buf = files[path];
@@ -140,6 +157,11 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
         "content-length": "0",
       });
     }
+    if (handle.resolveCache && resolve) {
+      // as huggingface.co since 2025: a small file's resolve URL redirects to its commit-pinned cache URL
+      const location = `/api/resolve-cache/models/${repoId}/${commit}/${m[3]}?${encodeURIComponent(url.pathname)}=&etag=%22${gitSha1(buf)}%22`;
+      return send(res, 307, { location, "content-length": "0" });
+    }
     const headers = { ...common, etag: `"${gitSha1(buf)}"`, "content-length": String(buf.length), "content-type": "application/octet-stream" };
     if (req.method === "HEAD") return send(res, 200, headers);
     send(res, 200, headers, buf);
@@ -153,6 +175,8 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
   const handle = {
     /** hostile mode (see the top): { commit, body } or null */
     answerAnything: null,
+    /** answer small files' resolve URLs with a 307 to /api/resolve-cache/models/{repo}/{commit}/{path}, as huggingface.co does */
+    resolveCache: false,
     endpoint: `http://127.0.0.1:${hubPort}`,
     storageOrigin,
     token,
@@ -167,6 +191,7 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
       log.length = 0;
       faults.length = 0;
       handle.answerAnything = null;
+      handle.resolveCache = false;
     },
     requests(filter = () => true) {
       return log.filter(filter);

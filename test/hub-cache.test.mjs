@@ -2,7 +2,7 @@
 // positionals; plus the pure pieces of the downloader (error messages, headers, file choice).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES, runInProcess, jsonl } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
@@ -66,6 +66,23 @@ test("cache list, path, verify (catches a corrupt blob), verify --fix, then a re
   assert.equal(rm.code, 0, rm.stderr);
   assert.match(rm.stderr, /removed arnabdhar\/tinybert-imdb/);
   assert.ok(!existsSync(repoDir(cache, "arnabdhar/tinybert-imdb")));
+  // removing what is not cached (a typo, or already gone) is a failure, as `rm` says: the cached one still goes
+  const twice = await runInProcess(["cache", "rm", "imdb", REF, "someone/never-pulled"], { env });
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /^nlp: removed Xenova\/distilbert-base-uncased-finetuned-sst-2-english \(/m);
+  assert.match(twice.stderr.trim().split("\n").pop(), /^nlp: arnabdhar\/tinybert-imdb, someone\/never-pulled are not in the cache .*: nothing removed for them \(nlp cache list shows what is\)$/);
+  assert.ok(!existsSync(repoDir(cache, SST2)));
+  assert.equal((await runInProcess(["pull", REF, "-q"], { env })).code, 0);
+  // rm of one revision would delete them all: refused before anything is deleted
+  const oneRev = await runInProcess(["cache", "rm", `${SST2}@v1`], { env });
+  assert.equal(oneRev.code, 2);
+  assert.match(oneRev.stderr, /^nlp: nlp cache rm deletes every revision of a model; \S+@v1 names one: drop "@v1" to delete them all\n$/);
+  assert.ok(existsSync(repoDir(cache, SST2)));
+  // verify of a model not cached is no "0 files checked, 0 bad" success either
+  const unverified = await runInProcess(["cache", "verify", REF, "someone/never-pulled"], { env });
+  assert.equal(unverified.code, 1);
+  assert.match(unverified.stdout, /^ok\tXenova\/distilbert-base-uncased-finetuned-sst-2-english\t/m);
+  assert.match(unverified.stderr.trim().split("\n").pop(), /^nlp: someone\/never-pulled is not in the cache .*: nothing checked for it \(nlp cache list shows what is\)$/);
 
   const refuse = await runInProcess(["cache", "clear"], { env });
   assert.equal(refuse.code, 2);
@@ -97,6 +114,17 @@ test("a cache written in Python's layout is used as is (no request)", async () =
   const r = await runInProcess(["classify", "someone/generic-model", "hello", "--format", "jsonl"], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(hub.log.length, 0);
+
+  // what transformers leaves for a repo without ONNX: offline, the message names only what really is missing
+  const { rmSync } = await import("node:fs");
+  rmSync(join(dir, "snapshots", commit, "onnx"), { recursive: true });
+  const offline = await runInProcess(["classify", "someone/generic-model", "hello", "--offline"], { env });
+  assert.equal(offline.code, 1);
+  assert.match(offline.stderr, /^nlp: someone\/generic-model is not in the cache \(\S+\): missing an \.onnx file of someone\/generic-model@main; run `nlp pull someone\/generic-model` while online/);
+  rmSync(join(dir, "snapshots", commit, "tokenizer.json"));
+  const two = await runInProcess(["classify", "someone/generic-model", "hello", "--offline"], { env });
+  assert.match(two.stderr, /: missing tokenizer\.json, an \.onnx file of someone\/generic-model@main;/);
+  assert.equal(hub.log.length, 0);
 });
 
 test("nlp import registers a folder in the user catalog; classify, info and models then know it", async () => {
@@ -125,6 +153,10 @@ test("nlp import registers a folder in the user catalog; classify, info and mode
   const notBundle = await runInProcess(["import", root, "--as", "en.classify.bert.empty"], { env });
   assert.equal(notBundle.code, 1);
   assert.match(notBundle.stderr, /config\.json is missing/);
+  // the imported folder moved away: the listing says so instead of "imported" as if it still worked
+  assert.equal(JSON.parse((await runInProcess(["models", "tickets", "--format", "json"], { env })).stdout)[0].cached, "imported");
+  rmSync(folder, { recursive: true });
+  assert.equal(JSON.parse((await runInProcess(["models", "tickets", "--format", "json"], { env })).stdout)[0].cached, "imported, folder gone");
 });
 
 test("embedded entries resolve from the package folder with no cache and no network", async () => {

@@ -52,6 +52,11 @@ export function fakeRepos() {
       refs: { main: commitOf("generic") },
       commits: { [commitOf("generic")]: { ...base(), "README.md": Buffer.from("# generic\n") } },
     },
+    // an empty optional file (modules.json is picked from listings)
+    "someone/empty-file": {
+      refs: { main: commitOf("empty") },
+      commits: { [commitOf("empty")]: { ...base(), "modules.json": Buffer.alloc(0) } },
+    },
     "someone/no-onnx": { refs: { main: commitOf("none") }, commits: { [commitOf("none")]: { "config.json": bert("config.json"), "pytorch_model.bin": Buffer.alloc(10) } } },
   };
 }

@@ -4,7 +4,7 @@
 // and nothing of the repo written.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { runInProcess } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
@@ -99,6 +99,8 @@ test("hostile file lists: '..' behind an expected prefix, absolute, backslash, %
     ["onnx/model_quantized.onnx_data/%2e%2e/%2E%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/pwned", /it percent-decodes to a name that has a "\.\." segment/],
     ["onnx/model_quantized.onnx_data/%252e%252e/pwned", /it percent-decodes to a name that has a "\.\." segment/],
     ["onnx/model_quantized.onnx_data\u0000/../x", /it has a control character/],
+    // a name no file system takes (ENAMETOOLONG once the blobs were in: an "unexpected error", half a snapshot)
+    ["onnx/model_quantized.onnx_data" + "x".repeat(300), /it has a segment longer than 230 bytes/],
   ];
   for (const [i, [name, why]] of cases.entries()) {
     const repo = `someone/hostile-${i}`;
@@ -139,6 +141,13 @@ test("hostile headers: X-Repo-Commit and ETag that are not hex, or a commit that
     assert.deepEqual(tree(repoDir(sb.cache, SST2)), [], "nothing of the repo written");
     assert.deepEqual(tree(join(sb.cache, ".locks")), []);
   }
+  // a pinned commit whose file list names another commit: refused, not stored under the other one
+  hub.clear();
+  hub.fault({ server: "hub", match: "/api/models/", sha: commitOf("elsewhere") });
+  const pinned = `${GENERIC}@${commitOf("generic")}`;
+  const line = await refused(sb, ["pull", pinned, "-q"], /^nlp: refused commit of the file list "[0-9a-f]{40}" \(someone\/generic-model, .*differs from the commit asked for \([0-9a-f]{40}\)/);
+  assert.match(line, /check HF_ENDPOINT/);
+  assert.deepEqual(tree(repoDir(sb.cache, GENERIC)), []);
 });
 
 test("redirects: dot segments, an unexpected Hub path, another scheme, a storage URL with %2e%2e are refused; a renamed repo is followed", async () => {
@@ -230,6 +239,10 @@ test("planted links to files outside the cache: never read as a model, and cache
   mkdirSync(join(sb.cache, ".locks"), { recursive: true });
   symlinkSync(outside, join(sb.cache, ".locks", "models--a--b"));
   symlinkSync(outside, repoDir(sb.cache, "linked/away"));
+  // refs: a link looping back to refs/, a link to a file outside (its text must not be shown as a commit)
+  const refs = join(dir, "refs");
+  symlinkSync(refs, join(refs, "loop"));
+  symlinkSync(secret, join(refs, "leak"));
   const everythingOutside = () => ({ secret: readFileSync(secret, "utf8"), files: readdirSync(outside).sort() });
   const start = everythingOutside();
 
@@ -238,6 +251,13 @@ test("planted links to files outside the cache: never read as a model, and cache
   const read = await runInProcess(["classify", GENERIC, "hello", "--offline"], { env: sb.env });
   assert.equal(read.code, 1, read.stderr);
   assert.match(read.stderr, /tokenizer_config\.json" in snapshot [0-9a-f]{10} links outside the repo's blobs\/ .*nlp cache verify --fix/);
+
+  // cache list neither loops through refs/loop nor reads refs/leak
+  const list = await runInProcess(["cache", "list", "--format", "json"], { env: sb.env });
+  assert.equal(list.code, 0, list.stderr);
+  const generic = JSON.parse(list.stdout).find((r) => r.repo === GENERIC);
+  assert.deepEqual(generic.revisions, [`main→${snap.split("/").pop().slice(0, 8)}`]);
+  assert.doesNotMatch(list.stdout, /do not delete|leak|loop/);
 
   // verify reports it; --fix removes the link only
   const verify = await runInProcess(["cache", "verify", GENERIC], { env: sb.env });
@@ -261,8 +281,46 @@ test("planted links to files outside the cache: never read as a model, and cache
   assert.equal(hub.log.length, 0, "all offline");
 });
 
+test("one damaged snapshot does not hide the catalog: nlp models marks that row, nlp info names the fix", async () => {
+  const sb = sandbox();
+  hub.clear();
+  assert.equal((await runInProcess(["pull", REF, "-q"], { env: sb.env })).code, 0);
+  const outside = join(sb.root, "elsewhere.json");
+  writeFileSync(outside, "{}");
+  const entry = join(repoDir(sb.cache, SST2), "snapshots", commitOf("new"), "tokenizer_config.json");
+  rmSync(entry);
+  symlinkSync(outside, entry);
+  const models = await runInProcess(["models", "--format", "jsonl"], { env: sb.env });
+  assert.equal(models.code, 0, models.stderr);
+  const rows = models.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(rows.find((r) => r.ref === REF).cached, "damaged: nlp cache verify --fix");
+  assert.equal(rows.find((r) => r.ref === "en.classify.sentiment.tiny").cached, "built-in");
+  const info = await runInProcess(["info", REF], { env: sb.env });
+  assert.equal(info.code, 1);
+  assert.match(info.stderr, /links outside the repo's blobs\/ .*nlp cache verify --fix/);
+});
+
+test("a partial download planted as a link or hard link to a file outside the cache is replaced, never appended to", async () => {
+  for (const plant of [symlinkSync, linkSync]) {
+    const sb = sandbox();
+    const victim = join(sb.root, "victim.txt");
+    writeFileSync(victim, "precious\n");
+    const blobs = join(repoDir(sb.cache, SST2), "blobs");
+    mkdirSync(blobs, { recursive: true });
+    plant(victim, join(blobs, `${GRAPH_SHA}.incomplete`));
+    hub.clear();
+    const r = await runInProcess(["pull", REF, "-q"], { env: sb.env });
+    assert.equal(r.code, 0, `${plant.name}: ${r.stderr}`);
+    assert.equal(readFileSync(victim, "utf8"), "precious\n", `${plant.name}: the file outside is untouched`);
+    assert.equal(sha256(readFileSync(join(blobs, GRAPH_SHA))), GRAPH_SHA);
+    const gets = hub.requests((q) => q.server === "cdn" && q.url.includes(GRAPH_SHA));
+    assert.equal(gets.length, 1);
+    assert.equal(gets[0].headers.range, undefined, "downloaded from the start, not resumed from the planted bytes");
+  }
+});
+
 test("safe-path: file names (accept/reject table)", () => {
-  const ok = ["config.json", "onnx/model.onnx", "onnx/model.onnx_data", "a/b/c.d", "100%.txt", "weird name.bin", "dots..in.middle", ".gitattributes", "onnx/.hidden", "ünïcode.json", "%41.txt"];
+  const ok = [`${"x".repeat(230)}`, "config.json", "onnx/model.onnx", "onnx/model.onnx_data", "a/b/c.d", "100%.txt", "weird name.bin", "dots..in.middle", ".gitattributes", "onnx/.hidden", "ünïcode.json", "%41.txt"];
   for (const p of ok) assert.equal(filePathProblem(p), null, p);
   const bad = [
     ["", /empty/],
@@ -271,6 +329,8 @@ test("safe-path: file names (accept/reject table)", () => {
     ["a/./b", /"\." segment/],
     ["a/...", /only of dots/],
     ["a//b", /empty segment/],
+    [`onnx/model.onnx_data${"x".repeat(300)}`, /segment longer than 230 bytes/],
+    [`${"é".repeat(116)}.json`, /segment longer than 230 bytes/],
     ["a/", /empty segment/],
     ["/etc/passwd", /absolute/],
     ["a\\b", /backslash/],
@@ -311,6 +371,13 @@ test("safe-path: redirects and the inside check", () => {
   // followed: storage host, a renamed repo, relative forms of both
   assert.equal(redirectProblem("https://cdn.test/blob/abc?X-Amz-Signature=1", from, hubO, "o/n"), null);
   assert.equal(redirectProblem("/o2/n2/resolve/main/config.json", from, hubO, "o/n"), null);
+  // huggingface.co's cache of a small file at a commit: followed for the same file only
+  const c40 = "0123456789abcdef0123456789abcdef01234567";
+  assert.equal(redirectProblem(`/api/resolve-cache/models/o/n/${c40}/config.json?%2Fo%2Fn%2Fresolve%2Fmain%2Fconfig.json=&etag=%22ab%22`, from, hubO, "o/n"), null);
+  assert.equal(redirectProblem(`${hubO}/api/resolve-cache/models/gpt2/${c40}/config.json`, `${hubO}/gpt2/resolve/main/config.json`, hubO, "gpt2"), null);
+  for (const bad of [`/api/resolve-cache/models/o/n/${c40}/other.json`, `/api/resolve-cache/models/o/n/main/config.json`, `/api/resolve-cache/models/o/n/x/${c40}/config.json`, `/api/resolve-cache/datasets/o/n/${c40}/config.json`]) {
+    assert.match(redirectProblem(bad, from, hubO, "o/n") ?? "followed", /not to the same file of a renamed repo or the Hub's resolve-cache of it/, bad);
+  }
   assert.equal(redirectProblem(`${hubO}/api/models/o2/n2/revision/main`, `${hubO}/api/models/o/n/revision/main`, hubO, "o/n"), null);
   const refused = [
     ["/o2/n2/resolve/main/other.json", /renamed repo/],

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { runInProcess, jsonl } from "./helpers.mjs";
+import { FIXTURES, runInProcess, jsonl } from "./helpers.mjs";
 import { startFakeHub, sha256 } from "./fake-hub.mjs";
 import { C_NEW, C_OLD, SST2, bert, commitOf, fakeRepos, hubEnv, repoDir } from "./hub-env.mjs";
 
@@ -47,6 +47,24 @@ test("first download: the variant's files only, in the huggingface_hub layout, t
   for (const q of cdn) assert.equal(q.headers.authorization, undefined);
   for (const q of hub.requests((q) => q.server === "hub")) assert.equal(q.headers.authorization, `Bearer ${hub.token}`);
   assert.ok(!r.stderr.includes(hub.token) && !r.stdout.includes(hub.token));
+});
+
+test("huggingface.co's redirect of small files to /api/resolve-cache/… is followed (a different Hub path would be refused)", async () => {
+  hub.clear();
+  hub.resolveCache = true;
+  try {
+    const { env, cache } = hubEnv(hub, { HF_TOKEN: hub.token });
+    const r = await runInProcess(["pull", "someone/generic-model", "-q"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const commit = commitOf("generic");
+    const cachedHeads = hub.requests((q) => q.method === "HEAD" && q.url.startsWith(`/api/resolve-cache/models/someone/generic-model/${commit}/`));
+    assert.ok(cachedHeads.some((q) => q.url.startsWith(`/api/resolve-cache/models/someone/generic-model/${commit}/config.json?`)), "config.json came through the resolve-cache");
+    assert.equal(readFileSync(join(repoDir(cache, "someone/generic-model"), "snapshots", commit, "config.json"), "utf8"), bert("config.json").toString("utf8"));
+    // the redirect stays on the Hub: the token goes along, as to the Hub itself
+    assert.ok(cachedHeads.every((q) => q.headers.authorization === `Bearer ${hub.token}`));
+  } finally {
+    hub.resolveCache = false;
+  }
 });
 
 test("a cached model loads with zero requests, online or offline; --variant fp32 fetches only its graph", async () => {
@@ -97,6 +115,32 @@ test("revision pinning: @commit, --revision tag and main give their own snapshot
   const now = await runInProcess(["classify", SST2_REF, "lovely film", "--format", "jsonl"], { env });
   assert.ok(["NEGATIVE", "POSITIVE"].includes(jsonl(now.stdout)[0].label), "main has the new labels");
   assert.equal(readFileSync(join(repoDir(cache, SST2), "refs", "main"), "utf8"), C_NEW);
+
+  // two different revisions for one model is a usage error, not a silent pick; the same one twice is fine
+  hub.clear();
+  for (const args of [["pull", `${SST2}@main`, "--revision", "v1"], ["classify", "-m", "someone/generic-model@main", "--revision", "v1", "hi"], ["info", "someone/generic-model@main", "--revision", "v1"]]) {
+    const both = await runInProcess(args, { env });
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /^nlp: \S+@main pins revision "main" but --revision asks for "v1": give only one\n$/);
+  }
+  assert.equal(hub.log.length, 0, "refused before any request");
+  assert.equal((await runInProcess(["pull", `${SST2}@v1`, "--revision", "v1", "-q"], { env })).code, 0);
+
+  // --revision on a model that has none (a folder, a model shipped in the package) is not silently dropped
+  const folder = join(FIXTURES, "bert");
+  const cases = [
+    [["classify", "-m", folder, "hi", "--revision", "v1"], /^nlp: \S+bert is a folder, not a Hub model: it has no --revision; drop it\n$/],
+    [["pull", "sentiment", "--revision", "v1"], /^nlp: sentiment is shipped inside the package, not a Hub model: it has no --revision; drop it\n$/],
+    [["info", "sentiment", "--revision", "v1"], /^nlp: sentiment is shipped inside the package, not a Hub model: it has no --revision; drop it\n$/],
+    [["info", folder, "--revision", "v1"], /^nlp: \S+bert is a folder, not a Hub model: it has no --revision; drop it\n$/],
+    // and pulling a folder says it is one, not "neither a folder here nor …"
+    [["pull", folder], /^nlp: \S+bert is a folder on disk, not a Hub model or catalog reference: use it as it is \(-m \S+bert\), or give it a name with `nlp import`\n$/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runInProcess(args, { env });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
 });
 
 test("catalog labels replace LABEL_i; an optional file the repo lacks is remembered in .no_exist", async () => {
@@ -127,6 +171,55 @@ test("any owner/name repo: files picked from the listing, then usable as a posit
   assert.equal(c.code, 0, c.stderr);
   assert.equal(jsonl(c.stdout).length, 1);
   assert.equal(hub.log.length, 0);
+});
+
+test("an empty file in a repo (0 bytes) is cached like any other, not an 'unexpected error: ENOENT'", async () => {
+  hub.clear();
+  const { env, cache } = hubEnv(hub);
+  const r = await runInProcess(["pull", "someone/empty-file", "-q"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const file = join(repoDir(cache, "someone/empty-file"), "snapshots", commitOf("empty"), "modules.json");
+  assert.equal(readFileSync(file).length, 0);
+  assert.ok(lstatSync(file).isSymbolicLink());
+});
+
+test("nlp pull of a model already up to date writes nothing (so it works on a read-only shared cache)", async () => {
+  hub.clear();
+  const { env, cache } = hubEnv(hub);
+  // imdb has no tokenizer_config.json: its .no_exist marker must not be rewritten either
+  assert.equal((await runInProcess(["pull", SST2_REF, "imdb", "-q"], { env })).code, 0);
+  const state = () => {
+    const out = [];
+    const walk = (d) => {
+      for (const n of readdirSync(d)) {
+        const p = join(d, n);
+        const st = lstatSync(p);
+        out.push(`${p} ${st.ino} ${st.mtimeMs}`);
+        if (st.isDirectory()) walk(p);
+      }
+    };
+    walk(cache);
+    return out.sort();
+  };
+  const before = state();
+  const again = await runInProcess(["pull", SST2_REF, "imdb"], { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /already up to date/);
+  assert.deepEqual(state(), before, "no file replaced, created or touched");
+});
+
+test("a token with a stray line break is cleaned as huggingface_hub does; one that cannot be a token is a usage error that does not print it", async () => {
+  hub.clear();
+  const ok = await runInProcess(["pull", "Xenova/toxic-bert", "-q"], { env: hubEnv(hub, { HF_TOKEN: `hf_test\r\n_token` }).env });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.ok(hub.requests((q) => q.headers.authorization).every((q) => q.headers.authorization === `Bearer ${hub.token}`));
+  for (const bad of ["hf_SECRET token", "hf_SECRET€"]) {
+    hub.clear();
+    const r = await runInProcess(["pull", "someone/generic-model"], { env: hubEnv(hub, { HF_TOKEN: bad }).env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, "nlp: the token in HF_TOKEN has a character no Hugging Face token has (a blank, control character or non-ASCII letter); copy it again from https://huggingface.co/settings/tokens\n");
+    assert.equal(hub.log.length, 0);
+  }
 });
 
 test("gated repo: 401 without a token says to set HF_TOKEN and accept the terms; with the token it works", async () => {

@@ -3,7 +3,8 @@
  * the package, imported ones from where they were, Hub models from the cache
  * (downloading what the chosen variant needs when it is missing).
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { expandHome } from "../env.js";
 import { isAbsolute, join } from "node:path";
 import { BundleError, UsageError } from "../errors.js";
 import { DEFAULT_ORDER, normalizeVariant } from "../model/bundle.js";
@@ -63,11 +64,27 @@ async function snapshotFor(repo: string, source: PlanSource, opts: EntryResolveO
   return ensureSnapshot(repo, source, ensure);
 }
 
+/** The revision a reference pinned (owner/name@rev) or the one asked for separately: both, when they differ, is a usage error rather than a silent pick. */
+export function pinnedRevision(ref: string, pinned: string | undefined, asked: string | undefined): string | undefined {
+  if (pinned !== undefined && asked !== undefined && pinned !== asked) {
+    throw new UsageError(`${ref} pins revision "${pinned}" but \`revision\` asks for "${asked}": give only one`, { option: "revision" });
+  }
+  return asked ?? pinned;
+}
+
+/** A revision asked for a model that has none (shipped in the package, imported) is a usage error, not ignored. */
+export function requireHubForRevision(entry: CatalogEntry, ref: string, revision: string | undefined): void {
+  if (entry.source !== "hub" && revision !== undefined) {
+    throw new UsageError(`${ref} is ${entry.source === "embedded" ? "shipped inside the package" : "an imported folder"}, not a Hub model: it has no \`revision\`; drop it`, { option: "revision" });
+  }
+}
+
 export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "via">, ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
   const { entry } = found;
   const variant = chooseVariant(entry, opts.variant);
   const labels = entry.labels ?? undefined;
   const details = { catalogRef: entry.ref, via: found.via };
+  requireHubForRevision(entry, ref, opts.revision);
   if (entry.source === "embedded") {
     const dir = join(embeddedRoot(), entry.path!);
     if (!existsSync(dir)) throw new BundleError(`the embedded model ${entry.ref} is missing from ${dir}; reinstall nlp-classify`);
@@ -81,7 +98,7 @@ export async function resolveEntry(found: Pick<Found, "entry" | "revision" | "vi
     return { dir, ref, source: "user", variant, labels, entry, details };
   }
   const repo = entry.repo!;
-  const revision = opts.revision ?? found.revision ?? entry.revision ?? "main";
+  const revision = pinnedRevision(ref, found.revision, opts.revision) ?? entry.revision ?? "main";
   const snapshot = await snapshotFor(repo, planSource(repo, entry, variant), opts, revision, ref);
   return {
     dir: snapshot.dir,
@@ -102,6 +119,14 @@ export async function resolveHubRepo(repo: string, revision: string, ref: string
   return { dir: snapshot.dir, ref, source: "hub", variant, snapshot, details: { repo, revision, commit: snapshot.commit } };
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(expandHome(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Catalog refs, aliases, defaults and Hub ids; an unknown name is a usage error with suggestions. */
 export async function resolveReference(ref: string, opts: EntryResolveOptions = {}): Promise<EntryResolution> {
   const catalog = loadCatalog();
@@ -109,9 +134,13 @@ export async function resolveReference(ref: string, opts: EntryResolveOptions = 
   if (hub) {
     const entry = catalog.byRepo(hub.repo);
     if (entry) return resolveEntry({ entry, revision: hub.revision, via: "repo" }, ref, opts);
-    return resolveHubRepo(hub.repo, opts.revision ?? hub.revision ?? "main", ref, opts);
+    return resolveHubRepo(hub.repo, pinnedRevision(ref, hub.revision, opts.revision) ?? "main", ref, opts);
   }
-  if (ref.includes("/") || isAbsolute(ref)) throw new UsageError(`"${ref}" is neither a folder here nor an owner/name Hub id`);
+  if (ref.includes("/") || isAbsolute(ref)) {
+    // `nlp pull ./bundle`, `nlp cache path ./bundle`: the folder is there, only it is no Hub model
+    if (isFolder(ref)) throw new UsageError(`${ref} is a folder on disk, not a Hub model or catalog reference: use it as it is (-m ${ref}), or give it a name with \`nlp import\``);
+    throw new UsageError(`"${ref}" is neither a folder here nor an owner/name Hub id`);
+  }
   const found = catalog.require(ref);
   return resolveEntry(found, ref, opts);
 }

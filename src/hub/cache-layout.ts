@@ -14,6 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpat
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { HubError } from "../errors.js";
 import { hubCacheDir } from "./env.js";
+import { fsFailure } from "./failures.js";
 import { assertInside, filePathProblem, repoIdProblem, resolvesInside, revisionProblem, show } from "./safe-path.js";
 
 export function repoFolderName(repo: string): string {
@@ -166,17 +167,21 @@ export class RepoCache {
   }
 
   markMissing(commit: string, path: string): void {
+    if (this.knownMissing(commit, path)) return;
     atomicWrite(this.noExistFile(commit, path), "");
   }
 
   /** Points snapshots/{commit}/{path} at the blob: a relative symlink as huggingface_hub makes, else a copy. */
   linkSnapshot(commit: string, path: string, etag: string): void {
     const dest = this.snapshotFile(commit, path);
+    const target = relative(dirname(dest), this.blob(etag));
+    // already the right link: nothing is written, so an up-to-date pull works on a read-only (shared) cache
+    if (safeReadlink(dest) === target) return;
     mkdirSync(dirname(dest), { recursive: true });
     const tmp = `${dest}.tmp-${process.pid}`;
     rmSync(tmp, { force: true });
     try {
-      symlinkSync(relative(dirname(dest), this.blob(etag)), tmp);
+      symlinkSync(target, tmp);
     } catch {
       copyFileSync(this.blob(etag), tmp);
     }
@@ -218,11 +223,17 @@ export class RepoCache {
   refs(): Record<string, string> {
     const out: Record<string, string> = {};
     const root = join(this.dir, "refs");
+    // refs are plain files holding a commit: a link (to refs/ itself, to /, to a file elsewhere) is skipped, not
+    // walked into or read, and so is a file that holds no commit
     const walk = (d: string, prefix: string) => {
       for (const name of readdirSync(d)) {
         const full = join(d, name);
-        if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
-        else out[`${prefix}${name}`] = readFileSync(full, "utf8").trim();
+        const st = lstatSync(full);
+        if (st.isDirectory()) walk(full, `${prefix}${name}/`);
+        else if (st.isFile() && st.size <= 4096) {
+          const commit = readFileSync(full, "utf8").trim();
+          if (isCommit(commit)) out[`${prefix}${name}`] = commit;
+        }
       }
     };
     if (existsSync(root)) walk(root, "");
@@ -269,7 +280,13 @@ export function atomicWrite(file: string, content: string | Buffer): void {
 /** Cached model folders (models--*) in a cache dir. */
 export function cachedRepos(cacheDir = hubCacheDir()): string[] {
   if (!existsSync(cacheDir)) return [];
-  return readdirSync(cacheDir)
+  let names: string[];
+  try {
+    names = readdirSync(cacheDir);
+  } catch (err) {
+    throw fsFailure(err, cacheDir, cacheDir) ?? err;
+  }
+  return names
     .map((n) => repoFromFolderName(n))
     .filter((r): r is string => r !== null)
     .sort((a, b) => a.localeCompare(b));

@@ -10,6 +10,7 @@ import { RepoCache, cachedRepos, isSha256 } from "./cache-layout.js";
 import { sha256File } from "./download.js";
 import { hubCacheDir } from "./env.js";
 import { isInside } from "./safe-path.js";
+import { isBlobLocked } from "./lock.js";
 
 /** Deletes `target` (a link itself, never its target) when it really lies inside `root`; returns whether it did. */
 function removeInside(root: string, target: string, cacheDir: string): boolean {
@@ -111,7 +112,15 @@ export async function verifyRepo(repo: string, opts: { fix?: boolean } = {}, cac
   return out;
 }
 
-/** Deletes every model folder (or only *.incomplete files and lock folders); returns bytes freed. */
+function heldBlob(c: RepoCache, etag: string): boolean {
+  try {
+    return isBlobLocked(c.lockTarget(etag));
+  } catch {
+    return false; // not an etag name: no download of ours
+  }
+}
+
+/** Deletes every model folder (or only *.incomplete files and lock folders no live download holds); returns bytes freed. */
 export function clearCache(opts: { partialOnly: boolean }, cacheDir = hubCacheDir()): number {
   let freed = 0;
   for (const repo of cachedRepos(cacheDir)) {
@@ -120,6 +129,8 @@ export function clearCache(opts: { partialOnly: boolean }, cacheDir = hubCacheDi
       const blobs = join(c.dir, "blobs");
       if (!existsSync(blobs)) continue;
       for (const name of readdirSync(blobs).filter((n) => n.endsWith(".incomplete"))) {
+        // a download another process is running now: its file and lock stay (it would fail at the end)
+        if (heldBlob(c, name.slice(0, -".incomplete".length))) continue;
         const p = join(blobs, name);
         const size = lstatSync(p).size;
         if (removeInside(c.dir, p, cacheDir)) freed += size;
@@ -134,7 +145,9 @@ export function clearCache(opts: { partialOnly: boolean }, cacheDir = hubCacheDi
     for (const d of readdirSync(locks)) {
       const dir = join(locks, d);
       if (!lstatSync(dir).isDirectory()) continue;
-      for (const n of readdirSync(dir).filter((x) => x.endsWith(".nlp.lock"))) removeInside(dir, join(dir, n), cacheDir);
+      for (const n of readdirSync(dir).filter((x) => x.endsWith(".nlp.lock"))) {
+        if (!isBlobLocked(join(dir, n.slice(0, -".nlp.lock".length)))) removeInside(dir, join(dir, n), cacheDir);
+      }
     }
   }
   return freed;

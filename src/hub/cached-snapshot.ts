@@ -5,6 +5,7 @@
  */
 import { RepoCache } from "./cache-layout.js";
 import { requireRevision } from "./safe-path.js";
+import { variantsIn } from "./file-plan.js";
 
 /** Which files to fetch: required ones in order (the ONNX graph last), optional ones after. */
 export interface FilePlan {
@@ -25,6 +26,15 @@ function missingFiles(cache: RepoCache, commit: string | null, plan: FilePlan): 
   ];
 }
 
+/** What a snapshot (often one Python wrote, with PyTorch weights only) lacks to be a bundle: only what really is missing is named. */
+function missingFromSnapshot(cache: RepoCache, commit: string): string[] {
+  const files = cache.snapshotFiles(commit).filter((f) => !f.badLink && cache.hasFile(commit, f.path)).map((f) => f.path);
+  const has = (name: string) => files.includes(name) || files.includes(`onnx/${name}`);
+  const missing = ["config.json", "tokenizer.json"].filter((n) => !has(n));
+  if (variantsIn(files).length === 0) missing.push("an .onnx file");
+  return missing.length > 0 ? missing : ["the .onnx file of the variant asked for"];
+}
+
 /** What the cache holds for this revision, without any request; a snapshot found is one safe to read (see assertReadable). */
 export function cachedSnapshot(repo: string, revision: string, source: PlanSource): { commit: string; plan: FilePlan } | { missing: string[] } {
   requireRevision(revision);
@@ -36,7 +46,7 @@ export function cachedSnapshot(repo: string, revision: string, source: PlanSourc
     hit = commit && missing.length === 0 ? { commit, plan: source.plan } : { missing };
   } else {
     const plan = commit ? source.fromSnapshot(cache.snapshotDir(commit)) : null;
-    hit = commit && plan ? { commit, plan } : { missing: ["config.json", "tokenizer.json", "an .onnx file"] };
+    hit = commit && plan ? { commit, plan } : { missing: commit ? missingFromSnapshot(cache, commit) : ["config.json", "tokenizer.json", "an .onnx file"] };
   }
   if ("commit" in hit) cache.assertReadable(hit.commit);
   return hit;

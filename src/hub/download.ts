@@ -6,7 +6,7 @@
  * snapshot. Retries with backoff on 5xx, cut connections and stalls.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, truncateSync } from "node:fs";
+import { closeSync, constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { HubError } from "../errors.js";
@@ -14,15 +14,24 @@ import { isBlobEtag, isCommit, isSha256, normalizeEtag, type RepoCache } from ".
 import { maxAttempts } from "./env.js";
 import {
   backoffMs,
+  errorCode,
   fsFailure,
   httpFailure,
+  isProtocolError,
   isRetryableStatus,
+  isTlsError,
   isTransientNetworkError,
   isUnreachable,
   networkFailure,
+  protocolFailure,
+  proxyFailure,
+  proxyRefusal,
+  storageFailure,
+  tlsFailure,
+  vanishedFailure,
   type FailureContext,
 } from "./failures.js";
-import { discardBody, type HttpClient, type HubResponse } from "./http.js";
+import { discardBody, isHubOrigin, type HttpClient, type HubResponse } from "./http.js";
 import { withBlobLock } from "./lock.js";
 import type { DownloadProgress } from "./progress.js";
 import { refusedFromHub } from "./safe-path.js";
@@ -62,8 +71,14 @@ export async function requestWithRetries(
   url: string,
   fcx: FailureContext,
   run: () => Promise<HubResponse>,
+  note?: (line: string) => void,
 ): Promise<HubResponse> {
   const attempts = maxAttempts();
+  // a wait of a second or more is said (Retry-After may ask for 30 s, five times): silence that long looks like a hang
+  const wait = async (ms: number, attempt: number, why: string) => {
+    if (ms >= 1000) note?.(`${new URL(url).host} ${why}: retrying in ${Math.round(ms / 1000)} s (attempt ${attempt + 1} of ${attempts})`);
+    await sleep(ms);
+  };
   let lastErr: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let res: HubResponse;
@@ -71,15 +86,19 @@ export async function requestWithRetries(
       res = await run();
     } catch (err) {
       lastErr = err;
+      if (isProtocolError(err)) throw protocolFailure(err, url, fcx.endpoint);
+      if (isTlsError(err)) throw tlsFailure(err, url, fcx.endpoint);
+      const refusedBy = proxyRefusal(err);
+      if (refusedBy !== null) throw proxyFailure(refusedBy, url, err);
       if (isUnreachable(err) && attempt >= 2) throw networkFailure(err, url, attempt);
       if (!isUnreachable(err) && !isTransientNetworkError(err)) throw err;
-      if (attempt < attempts) await sleep(backoffMs(attempt));
+      if (attempt < attempts) await wait(backoffMs(attempt), attempt, `failed (${errorCode(err) || "connection error"})`);
       continue;
     }
     if (isRetryableStatus(res.status)) {
       await discardBody(res);
       if (attempt >= attempts) throw httpFailure(res.status, res.headers, fcx);
-      await sleep(backoffMs(attempt, res.headers["retry-after"]));
+      await wait(backoffMs(attempt, res.headers["retry-after"]), attempt, `answered ${res.status}`);
       continue;
     }
     return res;
@@ -91,7 +110,7 @@ export async function requestWithRetries(
 export async function fileMetadata(ctx: FetchContext, revision: string, path: string): Promise<FileMeta> {
   const url = resolveUrl(ctx.endpoint, ctx.repo, revision, path);
   const fcx = failureContext(ctx, revision, path);
-  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true, repo: ctx.repo, what: path }));
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("HEAD", url, { sameHostOnly: true, repo: ctx.repo, what: path }), ctx.progress.note);
   await discardBody(res);
   if (res.status >= 400) throw httpFailure(res.status, res.headers, fcx);
   const h = res.headers;
@@ -125,13 +144,35 @@ function sizeOf(path: string): number {
   }
 }
 
+/** Unlinks the partial file (a link itself, never what it points to). */
 function resetPartial(path: string): void {
-  try {
-    truncateSync(path, 0);
-  } catch {
-    rmSync(path, { force: true });
-  }
+  rmSync(path, { recursive: true, force: true });
 }
+
+/**
+ * The size of the partial download to resume. Anything at its name that is not a plain file of its own
+ * (a link or hard link planted in a shared cache, a folder) is removed first: bytes are only ever appended
+ * to a file of this cache, never through a link to a file elsewhere.
+ */
+function partialSize(path: string): number {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return 0;
+  }
+  if (st.isFile() && st.nlink === 1) return st.size;
+  resetPartial(path);
+  return 0;
+}
+
+/** Open flags for the partial file: O_NOFOLLOW, so a link swapped in after partialSize fails the open instead of being written through. */
+function partialFlags(append: boolean): number {
+  return constants.O_WRONLY | constants.O_CREAT | (append ? constants.O_APPEND : constants.O_TRUNC) | (constants.O_NOFOLLOW ?? 0);
+}
+
+/** A body that runs past the size the Hub announced (a broken or hostile server, or one that never ends): cut at once. */
+class TooLongBody extends Error {}
 
 /** Start offset of a 206 answer ("bytes 100-199/200"), or -1. */
 export function contentRangeStart(header: string | undefined): number {
@@ -151,7 +192,12 @@ export async function downloadBlob(ctx: FetchContext, meta: FileMeta, path: stri
     () => ctx.progress.note(`waiting for another process downloading ${path}`),
     async () => {
       if (cached()) return false;
-      await fetchIntoBlob(ctx, meta, path, failureContext(ctx, revision, path));
+      try {
+        await fetchIntoBlob(ctx, meta, path, failureContext(ctx, revision, path));
+      } catch (err) {
+        if (errorCode(err) === "ENOENT") throw vanishedFailure(ctx.cache.incomplete(meta.etag), err);
+        throw err;
+      }
       return true;
     },
   );
@@ -162,22 +208,32 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
   const blob = ctx.cache.blob(meta.etag);
   const attempts = maxAttempts();
   let mismatches = 0;
+  let overruns = 0;
+  // where the bytes are: replaced once by a fresh link when the storage host refuses the one we have
+  let location = meta.location;
+  let refreshed = false;
   let lastErr: unknown = new Error("no attempt made");
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    let have = sizeOf(inc);
+    let have = partialSize(inc);
     if (meta.size !== undefined && have > meta.size) {
       resetPartial(inc);
       have = 0;
     }
-    if (meta.size === undefined || have < meta.size) {
+    // an empty file (the Hub has them: an empty modules.json, __init__.py) needs no bytes, only the file
+    if (meta.size === 0) closeSync(openSync(inc, partialFlags(false)));
+    else if (meta.size === undefined || have < meta.size) {
       let res: HubResponse;
       try {
-        res = await requestWithRetries(meta.location, fcx, () =>
-          ctx.http.fetch("GET", meta.location, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, repo: ctx.repo, what: path }),
+        const url = location;
+        res = await requestWithRetries(
+          url,
+          fcx,
+          () => ctx.http.fetch("GET", url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, repo: ctx.repo, what: path }),
+          ctx.progress.note,
         );
       } catch (err) {
         if (err instanceof HubError) throw err;
-        throw networkFailure(err, meta.location, attempt);
+        throw networkFailure(err, location, attempt);
       }
       if (res.status === 416) {
         // the partial file is longer than the file now is: start over
@@ -187,6 +243,17 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
       }
       if (res.status >= 400) {
         await discardBody(res);
+        // the Hub granted access (HEAD) and sent us elsewhere: a refusal there is no repo or token problem
+        if (!isHubOrigin(res.url, ctx.endpoint)) {
+          if (refreshed) throw storageFailure(res.status, res.url, fcx);
+          // a signed link expires (a resume after a long pause): ask the Hub for a new one, once
+          refreshed = true;
+          ctx.progress.note(`${path}: ${new URL(res.url).host} refused the download link (${res.status}), asking the Hub for a new one`);
+          const fresh = await fileMetadata(ctx, meta.commit, path);
+          if (fresh.etag !== meta.etag) throw refusedFromHub(ctx.repo, ctx.endpoint, `ETag of ${path}`, fresh.etag, `differs from the one it sent before (${meta.etag}) at the same commit`);
+          location = fresh.location;
+          continue;
+        }
         throw httpFailure(res.status, res.headers, fcx);
       }
       if (res.status === 206 && contentRangeStart(res.headers["content-range"]) !== have) {
@@ -196,31 +263,48 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
       }
       if (res.status !== 206) have = 0; // the server sent the whole file: write it from the start
       ctx.progress.start(path, meta.size, have);
+      let written = have;
       try {
         await pipeline(
           res.body,
           async function* (source: AsyncIterable<Buffer>) {
             for await (const chunk of source) {
+              written += chunk.length;
+              if (meta.size !== undefined && written > meta.size) throw new TooLongBody();
               ctx.progress.bytes(chunk.length);
               yield chunk;
             }
           },
-          createWriteStream(inc, { flags: have > 0 ? "a" : "w" }),
+          createWriteStream(inc, { fd: openSync(inc, partialFlags(have > 0)) }),
         );
       } catch (err) {
+        res.body.destroy(); // when the file could not be opened, the body was never read
+        if (err instanceof TooLongBody) {
+          resetPartial(inc);
+          if (++overruns >= 2) {
+            throw new HubError(
+              `${path} of ${ctx.repo}: ${new URL(meta.location).host} sent more than the ${meta.size} bytes announced, twice; nothing was kept: check HF_ENDPOINT and any proxy in between (HTTPS_PROXY)`,
+            );
+          }
+          ctx.progress.note(`${path}: more bytes than announced, downloading again`);
+          continue;
+        }
         const fsErr = fsFailure(err, inc, ctx.cache.cacheDir);
         if (fsErr) throw fsErr;
+        if (isProtocolError(err)) throw protocolFailure(err, location, ctx.endpoint);
         if (!isTransientNetworkError(err) && !isUnreachable(err)) throw err;
         lastErr = err;
         if (attempt < attempts) await sleep(backoffMs(attempt));
         continue;
       }
     }
-    const got = sizeOf(inc);
+    const got = partialSize(inc);
     if (meta.size !== undefined && got !== meta.size) {
       // ended short without an error (or long): resume or restart on the next attempt
       if (got > meta.size) resetPartial(inc);
-      lastErr = new HubError(`${path}: got ${got} bytes, expected ${meta.size}`);
+      lastErr = new HubError(
+        `${new URL(location).host} kept ending ${path} of ${ctx.repo} early (${got} of ${meta.size} bytes after ${attempt} attempts); retry later (the partial file is kept and resumed), or check any proxy in between (HTTPS_PROXY)`,
+      );
       continue;
     }
     if (isSha256(meta.etag)) {
@@ -240,5 +324,5 @@ async function fetchIntoBlob(ctx: FetchContext, meta: FileMeta, path: string, fc
     renameSync(inc, blob);
     return;
   }
-  throw lastErr instanceof HubError ? lastErr : networkFailure(lastErr, meta.location, attempts);
+  throw lastErr instanceof HubError ? lastErr : networkFailure(lastErr, location, attempts);
 }

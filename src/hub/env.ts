@@ -46,18 +46,28 @@ export function hubCacheDir(): string {
  * $HF_HOME/token). Never printed: callers only put it in an Authorization header.
  */
 export function hubToken(): string | undefined {
-  const t = env("HF_TOKEN") ?? env("HUGGING_FACE_HUB_TOKEN");
-  if (t) return t;
+  const name = env("HF_TOKEN") ? "HF_TOKEN" : env("HUGGING_FACE_HUB_TOKEN") ? "HUGGING_FACE_HUB_TOKEN" : undefined;
+  if (name) return cleanToken(env(name)!, name);
   const path = env("HF_TOKEN_PATH") ?? join(hfHome(), "token");
   try {
-    if (existsSync(path)) {
-      const saved = readFileSync(path, "utf8").trim();
-      return saved || undefined;
-    }
-  } catch {
+    if (existsSync(path)) return cleanToken(readFileSync(path, "utf8"), path) || undefined;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
     // an unreadable token file is the same as none
   }
   return undefined;
+}
+
+/**
+ * As huggingface_hub's _clean_token: line breaks dropped, blanks trimmed. What is left must be a header value a
+ * token can be (printable ASCII): else a usage error naming where it came from, never the token itself.
+ */
+function cleanToken(raw: string, from: string): string {
+  const token = raw.replace(/[\r\n]/g, "").trim();
+  if (/[^\x21-\x7e]/.test(token)) {
+    throw new UsageError(`the token in ${from} has a character no Hugging Face token has (a blank, control character or non-ASCII letter); copy it again from https://huggingface.co/settings/tokens`);
+  }
+  return token;
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);

@@ -68,6 +68,18 @@ export function httpFailure(status: number, headers: Record<string, string>, ctx
   return new HubError(`unexpected answer ${status} from ${host} for ${what}; check HF_ENDPOINT and your proxy`);
 }
 
+/**
+ * A refusal from the storage host the Hub redirected a file to, after the Hub itself granted access and a
+ * fresh link was tried: not the repo, not the token, but the way to that host (a proxy or firewall that
+ * allows the Hub but not its storage host is the usual cause) or the storage itself.
+ */
+export function storageFailure(status: number, url: string, ctx: FailureContext): HubError {
+  const host = hostOf(url);
+  return new HubError(
+    `${host}, where ${hostOf(ctx.endpoint)} sends the bytes of ${ctx.path ?? "the files"} of ${ctx.repo}, refused the download twice (${status}) though the Hub granted access: allow ${host} in your proxy or firewall (or set HTTPS_PROXY), or retry later`,
+  );
+}
+
 /** errno codes meaning the host cannot be reached at all. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "UND_ERR_CONNECT_TIMEOUT"]);
 /** Errors of a connection that worked and then broke: resume and go on. */
@@ -103,6 +115,72 @@ export function isTransientNetworkError(err: unknown): boolean {
   return /other side closed|socket hang up|terminated|aborted/i.test(msg) && !isUnreachable(err);
 }
 
+/** An answer that is not HTTP at all, or headers without end (another service on that port, a broken proxy): no retry helps. */
+export function isProtocolError(err: unknown): boolean {
+  const code = errorCode(err);
+  return (err as Error | null)?.name === "HTTPParserError" || code.startsWith("HPE_") || code === "UND_ERR_HEADERS_OVERFLOW";
+}
+
+export function protocolFailure(err: unknown, url: string, endpoint: string): HubError {
+  const detail = ((err as Error | null)?.message ?? "").split("\n")[0].slice(0, 120);
+  return new HubError(
+    `${hostOf(url)} did not answer in HTTP nlp can read (${detail}): check that HF_ENDPOINT (${endpoint}) is the Hub or a mirror, and any proxy in between (HTTPS_PROXY)`,
+    1, { cause: err },
+  );
+}
+
+/** The status a proxy refused a tunnel with (undici: "Proxy response (407) !== 200 when HTTP Tunneling"), or null. */
+export function proxyRefusal(err: unknown): number | null {
+  const m = /Proxy response \((\d{3})\)/.exec((err as Error | null)?.message ?? "");
+  return m ? Number(m[1]) : null;
+}
+
+/** The proxy said no: its status decides the fix (407: credentials); no retry helps. The proxy URL is not shown: it may hold a password. */
+export function proxyFailure(status: number, url: string, err: unknown): HubError {
+  const host = hostOf(url);
+  return new HubError(
+    status === 407
+      ? `your proxy asks for a login (407) to reach ${host}: put its user and password in HTTPS_PROXY / HTTP_PROXY (http://user:password@proxy:port), or add ${host} to NO_PROXY if it needs no proxy`
+      : `your proxy refused to connect to ${host} (${status}): check HTTPS_PROXY / HTTP_PROXY and NO_PROXY, or ask whoever runs the proxy to allow ${host}`,
+    1, { cause: err },
+  );
+}
+
+/** A certificate Node cannot trust: a company proxy inspecting TLS, mostly; no retry helps. */
+const UNTRUSTED = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REVOKED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+export function isTlsError(err: unknown): boolean {
+  const code = errorCode(err);
+  return UNTRUSTED.has(code) || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_");
+}
+
+/** One line for a TLS failure (OpenSSL's own messages span lines): what to trust, or what to check. */
+export function tlsFailure(err: unknown, url: string, endpoint: string): HubError {
+  const code = errorCode(err);
+  const host = hostOf(url);
+  if (UNTRUSTED.has(code)) {
+    return new HubError(
+      `cannot trust the TLS certificate of ${host} (${code}): behind a company proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to its CA certificate file (as REQUESTS_CA_BUNDLE for Python); else check HF_ENDPOINT (${endpoint})`,
+      1, { cause: err },
+    );
+  }
+  return new HubError(
+    `TLS with ${host} failed (${code}): check that HF_ENDPOINT (${endpoint}) has the right scheme and port (https:// to a plain http server fails like this) and any proxy in between (HTTPS_PROXY)`,
+    1, { cause: err },
+  );
+}
+
 export function networkFailure(err: unknown, url: string, attempts: number): HubError {
   const code = errorCode(err);
   const host = hostOf(url);
@@ -130,6 +208,17 @@ export function fsFailure(err: unknown, path: string, cacheDir: string): HubErro
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new HubError(`disk full while writing ${path}: free some space (nlp cache list / nlp cache rm) or set HF_HUB_CACHE to a folder on another disk`, 1, { cause: err });
   }
+  if (code === "ENOTDIR") {
+    return new HubError(`a file stands where the model cache ${cacheDir} or a folder in it should be (ENOTDIR on ${path}): move that file away, or set HF_HUB_CACHE to a folder`, 1, {
+      cause: err,
+    });
+  }
+  if (code === "EFBIG") {
+    // a file-size limit: the cache's filesystem (FAT32 stops at 4 GB) or `ulimit -f`
+    return new HubError(`${path} grew past the largest file allowed here (EFBIG): set HF_HUB_CACHE to a folder on a disk that takes large files (not FAT32), or raise \`ulimit -f\``, 1, {
+      cause: err,
+    });
+  }
   if (code === "EROFS" || code === "EACCES" || code === "EPERM") {
     return new HubError(
       `the model cache ${cacheDir} is not writable (${code} on ${path}): set HF_HUB_CACHE to a writable folder, or use --offline with models already cached`,
@@ -137,6 +226,11 @@ export function fsFailure(err: unknown, path: string, cacheDir: string): HubErro
     );
   }
   return null;
+}
+
+/** A download's own file removed under it (ENOENT while writing or renaming it): by another process, mostly `nlp cache rm`. */
+export function vanishedFailure(path: string, err: unknown): HubError {
+  return new HubError(`${path} disappeared while nlp was writing it (another process removed it: nlp cache rm or clear?); run the command again`, 1, { cause: err });
 }
 
 function hostOf(url: string): string {

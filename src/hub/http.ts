@@ -23,6 +23,24 @@ export async function discardBody(res: Pick<HubResponse, "body">): Promise<void>
   await res.body.dump().catch(() => undefined);
 }
 
+/**
+ * A body read as text, or null once it passes `maxBytes` (then the connection is dropped): a JSON answer
+ * from whatever is at HF_ENDPOINT must not grow without end in memory.
+ */
+export async function readTextCapped(res: Pick<HubResponse, "body">, maxBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      res.body.destroy();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export interface HttpClient {
   /** One request, no redirects followed. */
   send(method: "GET" | "HEAD", url: string, headers?: Record<string, string>): Promise<HubResponse>;
@@ -122,7 +140,9 @@ export function createHttpClient(token?: string): HttpClient {
   return {
     send,
     fetch: follow,
-    close: () => dispatcher.close().catch(() => undefined),
+    // destroy, not close: close waits for every body to be read, and one left unread on a failure path would
+    // keep the run waiting forever ("the run stopped before it finished"); when this is called the work is over
+    close: () => dispatcher.destroy().catch(() => undefined),
     get requests() {
       return requests;
     },

@@ -29,3 +29,12 @@ export async function withBlobLock<T>(target: string, onWait: () => void, fn: ()
     await release().catch(() => undefined);
   }
 }
+
+/** Whether a live process holds the blob's lock now (a stale one, left by a killed process, does not count). */
+export function isBlobLocked(target: string): boolean {
+  try {
+    return lockfile.checkSync(target, { realpath: false, stale: STALE_MS, lockfilePath: `${target}.nlp.lock` });
+  } catch {
+    return false;
+  }
+}

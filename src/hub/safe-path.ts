@@ -25,9 +25,13 @@ function plainPathProblem(p: string): string | null {
     if (seg === "." || seg === "..") return `has a "${seg}" segment`;
     // "..." and the like: Windows strips trailing dots, so a dots-only name is never a real file name
     if (/^\.+$/.test(seg)) return "has a segment made only of dots";
+    // file systems stop at 255 bytes a name; the cache adds a temporary suffix (".tmp-<pid>") while linking
+    if (Buffer.byteLength(seg) > MAX_SEGMENT_BYTES) return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
   }
   return null;
 }
+
+const MAX_SEGMENT_BYTES = 230;
 
 /**
  * Decodes %00-%7F only: every character the rules care about is ASCII, and a
@@ -219,15 +223,31 @@ export function redirectProblem(location: string, from: string, hubOrigin: strin
   if (prev.protocol === "https:" && next.protocol === "http:") return "downgrades https to http";
   if (next.username || next.password) return "carries a user name or password";
   if (repo && prev.origin === hubOrigin && next.origin === hubOrigin) {
-    // within the Hub only a renamed repo is followed: same path with another valid owner/name in place of this one
+    // within the Hub only two redirects are followed: the same path with another valid owner/name in place of
+    // this one (a renamed repo), and the Hub's cache of a small file at a commit (see resolveCacheProblem)
     const at = prev.pathname.indexOf(`/${repo}/`);
     const head = at < 0 ? "" : prev.pathname.slice(0, at + 1);
     const tail = at < 0 ? "" : prev.pathname.slice(at + repo.length + 1);
     const p = next.pathname;
     const middle = p.startsWith(head) && p.endsWith(tail) ? p.slice(head.length, p.length - tail.length) : "";
-    if (at < 0 || !middle.includes("/") || repoIdProblem(decodeAscii(middle)) !== null) {
-      return `points to ${next.pathname} on the Hub, not to the same file of a renamed repo`;
+    const renamed = at >= 0 && middle.includes("/") && repoIdProblem(decodeAscii(middle)) === null;
+    if (!renamed && (at < 0 || !isResolveCache(head, tail, p))) {
+      return `points to ${next.pathname} on the Hub, not to the same file of a renamed repo or the Hub's resolve-cache of it`;
     }
   }
   return null;
+}
+
+/**
+ * Since 2025 the Hub answers /{repo}/resolve/{rev}/{file} for a small file with a redirect to
+ * /api/resolve-cache/models/{repo}/{commit}/{file} (huggingface_hub follows it, as every relative redirect):
+ * followed when it names a valid repo id, a 40-hex commit and the very file asked for.
+ */
+function isResolveCache(head: string, tail: string, next: string): boolean {
+  const file = /^\/resolve\/[^/]+\/(.+)$/.exec(tail)?.[1];
+  const prefix = `${head}api/resolve-cache/models/`;
+  if (!file || !next.startsWith(prefix) || !next.endsWith(`/${file}`)) return false;
+  const middle = next.slice(prefix.length, next.length - file.length - 1).split("/");
+  const commit = middle.pop() ?? "";
+  return /^[0-9a-f]{40}$/.test(commit) && repoIdProblem(decodeAscii(middle.join("/"))) === null;
 }

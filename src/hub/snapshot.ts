@@ -9,7 +9,7 @@ import { cachedSnapshot, type FilePlan, type PlanSource } from "./cached-snapsho
 import { downloadBlob, failureContext, fileMetadata, requestWithRetries, type FetchContext, type FileMeta } from "./download.js";
 import { hubCacheDir, hubEndpoint, hubToken, offlineFromEnv } from "./env.js";
 import { MissingFileError, fsFailure, httpFailure } from "./failures.js";
-import { createHttpClient, discardBody } from "./http.js";
+import { createHttpClient, discardBody, readTextCapped } from "./http.js";
 import { createDownloadProgress } from "./progress.js";
 import { filePathProblem, refusedFromHub, requireRevision, show } from "./safe-path.js";
 
@@ -91,6 +91,10 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
       checkPlan(ctx, plan, "the catalog");
     } else {
       const listed = await listRepoFiles(ctx, opts.revision);
+      // a pinned commit must be what is stored: a listing of another one would fill another snapshot
+      if (commit && listed.commit !== commit) {
+        throw refusedFromHub(repo, endpoint, "commit of the file list", listed.commit, `differs from the commit asked for (${commit})`);
+      }
       commit = listed.commit;
       plan = source.choose(listed.files);
       checkPlan(ctx, plan, "the repo's file list");
@@ -137,18 +141,27 @@ export async function ensureSnapshot(repo: string, source: PlanSource, opts: Ens
   }
 }
 
+/** The most of a file list read before giving up on it. */
+const MAX_LISTING_BYTES = 32 * 2 ** 20;
+
 /** The repo's files and commit at a revision, from the Hub API (for repos the catalog does not describe). */
 async function listRepoFiles(ctx: FetchContext, revision: string): Promise<{ commit: string; files: string[] }> {
   const url = `${ctx.endpoint}/api/models/${ctx.repo}/revision/${encodeURIComponent(revision)}`;
   const fcx = failureContext(ctx, revision);
-  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true, repo: ctx.repo, what: "the file list" }));
+  const res = await requestWithRetries(url, fcx, () => ctx.http.fetch("GET", url, { sameHostOnly: true, repo: ctx.repo, what: "the file list" }), ctx.progress.note);
   if (res.status >= 400) {
     await discardBody(res);
     throw httpFailure(res.status, res.headers, fcx);
   }
   let info: { sha?: unknown; siblings?: { rfilename?: unknown }[] };
+  const text = await readTextCapped(res, MAX_LISTING_BYTES);
+  if (text === null) {
+    throw new HubError(
+      `${new URL(url).host} sent a file list for ${ctx.repo} longer than ${MAX_LISTING_BYTES / 2 ** 20} MB (a repo with 100,000 files takes ~5 MB); a genuine Hub never does: check HF_ENDPOINT (${ctx.endpoint}) and any proxy in between (HTTPS_PROXY)`,
+    );
+  }
   try {
-    info = JSON.parse(await res.body.text()) as typeof info;
+    info = JSON.parse(text) as typeof info;
   } catch {
     throw new HubError(`${new URL(url).host} sent an unreadable file list for ${ctx.repo}; check HF_ENDPOINT`);
   }

@@ -44,9 +44,10 @@ export function looksLikePath(ref: string): boolean {
   return ref.startsWith(".") || ref.startsWith("/") || ref.startsWith("~") || /^[A-Za-z]:[\\/]/.test(ref);
 }
 
-export const localFolderResolver: Resolver = async (ref) => {
+export const localFolderResolver: Resolver = async (ref, opts) => {
   const expanded = expandHome(ref);
   if (existsSync(expanded) && statSync(expanded).isDirectory()) {
+    if (opts.revision !== undefined) throw new UsageError(`${ref} is a folder, not a Hub model: it has no \`revision\`; drop it`, { option: "revision" });
     return { dir: resolvePath(expanded), ref, source: "local" };
   }
   if (looksLikePath(ref)) {

@@ -32,7 +32,8 @@ export async function runList(opts: { format?: string }, io: CliIO): Promise<voi
       ref: catalog.byRepo(r.repo)?.ref ?? "",
       revisions: table ? [...revisions, ...loose].join(" ") : [...revisions, ...loose],
       files: table ? r.files.join(" ") : r.files,
-      size: table ? formatBytes(r.bytes) : r.bytes,
+      // an interrupted download has bytes but no snapshot yet: the table says so (json/jsonl carry `incomplete`)
+      size: table ? `${formatBytes(r.bytes)}${r.incomplete ? ` (${r.incomplete} unfinished)` : ""}` : r.bytes,
       ...(table ? {} : { path: r.dir, incomplete: r.incomplete }),
     };
   });
@@ -59,16 +60,36 @@ export async function runPath(ref: string | undefined, opts: { variant?: string 
 export async function runRm(refs: string[], io: CliIO): Promise<void> {
   const { removeRepo } = await import("../../hub/cache-scan.js");
   const { formatBytes } = await import("../../hub/progress.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  const absent: string[] = [];
+  const { parseHubId } = await import("../../catalog/grammar.js");
+  // rm deletes a model's every revision: asked for one, it must not silently delete the others too
+  const pinned = refs.find((r) => parseHubId(r)?.revision !== undefined);
+  if (pinned) throw new UsageError(`nlp cache rm deletes every revision of a model; ${pinned} names one: drop "@${parseHubId(pinned)!.revision}" to delete them all`);
   for (const ref of refs) {
     const repo = await repoForRef(ref);
     const freed = removeRepo(repo);
-    io.stderr.write(freed === null ? `nlp: ${repo} is not in the cache\n` : `nlp: removed ${repo} (${formatBytes(freed)})\n`);
+    if (freed === null) absent.push(repo);
+    else io.stderr.write(`nlp: removed ${repo} (${formatBytes(freed)})\n`);
   }
+  // as `rm` without -f: a name that is not there (often a typo) fails, after the others are removed
+  if (absent.length > 0) throw notCached(absent, "removed", hubCacheDir());
+}
+
+/** Models named on the command line that the cache does not hold: exit 1 once the others are done. */
+function notCached(absent: string[], done: string, cacheDir: string): NlpError {
+  const one = absent.length === 1;
+  return new NlpError(`${absent.join(", ")} ${one ? "is" : "are"} not in the cache ${cacheDir}: nothing ${done} for ${one ? "it" : "them"} (nlp cache list shows what is)`);
 }
 
 export async function runVerify(refs: string[], opts: { fix?: boolean }, io: CliIO): Promise<void> {
   const { verifyRepo, scanCache } = await import("../../hub/cache-scan.js");
-  const repos = refs.length > 0 ? await Promise.all(refs.map(repoForRef)) : scanCache().map((r) => r.repo);
+  const { cachedRepos } = await import("../../hub/cache-layout.js");
+  const { hubCacheDir } = await import("../../hub/env.js");
+  const cached = new Set(cachedRepos());
+  const named = refs.length > 0 ? await Promise.all(refs.map(repoForRef)) : scanCache().map((r) => r.repo);
+  const repos = named.filter((r) => cached.has(r));
+  const absent = named.filter((r) => !cached.has(r));
   let bad = 0;
   let checked = 0;
   for (const repo of repos) {
@@ -79,6 +100,7 @@ export async function runVerify(refs: string[], opts: { fix?: boolean }, io: Cli
     }
   }
   io.stderr.write(`nlp: ${checked} files checked, ${bad} bad${bad && opts.fix ? " (removed: the next use downloads them again)" : ""}\n`);
+  if (absent.length > 0) throw notCached(absent, "checked", hubCacheDir());
   if (bad > 0 && !opts.fix) throw new NlpError(`${bad} cached files are corrupt or missing; run \`nlp cache verify --fix\`, then use the models again to re-download them`);
 }
 

@@ -55,7 +55,7 @@ async function fromFolder(dir: string, variant?: string): Promise<Info> {
 async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   const { formatBytes } = await import("../../hub/progress.js");
   const { localFolderResolver } = await import("../../model/resolver.js");
-  const local = await localFolderResolver(ref, {});
+  const local = await localFolderResolver(ref, { revision: opts.revision });
   if (local) {
     const disk = await fromFolder(local.dir, opts.variant);
     return { ref, source: "local folder", folder: local.dir, ...disk, labels: disk.config_labels, config_labels: undefined, size_on_disk: formatBytes(disk.size_on_disk as number) };
@@ -63,7 +63,7 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   const { loadCatalog } = await import("../../catalog/catalog.js");
   const { parseHubId } = await import("../../catalog/grammar.js");
   const { entryStatus, repoStatus } = await import("../../catalog/status.js");
-  const { planForEntry } = await import("../../catalog/materialize.js");
+  const { planForEntry, pinnedRevision, requireHubForRevision } = await import("../../catalog/materialize.js");
   const { hubCacheDir } = await import("../../hub/env.js");
   const catalog = loadCatalog();
   const hub = parseHubId(ref);
@@ -71,7 +71,7 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
   if (found.kind !== "found") {
     if (!hub) throw new UsageError(`unknown model "${ref}"`);
     // a Hub repo the catalog does not describe
-    const revision = opts.revision ?? hub.revision ?? "main";
+    const revision = pinnedRevision(ref, hub.revision, opts.revision) ?? "main";
     const st = repoStatus(hub.repo, revision, undefined, opts.variant);
     const disk = st.ready && st.dir ? await fromFolder(st.dir, opts.variant) : {};
     return {
@@ -88,7 +88,8 @@ async function describe(ref: string, opts: InfoCliOptions): Promise<Info> {
     };
   }
   const e = found.entry;
-  const revision = opts.revision ?? found.revision ?? e.revision;
+  requireHubForRevision(e, ref, opts.revision);
+  const revision = pinnedRevision(ref, found.revision, opts.revision) ?? e.revision;
   const st = entryStatus(e, opts.variant, revision);
   const disk = st.ready && st.dir ? await fromFolder(st.dir, st.variant).catch(() => ({}) as Info) : ({} as Info);
   const configLabels = disk.config_labels as string[] | undefined;

@@ -1,5 +1,5 @@
 import type { CliIO } from "../io.js";
-import { UsageError } from "../../errors.js";
+import { HubError, UsageError } from "../../errors.js";
 import { createWriter, parseOutputFormat } from "../../io/output.js";
 
 export interface ModelsCliOptions {
@@ -29,16 +29,24 @@ export async function runModels(query: string | undefined, opts: ModelsCliOption
   });
   if (rows.length === 0) io.stderr.write(`nlp: no model matches; \`nlp models\` lists them all\n`);
   const records = rows.map((e) => {
-    const st = entryStatus(e);
-    const size = st.variant && e.sizes_mb?.[st.variant];
-    const cached = e.source === "embedded" ? "built-in" : e.source === "local" ? "imported" : st.ready ? "yes" : "";
+    // one damaged snapshot in the cache (a link leading out of it) must not hide the whole catalog: that row says so
+    let st: ReturnType<typeof entryStatus> | null;
+    try {
+      st = entryStatus(e);
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      st = null;
+    }
+    const size = st?.variant && e.sizes_mb?.[st.variant];
+    const cached =
+      e.source === "embedded" ? "built-in" : e.source === "local" ? (st?.ready ? "imported" : "imported, folder gone") : !st ? "damaged: nlp cache verify --fix" : st.ready ? "yes" : "";
     return {
       ref: e.ref,
       task: e.task,
       languages: e.languages.join(","),
       architecture: e.architecture ?? "",
       repo: e.repo ?? e.path ?? "",
-      variant: st.variant ?? "",
+      variant: st?.variant ?? "",
       size_mb: size ?? null,
       labels: e.labels ? e.labels.join(",") : "(from config)",
       cached,
