@@ -158,8 +158,9 @@ export async function startFakeHub({ repos, token = "hf_test_token" }) {
       });
     }
     if (handle.resolveCache && resolve) {
-      // as huggingface.co since 2025: a small file's resolve URL redirects to its commit-pinned cache URL
-      const location = `/api/resolve-cache/models/${repoId}/${commit}/${m[3]}?${encodeURIComponent(url.pathname)}=&etag=%22${gitSha1(buf)}%22`;
+      // as huggingface.co since 2025: a small file's resolve URL redirects to its commit-pinned cache URL, a
+      // nested name as one segment (onnx%2Fconfig.json)
+      const location = `/api/resolve-cache/models/${repoId}/${commit}/${encodeURIComponent(decodeURIComponent(m[3]))}?${encodeURIComponent(url.pathname)}=&etag=%22${gitSha1(buf)}%22`;
       return send(res, 307, { location, "content-length": "0" });
     }
     const headers = { ...common, etag: `"${gitSha1(buf)}"`, "content-length": String(buf.length), "content-type": "application/octet-stream" };

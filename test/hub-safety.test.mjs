@@ -375,6 +375,10 @@ test("safe-path: redirects and the inside check", () => {
   const c40 = "0123456789abcdef0123456789abcdef01234567";
   assert.equal(redirectProblem(`/api/resolve-cache/models/o/n/${c40}/config.json?%2Fo%2Fn%2Fresolve%2Fmain%2Fconfig.json=&etag=%22ab%22`, from, hubO, "o/n"), null);
   assert.equal(redirectProblem(`${hubO}/api/resolve-cache/models/gpt2/${c40}/config.json`, `${hubO}/gpt2/resolve/main/config.json`, hubO, "gpt2"), null);
+  // a nested name comes back as one segment, its slash encoded (1_Pooling%2Fconfig.json), as huggingface.co sends it
+  assert.equal(redirectProblem(`/api/resolve-cache/models/o/n/${c40}/1_Pooling%2Fconfig.json?x=1`, `${hubO}/o/n/resolve/main/1_Pooling/config.json`, hubO, "o/n"), null);
+  assert.equal(redirectProblem(`/api/resolve-cache/models/o/n/${c40}/1_Pooling/config.json`, `${hubO}/o/n/resolve/main/1_Pooling/config.json`, hubO, "o/n"), null);
+  assert.match(redirectProblem(`/api/resolve-cache/models/o/n/${c40}/2_Dense%2Fconfig.json`, `${hubO}/o/n/resolve/main/1_Pooling/config.json`, hubO, "o/n") ?? "followed", /resolve-cache of it/);
   for (const bad of [`/api/resolve-cache/models/o/n/${c40}/other.json`, `/api/resolve-cache/models/o/n/main/config.json`, `/api/resolve-cache/models/o/n/x/${c40}/config.json`, `/api/resolve-cache/datasets/o/n/${c40}/config.json`]) {
     assert.match(redirectProblem(bad, from, hubO, "o/n") ?? "followed", /not to the same file of a renamed repo or the Hub's resolve-cache of it/, bad);
   }

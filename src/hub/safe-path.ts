@@ -240,14 +240,23 @@ export function redirectProblem(location: string, from: string, hubOrigin: strin
 
 /**
  * Since 2025 the Hub answers /{repo}/resolve/{rev}/{file} for a small file with a redirect to
- * /api/resolve-cache/models/{repo}/{commit}/{file} (huggingface_hub follows it, as every relative redirect):
- * followed when it names a valid repo id, a 40-hex commit and the very file asked for.
+ * /api/resolve-cache/models/{repo}/{commit}/{file} (huggingface_hub follows it, as every relative redirect),
+ * a nested name as one segment with its slashes encoded (1_Pooling%2Fconfig.json): followed when it names a
+ * valid repo id, a 40-hex commit and the very file asked for, in either form. The cache path comes from the
+ * name asked for, never from this URL.
  */
 function isResolveCache(head: string, tail: string, next: string): boolean {
   const file = /^\/resolve\/[^/]+\/(.+)$/.exec(tail)?.[1];
   const prefix = `${head}api/resolve-cache/models/`;
-  if (!file || !next.startsWith(prefix) || !next.endsWith(`/${file}`)) return false;
-  const middle = next.slice(prefix.length, next.length - file.length - 1).split("/");
-  const commit = middle.pop() ?? "";
-  return /^[0-9a-f]{40}$/.test(commit) && repoIdProblem(decodeAscii(middle.join("/"))) === null;
+  if (!file || !next.startsWith(prefix)) return false;
+  const segments = next.slice(prefix.length).split("/");
+  const asked = decodeAscii(file);
+  for (const fileSegments of new Set([file.split("/").length, 1])) {
+    if (segments.length < fileSegments + 2) continue;
+    if (decodeAscii(segments.slice(-fileSegments).join("/")) !== asked) continue;
+    const middle = segments.slice(0, -fileSegments);
+    const commit = middle.pop() ?? "";
+    if (/^[0-9a-f]{40}$/.test(commit) && repoIdProblem(decodeAscii(middle.join("/"))) === null) return true;
+  }
+  return false;
 }
