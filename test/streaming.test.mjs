@@ -115,6 +115,19 @@ test("--shard K/N: shards are disjoint, cover every record, take every N-th, and
   assert.deepEqual(seen.sort((a, b) => a - b), rows.map((_, i) => i));
 });
 
+test("--shard K/N applies to texts given as arguments too: `xargs nlp classify --shard k/N` labels each text once", async () => {
+  const texts = ["one", "two", "three", "four", "five"];
+  const seen = [];
+  for (const k of [1, 2]) {
+    const r = await runInProcess(["classify", "-m", M, "--format", "jsonl", "--shard", `${k}/2`, ...texts]);
+    assert.equal(r.code, 0, r.stderr);
+    const got = jsonl(r.stdout).map((o) => o.text);
+    assert.deepEqual(got, texts.filter((_, i) => i % 2 === k - 1));
+    seen.push(...got);
+  }
+  assert.equal(seen.length, texts.length);
+});
+
 const hasParallel = spawnSync("parallel", ["--version"], { encoding: "utf8" }).status === 0;
 const skipParallel = hasParallel ? false : "GNU parallel is not installed (apt-get install parallel); .ci/run installs it";
 

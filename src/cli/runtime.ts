@@ -121,7 +121,8 @@ export async function openInput(texts: string[], opts: InputCliOptions & Pick<In
     // arguments are texts: a record format for them would be ignored (`--input jsonl '{"text": …}'` classified the JSON)
     const named = opts.input === undefined ? "lines" : inputFormatName(opts.input);
     if (named !== "lines") throw new UsageError(`--input ${named} reads --file or stdin, but these are texts given as arguments; pass the records with --file or on stdin`);
-    return { format: "args", records: argumentRecords(texts) };
+    // sharded like a file: `xargs nlp … --shard k/N` on every worker must not label every argument N times
+    return { format: "args", records: takeShard(argumentRecords(texts), opts.shard) };
   }
   checkInput(texts, opts, io);
   const format = inputFormatFor(opts);
