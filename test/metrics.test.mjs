@@ -31,6 +31,17 @@ test("metrics match hand-computed values, unknown gold rows set aside", () => {
   assert.deepEqual(m.absentFromData, [{ label: "C", predicted: 1 }]);
 });
 
+test("F1 and macro-F1 are bit-for-bit scikit-learn's (2·tp / (2·tp + fp + fn)), not the harmonic mean that differs in the last bit", () => {
+  const pairsOf = (g, p) => [...g].map((gold, i) => ({ gold, predicted: p[i] }));
+  // expected values printed by scikit-learn 1.x precision_recall_fscore_support / f1_score(average="macro")
+  let m = computeMetrics(pairsOf("AAABB", "ABBAB"), ["A", "B"]);
+  assert.deepEqual(m.perLabel.map((l) => l.f1), [0.4, 0.4]); // 2PR/(P+R) gives 0.39999999999999997
+  assert.equal(m.macroF1, 0.4);
+  m = computeMetrics(pairsOf("AAAAABBBCCCCCCC", "ABBCCABCAACCBBC"), ["A", "B", "C"]);
+  assert.deepEqual(m.perLabel.map((l) => l.f1), [0.2222222222222222, 0.25, 0.46153846153846156]);
+  assert.equal(m.macroF1, 0.31125356125356124);
+});
+
 test("perfect predictions give 1s; no scored rows give 0 without NaN", () => {
   const m = computeMetrics([...rep("x", "x", 2), ...rep("y", "y", 1)], ["x", "y"]);
   assert.equal(m.accuracy, 1);

@@ -67,7 +67,9 @@ export function computeMetrics(pairs: Iterable<LabelPair>, modelLabels: readonly
     correct += tp;
     const precision = ratio(tp, predicted);
     const recall = ratio(tp, support);
-    return { label, precision, recall, f1: ratio(2 * precision * recall, precision + recall), support, predicted };
+    // 2·tp / (2·tp + fp + fn) = 2·tp / (support + predicted), scikit-learn's formula: the harmonic mean 2PR/(P+R)
+    // is the same number on paper but differs in the last bit (0.39999999999999997 for 0.4)
+    return { label, precision, recall, f1: ratio(2 * tp, support + predicted), support, predicted };
   });
   const present = perLabel.filter((m) => m.support > 0);
   return {
