@@ -101,3 +101,10 @@ test("usage errors: missing label column, bad --label-map, bad --format", async 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /table or json/);
 });
+
+test("a --label-map target that is not a model label is a usage error, not rows silently set aside", async () => {
+  const r = await runInProcess(["eval", ...MODEL, "--file", join(DATA, "reviews.tsv"), "--label-map", "0=NEG,1=POSITIVE", "--format", "json"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /--label-map maps "0" to "NEG", which is not a label of the model \(NEGATIVE, POSITIVE\)/);
+});

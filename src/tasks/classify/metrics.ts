@@ -118,10 +118,16 @@ export function goldLabelMatcher(modelLabels: readonly string[], map?: Map<strin
     const k = l.toLowerCase();
     folded.set(k, folded.has(k) ? null : l); // ambiguous when two labels differ only in case
   }
+  const toLabel = (value: string): string | undefined => (exact.has(value) ? value : (folded.get(value.toLowerCase()) ?? undefined));
+  // a mistyped target would turn every row of that value into "set aside" and the run would still succeed
+  for (const [from, to] of map ?? []) {
+    if (toLabel(to) === undefined) {
+      throw new UsageError(`--label-map maps "${from}" to "${to}", which is not a label of the model (${modelLabels.join(", ")}); use one of those`);
+    }
+  }
   return (raw) => {
     const value = raw.trim();
     const mapped = map?.get(value) ?? value;
-    if (exact.has(mapped)) return mapped;
-    return folded.get(mapped.toLowerCase()) ?? mapped;
+    return toLabel(mapped) ?? mapped;
   };
 }
