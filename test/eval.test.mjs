@@ -108,3 +108,18 @@ test("a --label-map target that is not a model label is a usage error, not rows 
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /--label-map maps "0" to "NEG", which is not a label of the model \(NEGATIVE, POSITIVE\)/);
 });
+
+test("rows with an empty gold label are set aside with a note that says so; a column empty everywhere exits 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-eval-"));
+  const file = join(dir, "gaps.csv");
+  writeFileSync(file, "text,label\nAmazing how these work.....,POSITIVE\nTHIS IS THE BEST MOVIE EVER!!!,\n");
+  const r = await runInProcess(["eval", ...MODEL, "--file", file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /note: 1 row\(s\) have an empty gold label: set aside, not scored/);
+  assert.doesNotMatch(r.stdout, /--label-map =LABEL/);
+  const empty = join(dir, "empty.csv");
+  writeFileSync(empty, "text,label\nAmazing how these work.....,\nTHIS IS THE BEST MOVIE EVER!!!, \n");
+  const e = await runInProcess(["eval", ...MODEL, "--file", empty]);
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /column "label" is empty in every row/);
+});

@@ -94,6 +94,9 @@ export async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
   if (pairs.length === 0) throw new InputError(`${opts.file} has no data rows to evaluate`);
   const m = computeMetrics(pairs, labels);
   if (m.rows === 0) {
+    if (m.unknownGold.every((u) => u.label === "")) {
+      throw new UsageError(`the gold label column "${opts.labelColumn}" is empty in every row; name the column that holds the labels with --label-column`);
+    }
     const values = [...rawGold].slice(0, 10);
     const guess = values.every((v) => /^\d+$/.test(v)) ? ` (e.g. --label-map ${labels.map((l, i) => `${i}=${l}`).join(",")} if the values are label ids)` : "";
     throw new UsageError(
@@ -159,7 +162,8 @@ async function tableReport(m: EvalMetrics, run: RunInfo): Promise<string> {
   lines.push(per.toString(), "", "confusion matrix (rows: gold label, columns: predicted)", conf.toString());
   const notes: string[] = [];
   for (const u of m.unknownGold) {
-    notes.push(`gold label "${u.label}" is not a model label: ${u.rows} row(s) set aside, not scored (map it with --label-map ${u.label}=LABEL)`);
+    if (u.label === "") notes.push(`${u.rows} row(s) have an empty gold label: set aside, not scored`);
+    else notes.push(`gold label "${u.label}" is not a model label: ${u.rows} row(s) set aside, not scored (map it with --label-map ${u.label}=LABEL)`);
   }
   for (const a of m.absentFromData) {
     notes.push(`model label ${a.label} never occurs in the file (predicted ${a.predicted} time(s); those predictions count as errors)`);
