@@ -123,3 +123,17 @@ test("rows with an empty gold label are set aside with a note that says so; a co
   assert.equal(e.code, 2);
   assert.match(e.stderr, /column "label" is empty in every row/);
 });
+
+test("--label-column by number: the text is the only other column, with --no-header or a header of other names", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nlp-eval-"));
+  const bare = join(dir, "bare.csv");
+  writeFileSync(bare, "Amazing how these work.....,POSITIVE\nTHIS IS THE BEST MOVIE EVER!!!,POSITIVE\n");
+  const r = await runInProcess(["eval", ...MODEL, "--file", bare, "--no-header", "--label-column", "2", "--format", "json"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).correct, 1); // the fixture predicts NEGATIVE for the second (see above)
+  const named = join(dir, "named.csv");
+  writeFileSync(named, "review,stars\nAmazing how these work.....,POSITIVE\nTHIS IS THE BEST MOVIE EVER!!!,POSITIVE\n");
+  const h = await runInProcess(["eval", ...MODEL, "--file", named, "--label-column", "2", "--format", "json"]);
+  assert.equal(h.code, 0, h.stderr);
+  assert.equal(JSON.parse(h.stdout).rows, 2);
+});

@@ -86,12 +86,12 @@ export function pickColumn(columns: readonly string[], column: string | undefine
   const lower = columns.map((c) => c.trim().toLowerCase());
   if (column === undefined) {
     if (columns.length === 1) return 0;
-    if (header) {
-      for (const name of ["text", "sentence"]) if (lower.includes(name)) return lower.indexOf(name);
-      const exclude = (opts.exclude ?? "label").trim().toLowerCase();
-      const rest = lower.flatMap((c, i) => (c === exclude ? [] : [i]));
-      if (rest.length === 1 && rest.length < columns.length) return rest[0];
-    }
+    if (header) for (const name of ["text", "sentence"]) if (lower.includes(name)) return lower.indexOf(name);
+    // the label column, by name (header only) or by its 1-based number (`--label-column 2`, with or without a header)
+    const exclude = (opts.exclude ?? "label").trim().toLowerCase();
+    const excluded = /^\d+$/.test(exclude) ? (i: number) => i === Number(exclude) - 1 : (i: number) => header && lower[i] === exclude;
+    const rest = lower.flatMap((_, i) => (excluded(i) ? [] : [i]));
+    if (rest.length === 1 && rest.length < columns.length) return rest[0];
     throw new UsageError(`which column holds the text? pass ${flag} <name or number> (columns: ${list})${noHeaderHint}`);
   }
   // a number is a position, even where a header cell reads the same (ag_news's first row is "3","…","…")
