@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { windowed } from "../dist/engine/windowed.js";
 import { BIN, fixture, runInProcess, jsonl } from "./helpers.mjs";
@@ -126,6 +126,28 @@ test("--shard K/N applies to texts given as arguments too: `xargs nlp classify -
     seen.push(...got);
   }
   assert.equal(seen.length, texts.length);
+});
+
+test("--shard with more workers than rows of a headerless CSV/TSV: an empty shard writes nothing, so the parts concatenate to the whole", async () => {
+  for (const [input, fmt] of [["csv", "csv"], ["tsv", "tsv"], ["csv", "tsv"]]) {
+    const sep = input === "csv" ? "," : "\t";
+    const data = ["1", "2"].map((id) => `${id}${sep}review ${id} was great`).join("\n") + "\n";
+    const args = ["classify", "-m", M, "--input", input, "--no-header", "--column", "2", "--format", fmt];
+    const whole = await runInProcess(args, { input: data });
+    assert.equal(whole.code, 0, whole.stderr);
+    let parts = "";
+    for (const k of [1, 2, 3]) {
+      const r = await runInProcess([...args, "--shard", `${k}/3`], { input: data });
+      assert.equal(r.code, 0, r.stderr);
+      if (k === 3) assert.equal(r.stdout, "", `${input} → ${fmt}: the empty shard wrote ${JSON.stringify(r.stdout)}`);
+      parts += r.stdout;
+    }
+    assert.equal(parts, whole.stdout);
+  }
+  // the same for every command that echoes CSV rows (embed here): an empty headerless input writes no header
+  const e = await runInProcess(["embed", "-m", join(dirname(M), "..", "hf-embed", "bert"), "--input", "csv", "--no-header", "--format", "csv", "--shard", "2/2"], { input: "only row\n" });
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.stdout, "");
 });
 
 const hasParallel = spawnSync("parallel", ["--version"], { encoding: "utf8" }).status === 0;

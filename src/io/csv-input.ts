@@ -143,6 +143,9 @@ export function csvReader(defaultDelimiter: string, defaultQuote: string | false
       },
     };
     const rows = parsedRows(stream, () => (new Parser(options) as unknown as { api: CsvApi }).api, quote);
+    // no header row in, none out, even when no row comes (an empty --shard of a headerless file must not
+    // write a made-up "text,label,score" into the middle of the concatenated parts)
+    if (!header) opts.onHeader?.({ kind: "csv-row", columns: [], header, values: [], delimiter, quote });
 
     const shownDelimiter = delimiter === "\t" ? "\\t" : delimiter;
     const quoteFix = quote ? `check the quoting (a field with ${quote} must be wrapped in ${quote}…${quote} with inner ones doubled)` : `if fields are quoted, pass --quote '"'`;
