@@ -337,6 +337,13 @@ test("HF_ENDPOINT that is not an http(s) URL: one line naming it (exit 2), not '
   }
 });
 
+test("HF_ENDPOINT with a user name or password: refused (exit 2) without printing them", async () => {
+  const r = await runInProcess(["classify", "-m", "owner/absent", "good film"], { env: { HF_HOME: mkdtempSync(join(tmpdir(), "nlp-qa-")), HF_ENDPOINT: "https://alice:s3cret@mirror.example" } });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^nlp: HF_ENDPOINT carries a user name or password/);
+  assert.doesNotMatch(r.stderr, /s3cret|alice/);
+});
+
 test("HTTPS_PROXY=host:port without a scheme is used as http://host:port (as curl and requests do), not 'unexpected error'", async () => {
   const base = { HF_HOME: mkdtempSync(join(tmpdir(), "nlp-qa-")), HF_ENDPOINT: "https://hub.example", NO_PROXY: "", no_proxy: "" };
   const refused = await runInProcess(["classify", "-m", "owner/absent", "good film"], { env: { ...base, HTTPS_PROXY: "127.0.0.1:9", https_proxy: undefined } });

@@ -15,14 +15,18 @@ const env = (name: string): string | undefined => envVar(name);
 /** HF_ENDPOINT, without a trailing slash; a value that is no http(s) URL is a usage error naming it. */
 export function hubEndpoint(): string {
   const value = env("HF_ENDPOINT") ?? DEFAULT_ENDPOINT;
-  let protocol: string | undefined;
+  let url: URL | undefined;
   try {
-    protocol = new URL(value).protocol;
+    url = new URL(value);
   } catch {
     // not a URL at all
   }
-  if (protocol !== "http:" && protocol !== "https:") {
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
     throw new UsageError(`HF_ENDPOINT "${value}" is not an http(s) URL; set it to the Hub or a mirror (e.g. ${DEFAULT_ENDPOINT}), or unset it`);
+  }
+  // they would end up in error messages and logs, and nlp never sends them: the Hub's key is HF_TOKEN
+  if (url.username || url.password) {
+    throw new UsageError("HF_ENDPOINT carries a user name or password; remove them from the URL (nlp sends HF_TOKEN as the Hub's bearer token)");
   }
   return value.replace(/\/+$/, "");
 }
