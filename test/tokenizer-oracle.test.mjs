@@ -200,3 +200,18 @@ for (const name of ["bert", "roberta"]) {
     assert.deepEqual(bad.slice(0, 5), [], `${bad.length} differ`);
   });
 }
+
+// Rust lowercases character by character (char::to_lowercase), so a word-final capital sigma becomes σ;
+// JavaScript's toLowerCase applies the final-sigma rule (ς), a different token (BERT: ##ς vs ##σ).
+for (const name of ["bert", "albert"]) {
+  test(`oracle: ${name} lowercases a final Σ to σ as Rust does, not to ς`, async () => {
+    const tk = ours(name);
+    const rust = rustTokenizer(name);
+    for (const text of ["naïveΣ", "ΟΔΥΣΣΕΥΣ ΣΟΦΟΣ.", "ΑΣ ς σ"]) {
+      const want = await rust.encode(text, null, OPTS);
+      const got = tk.encode(text, undefined, Infinity);
+      assert.deepEqual(got.tokens, want.getTokens(), text);
+      assert.deepEqual(got.ids, want.getIds(), text);
+    }
+  });
+}

@@ -102,12 +102,8 @@ function replaceStep(pattern: RegExp, content: string): Step {
 /** Rust's char::is_whitespace */
 const isWs = (ch: string) => /^\p{White_Space}$/u.test(ch);
 
-/** toLowerCase on the whole text (final sigma depends on context), aligned character by character when the count holds. */
-const lowercase: Step = (units) => {
-  const whole = Array.from(units.map((u) => u.ch).join("").toLowerCase());
-  if (whole.length === units.length) return whole.map((ch, k) => ({ ch, s: units[k].s, e: units[k].e }));
-  return perChar((ch) => ch.toLowerCase())(units);
-};
+/** Per character, as Rust's char::to_lowercase: a word-final Σ is σ, not ς (rust-parity.ts). */
+const lowercase: Step = perChar((ch) => ch.toLowerCase());
 const CONTROL = /^(?:\p{Cc}|\p{Cf}|\p{Co}|\p{Cs})$/u;
 const isChinese = (cp: number) =>
   (cp >= 0x4e00 && cp <= 0x9fff) ||

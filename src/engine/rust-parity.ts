@@ -11,11 +11,24 @@ import * as tokenizersJs from "@huggingface/tokenizers";
 // Exported at run time, but the package's index.d.ts re-exports them with
 // extensionless paths that NodeNext resolution cannot follow.
 type AnyClass = abstract new (...args: never[]) => unknown;
-const { PrecompiledNormalizer, SequenceNormalizer, StripNormalizer, SequencePreTokenizer, WhitespaceSplitPreTokenizer } =
-  tokenizersJs as unknown as Record<
-    "PrecompiledNormalizer" | "SequenceNormalizer" | "StripNormalizer" | "SequencePreTokenizer" | "WhitespaceSplitPreTokenizer",
-    AnyClass
-  >;
+const {
+  BertNormalizer,
+  LowercaseNormalizer,
+  PrecompiledNormalizer,
+  SequenceNormalizer,
+  StripNormalizer,
+  SequencePreTokenizer,
+  WhitespaceSplitPreTokenizer,
+} = tokenizersJs as unknown as Record<
+  | "BertNormalizer"
+  | "LowercaseNormalizer"
+  | "PrecompiledNormalizer"
+  | "SequenceNormalizer"
+  | "StripNormalizer"
+  | "SequencePreTokenizer"
+  | "WhitespaceSplitPreTokenizer",
+  AnyClass
+>;
 
 /** The parts of the port's Tokenizer that matchRustTokenizers patches. */
 export interface PortInternals {
@@ -38,6 +51,13 @@ const WHITE_SPACE_RUN = /\p{White_Space}+/u;
 const LEADING_WHITE_SPACE = /^\p{White_Space}+/u;
 const TRAILING_WHITE_SPACE = /\p{White_Space}+$/u;
 const LONE_SURROGATE = /[\ud800-\udfff]/gu;
+/**
+ * Rust lowercases per character (char::to_lowercase): Σ is always σ. JavaScript's toLowerCase,
+ * which the port calls, makes a word-final Σ ς; Σ is the only letter with such a context rule in
+ * the root locale, so mapping it before the port's toLowerCase gives Rust's result.
+ */
+const CAPITAL_SIGMA = /\u03a3/g;
+const lowercaseLikeRust = (normalize: (text: string) => string) => (text: string) => normalize(text.replace(CAPITAL_SIGMA, "\u03c3"));
 
 export function matchRustTokenizers(tk: PortInternals): void {
   // Strings reach Rust as UTF-8, where a lone surrogate (possible in a JS string, e.g.
@@ -59,6 +79,8 @@ function patchNormalizers(n: unknown): void {
   } else if (node instanceof PrecompiledNormalizer && typeof node.config.precompiled_charsmap === "string") {
     const charsmap = new Charsmap(node.config.precompiled_charsmap);
     node.normalize = (text) => charsmap.normalize(text);
+  } else if (node instanceof LowercaseNormalizer || (node instanceof BertNormalizer && node.config.lowercase === true)) {
+    node.normalize = lowercaseLikeRust(node.normalize.bind(node));
   } else if (node instanceof StripNormalizer) {
     const left = node.config.strip_left === true;
     const right = node.config.strip_right === true;
