@@ -215,3 +215,21 @@ for (const name of ["bert", "albert"]) {
     }
   });
 }
+
+// Rust's RobertaProcessing gives the second text of a pair type id 0 (RoBERTa has one token type; transformers
+// returns no token_type_ids for it); the port's gave 1s, which a RoBERTa ONNX graph with a token_type_ids input
+// would look up in a one-row embedding table.
+test("oracle: roberta pairs get Rust's token type ids (all 0)", async () => {
+  const tk = ours("roberta");
+  const rust = rustTokenizer("roberta");
+  for (const [a, b] of [["Ω<s>", "\u202e "], ["A man eats.", "This example is food."]]) {
+    const want = await rust.encode(a, b, OPTS);
+    for (const got of [tk.encode(a, b, Infinity), tk.encodePairLongestFirst(a, b, 8)]) {
+      rust.setTruncation(got.ids.length, { strategy: "LongestFirst" });
+      const cut = got.ids.length < want.getIds().length ? await rust.encode(a, b, OPTS) : want;
+      rust.disableTruncation();
+      assert.deepEqual(got.ids, cut.getIds(), `${a} | ${b}`);
+      assert.deepEqual(got.typeIds, cut.getTypeIds(), `${a} | ${b}`);
+    }
+  }
+});

@@ -15,7 +15,9 @@ const {
   BertNormalizer,
   LowercaseNormalizer,
   PrecompiledNormalizer,
+  RobertaProcessingPostProcessor,
   SequenceNormalizer,
+  SequencePostProcessor,
   StripNormalizer,
   SequencePreTokenizer,
   WhitespaceSplitPreTokenizer,
@@ -23,7 +25,9 @@ const {
   | "BertNormalizer"
   | "LowercaseNormalizer"
   | "PrecompiledNormalizer"
+  | "RobertaProcessingPostProcessor"
   | "SequenceNormalizer"
+  | "SequencePostProcessor"
   | "StripNormalizer"
   | "SequencePreTokenizer"
   | "WhitespaceSplitPreTokenizer",
@@ -35,6 +39,7 @@ export interface PortInternals {
   encode_text(text: string | null): string[] | null;
   normalizer: unknown;
   pre_tokenizer: unknown;
+  post_processor?: unknown;
   remove_space?: boolean;
 }
 
@@ -69,6 +74,24 @@ export function matchRustTokenizers(tk: PortInternals): void {
   tk.remove_space = false;
   patchNormalizers(tk.normalizer);
   patchPreTokenizers(tk.pre_tokenizer);
+  patchPostProcessors(tk.post_processor);
+}
+
+type PostProcess = (a: string[], b: string[] | null, addSpecial?: boolean) => { tokens: string[]; token_type_ids?: number[] };
+
+/** Rust's RobertaProcessing gives every token of a pair type id 0; the port gives the second text 1s. */
+function patchPostProcessors(p: unknown): void {
+  const node = p as { processors?: unknown[]; post_process: PostProcess } | null;
+  if (!node) return;
+  if (node instanceof SequencePostProcessor) {
+    for (const child of node.processors ?? []) patchPostProcessors(child);
+  } else if (node instanceof RobertaProcessingPostProcessor) {
+    const postProcess = node.post_process.bind(node);
+    node.post_process = (a, b, addSpecial) => {
+      const out = postProcess(a, b, addSpecial);
+      return out.token_type_ids ? { ...out, token_type_ids: out.token_type_ids.map(() => 0) } : out;
+    };
+  }
 }
 
 function patchNormalizers(n: unknown): void {
