@@ -7,16 +7,12 @@
 /**
  * Content tokens kept of each text of a pair so that n1 + n2 ≤ budget: the
  * longer text is cut first; when both must go, the budget is split in half,
- * the odd token going to the longer text, except when the shorter text alone
- * has at least maxLength tokens (specials included): then Rust gives it to the
- * second text whichever is longer (checked against the tokenizers binding on
- * every length pair, test/tokenizer-oracle.test.mjs).
+ * the odd token going to the longer text.
  */
-export function longestFirstLengths(n1: number, n2: number, budget: number, maxLength = Infinity): [number, number] {
+export function longestFirstLengths(n1: number, n2: number, budget: number): [number, number] {
   if (n1 + n2 <= budget) return [n1, n2];
   const swap = n1 > n2;
   let short = Math.min(n1, n2);
-  if (short >= maxLength) return [Math.floor(budget / 2), Math.floor(budget / 2) + (budget % 2)];
   let long: number;
   if (short > budget) long = short;
   else long = Math.max(short, budget - short);

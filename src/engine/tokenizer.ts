@@ -164,7 +164,7 @@ export class TextTokenizer {
     let first = this.internals.encode_text(text) ?? [];
     let second = this.internals.encode_text(pair) ?? [];
     const fullLength = first.length + second.length + this.specials(true);
-    const [k1, k2] = longestFirstLengths(first.length, second.length, Math.max(0, maxLength - this.specials(true)), maxLength);
+    const [k1, k2] = longestFirstLengths(first.length, second.length, Math.max(0, maxLength - this.specials(true)));
     const cut = (t: string[], k: number) => (k >= t.length ? t : this.truncationSide === "left" ? t.slice(t.length - k) : t.slice(0, k));
     first = cut(first, k1);
     second = cut(second, k2);
