@@ -151,7 +151,8 @@ function stepFor(cfg: Json): Step | null {
     case "Lowercase":
       return lowercase;
     case "StripAccents":
-      return perChar((ch) => ch.replace(/\p{Mn}/gu, ""));
+      // every combining mark, spacing ones (Mc: Devanagari, Tamil vowel signs) included, as Rust and the port drop them
+      return perChar((ch) => ch.replace(/\p{M}/gu, ""));
     case "Strip": {
       const left = cfg.strip_left === true;
       const right = cfg.strip_right === true;
