@@ -13,8 +13,8 @@
  *   starting with whitespace and N(A) ending in the (lowercased) letter/digit.
  *   Per-character maps (BertNormalizer, Lowercase, StripAccents, the charsmap's
  *   character classes) trivially; NFC/NFD/NFKC/NFKD because a space is inert
- *   (class 0, never composes), so normalization splits there; toLowerCase's
- *   final-sigma context stops at the space; Strip only touches the ends;
+ *   (class 0, never composes), so normalization splits there (lowercasing is
+ *   per character, as in Rust: rust-parity.ts); Strip only touches the ends;
  *   Replace only with patterns that cannot match across a letter|space pair.
  * - pre-tokenizer (checked by `preTokenizerSplits`): its first step splits at
  *   whitespace (BertPreTokenizer, WhitespaceSplit, Whitespace, ByteLevel's
