@@ -209,3 +209,16 @@ test("oracle: roberta pairs get Rust's token type ids (all 0)", async () => {
     }
   }
 });
+
+// Byte-level BPE splits words with a regex whose \s is Unicode White_Space in Rust; JavaScript's \s also
+// takes U+FEFF and misses U+0085 (NEL), so spaces around them grouped differently ("a  \ufeff b": Ġ Ġ vs ĠĠ).
+test("oracle: roberta splits whitespace around U+FEFF and U+0085 as Rust does", async () => {
+  const tk = ours("roberta");
+  const rust = rustTokenizer("roberta");
+  for (const text of ["a  \ufeff b", "x  \u0085  y", "a\u0085 b", "\ufeff\ufeff a  \ufeff"]) {
+    const want = await rust.encode(text, null, OPTS);
+    const got = tk.encode(text, undefined, Infinity);
+    assert.deepEqual(got.tokens, want.getTokens(), JSON.stringify(text));
+    assert.deepEqual(got.ids, want.getIds(), JSON.stringify(text));
+  }
+});

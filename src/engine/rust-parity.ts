@@ -13,6 +13,7 @@ import * as tokenizersJs from "@huggingface/tokenizers";
 type AnyClass = abstract new (...args: never[]) => unknown;
 const {
   BertNormalizer,
+  ByteLevelPreTokenizer,
   LowercaseNormalizer,
   PrecompiledNormalizer,
   RobertaProcessingPostProcessor,
@@ -23,6 +24,7 @@ const {
   WhitespaceSplitPreTokenizer,
 } = tokenizersJs as unknown as Record<
   | "BertNormalizer"
+  | "ByteLevelPreTokenizer"
   | "LowercaseNormalizer"
   | "PrecompiledNormalizer"
   | "RobertaProcessingPostProcessor"
@@ -61,6 +63,9 @@ const LONE_SURROGATE = /[\ud800-\udfff]/gu;
  * which the port calls, makes a word-final Σ ς; Σ is the only letter with such a context rule in
  * the root locale, so mapping it before the port's toLowerCase gives Rust's result.
  */
+/** GPT-2's split pattern (ByteLevel) with \s as Rust's regex reads it, Unicode White_Space (JS \s adds U+FEFF, misses U+0085). */
+const BYTE_LEVEL_SPLIT =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
 const CAPITAL_SIGMA = /\u03a3/g;
 const lowercaseLikeRust = (normalize: (text: string) => string) => (text: string) => normalize(text.replace(CAPITAL_SIGMA, "\u03c3"));
 
@@ -122,6 +127,8 @@ function patchPreTokenizers(p: unknown): void {
     for (const child of node.tokenizers ?? []) patchPreTokenizers(child);
   } else if (node instanceof WhitespaceSplitPreTokenizer) {
     node.pre_tokenize_text = (text) => text.split(WHITE_SPACE_RUN).filter((w) => w !== "");
+  } else if (node instanceof ByteLevelPreTokenizer) {
+    (node as unknown as { pattern: RegExp }).pattern = BYTE_LEVEL_SPLIT;
   }
 }
 
