@@ -42,6 +42,11 @@ export interface ColumnFit {
   drop?: number;
 }
 
+/** A table column sized by rows known in advance (`nlp models`, `nlp cache list`): its cells, and its key's width at least. */
+export function knownColumn(records: readonly OutRecord[], column: string): ColumnFit {
+  return { cells: records.map((r) => r[column]), width: column.length };
+}
+
 export function parseOutputFormat(value: string | undefined, isTTY: boolean): OutputFormat {
   if (value === undefined) return isTTY ? "table" : "jsonl";
   const f = value.toLowerCase() as OutputFormat;

@@ -1,6 +1,6 @@
 import type { CliIO } from "../io.js";
 import { NlpError, UsageError } from "../../errors.js";
-import { createWriter, parseOutputFormat } from "../../io/output.js";
+import { createWriter, knownColumn, parseOutputFormat } from "../../io/output.js";
 
 
 async function repoForRef(ref: string): Promise<string> {
@@ -38,7 +38,7 @@ export async function runList(opts: { format?: string }, io: CliIO): Promise<voi
     };
   });
   // table: repo and ref whole (they are what you type), the lists cut with … or dropped to fit the terminal
-  const col = (c: (typeof columns)[number]) => ({ cells: records.map((r) => r[c as keyof (typeof records)[number]]), width: c.length });
+  const col = (c: string) => knownColumn(records, c);
   const fit = { repo: col("repo"), ref: col("ref"), revisions: { ...col("revisions"), min: 12, drop: 1 }, files: { ...col("files"), min: 10, drop: 2 }, size: col("size") };
   const writer = createWriter(format, io.stdout, { env: io.env, columns, table: fit });
   for (const r of records) await writer.write(r);

@@ -1,6 +1,6 @@
 import type { CliIO } from "../io.js";
 import { HubError, UsageError } from "../../errors.js";
-import { createWriter, parseOutputFormat } from "../../io/output.js";
+import { createWriter, knownColumn, parseOutputFormat } from "../../io/output.js";
 
 export interface ModelsCliOptions {
   lang?: string;
@@ -58,7 +58,7 @@ export async function runModels(query: string | undefined, opts: ModelsCliOption
     // fit the terminal: refs whole (they are what you type), other columns cut with … or dropped (labels first)
     const columns = ["ref", "task", "languages", "variant", "size_mb", "labels", "cached"];
     const cells = records.map((r) => ({ ...r, size_mb: r.size_mb === null ? "" : `${r.size_mb}` }));
-    const col = (c: keyof (typeof cells)[number]) => ({ cells: cells.map((r) => r[c]), width: c.length });
+    const col = (c: string) => knownColumn(cells, c);
     const fit = {
       ref: col("ref"),
       task: { ...col("task"), min: 9, drop: 1 },
